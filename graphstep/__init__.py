@@ -1,0 +1,30 @@
+"""graphstep: make backpropagation visible, one node at a time.
+
+The engine (tracer, graph, stepper, gradient check) imports neither textual nor
+graphviz; ``export`` and the TUI load them only when used.
+"""
+
+from __future__ import annotations
+
+from . import nn
+from . import numpy
+from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
+from .gradcheck import gradcheck
+from .graph import Graph, trace
+from .loader import load
+from .ops import OPS
+from .stepper import Step, Stepper
+from .tracer import Tensor, computation, const, input, param, scope
+
+__version__ = "0.1.0"
+
+__all__ = ["OPS", "Graph", "GraphstepError", "LoadError", "ShapeError", "Step", "Stepper", "Tensor",
+           "UnsupportedError", "UserCodeError", "computation", "const", "export", "gradcheck", "input",
+           "load", "nn", "numpy", "param", "scope", "trace"]
+
+
+def export(subject, path, **options):
+    """Write a picture of a Graph or Stepper (.svg .png .pdf .dot), state drawn as of the stepper."""
+    from .render.export import export as _export
+
+    return _export(subject, path, **options)

@@ -1,0 +1,85 @@
+"""Provides the ``graphstep`` command: the TUI, ``run``, ``export`` and ``doctor``.
+
+Only argument parsing, exit codes and messages live here.  A user error prints
+one message and exits 2; a failed gradient check exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import GraphstepError
+
+COMMANDS = ("run", "export", "doctor", "tui")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphstep", description="Make backpropagation visible: step a NumPy computation node by node.",
+        epilog="graphstep FILE[:NAME] opens the interactive stepper; see also 'graphstep run -h' and "
+               "'graphstep export -h'.")
+    parser.add_argument("--version", action="version", version=f"graphstep {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    tui = sub.add_parser("tui", help="open the interactive stepper (the default command)")
+    tui.add_argument("target", metavar="FILE[:NAME]")
+
+    run = sub.add_parser("run", help="step headless and print a table of every step")
+    run.add_argument("target", metavar="FILE[:NAME]")
+    run.add_argument("--check", action="store_true", help="gradient check; exit 1 on a mismatch")
+    run.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    run.add_argument("--width", type=int, default=None, help="table width (default: terminal width)")
+
+    export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
+    export.add_argument("target", metavar="FILE[:NAME]")
+    export.add_argument("-o", "--output", required=False, help="output file; format from its suffix")
+    export.add_argument("--format", choices=("svg", "png", "pdf", "dot"), help="override the suffix")
+    export.add_argument("--step", type=int, default=None, help="draw the state after N steps (default: the end)")
+    export.add_argument("--rankdir", choices=("LR", "TB"), default="TB")
+    export.add_argument("--frames", metavar="DIR", help="write one picture per step into DIR, plus index.html")
+    export.add_argument("--full", action="store_true", help="draw every node even for very large graphs")
+
+    sub.add_parser("doctor", help="say which Graphviz renderer graphstep will use")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv = ["tui", *argv]
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    try:
+        return _dispatch(args)
+    except GraphstepError as err:
+        print(f"graphstep: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from .report import run_command
+
+        return run_command(args.target, check=args.check, mode=args.mode, width=args.width)
+    if args.command == "export":
+        from .render.export import export_command
+
+        return export_command(args)
+    if args.command == "doctor":
+        from .render.export import doctor
+
+        return doctor()
+    from .tui.app import run_app
+
+    return run_app(args.target)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

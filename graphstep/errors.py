@@ -1,0 +1,43 @@
+"""Provides the errors a user can cause; each carries one readable message.
+
+The CLI prints ``str(error)`` and exits 2; nothing here is a bug in graphstep.
+"""
+
+from __future__ import annotations
+
+
+class GraphstepError(Exception):
+    """An error in the user's input: a clear message, never a traceback."""
+
+    def __init__(self, message: str, *, source: str = "", node: str = "", hint: str = "") -> None:
+        self.message, self.source, self.node, self.hint = message, source, node, hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        node = f" (node {self.node})" if self.node else ""
+        hint = f"\n  hint: {self.hint}" if self.hint else ""
+        return f"{where}{self.message}{node}{hint}"
+
+
+class ShapeError(GraphstepError):
+    """Operands whose shapes do not fit the op."""
+
+
+class UnsupportedError(GraphstepError):
+    """A NumPy function or feature graphstep cannot trace."""
+
+
+class LoadError(GraphstepError):
+    """A file that cannot be read, parsed or holds no computation."""
+
+
+class UserCodeError(GraphstepError):
+    """An exception raised by the user's own code; carries their trimmed traceback."""
+
+    def __init__(self, message: str, traceback_text: str, **kw) -> None:
+        self.traceback_text = traceback_text
+        super().__init__(message, **kw)
+
+    def render(self) -> str:
+        return f"{self.traceback_text.rstrip()}\n{super().render()}" if self.traceback_text else super().render()

@@ -1,0 +1,117 @@
+"""Provides ``Graph`` (a traced computation as a networkx DAG) and ``trace``.
+
+Node ids are ints in creation order; creation is already a topological order
+(an op is recorded after its inputs), so ``order`` is computed once, here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from typing import Any, Callable
+
+import networkx as nx
+import numpy as np
+
+from .errors import GraphstepError, UserCodeError
+from .ops import OPS, Op
+from .tracer import _INTERNAL, Tensor, Tracer, _active, display_path
+
+NODE_ATTRS = ("kind", "op", "name", "shape", "dtype", "inputs", "source")
+
+
+class Graph:
+    """A traced computation: ``nx`` (DiGraph), ``order``, ``output``, ``params``, ``inputs``."""
+
+    def __init__(self, tracer: Tracer, output: int, *, name: str = "", seed=None) -> None:
+        self.name = name
+        self.notes = list(tracer.notes)
+        self.seed = None if seed is None else np.asarray(seed, dtype=float)
+        self.leaf_values = tracer.leaf_values
+        self.output = output
+        self.nx = nx.DiGraph()
+        self.nx.add_nodes_from(enumerate(tracer.nodes))
+        self.nx.add_edges_from((i, n) for n, node in enumerate(tracer.nodes) for i in node["inputs"])
+        self.order: list[int] = list(range(len(tracer.nodes)))
+        self._nodes = tracer.nodes
+        self.params = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "param"}
+        self.inputs = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "input"}
+        self.ids = {d["name"]: n for n, d in enumerate(tracer.nodes)}
+        # the executor's program: per node its op entry, input ids and keyword params
+        self.program: list[tuple[Op | None, tuple[int, ...], dict]] = [
+            (OPS[d["op"]] if d["op"] else None, d["inputs"], d["params"]) for d in tracer.nodes]
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __repr__(self) -> str:
+        return f"<Graph {self.name!r}: {len(self)} nodes, params {list(self.params)}>"
+
+    def node(self, key: int | str) -> dict[str, Any]:
+        """Attributes of a node given by id or name."""
+        return self._nodes[self.id(key)]
+
+    def id(self, key: int | str) -> int:
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self._nodes):
+            return int(key)
+        if isinstance(key, str) and key in self.ids:
+            return self.ids[key]
+        raise KeyError(f"no node {key!r} in graph {self.name!r}")
+
+    def name_of(self, nid: int) -> str:
+        return self._nodes[nid]["name"]
+
+    @property
+    def op_nodes(self) -> list[int]:
+        return [n for n in self.order if self._nodes[n]["kind"] == "op"]
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .render.dot import mimebundle
+
+        return mimebundle(self)
+
+
+def trace(fn: Callable, *arrays, seed=None) -> Graph:
+    """Run ``fn`` once, recording every op; array arguments become params named after fn's parameters."""
+    meta = getattr(fn, "__graphstep_computation__", {})
+    tracer = Tracer()
+    _active.append(tracer)
+    try:
+        args = _params_for(fn, arrays)
+        result = _call_user(fn, args)
+    finally:
+        _active.pop()
+    if not isinstance(result, Tensor) or result.tracer is not tracer:
+        where = f"{display_path(inspect.getsourcefile(fn) or '?')}"
+        raise GraphstepError(f"computation {fn.__name__} returned {type(result).__name__}, not a traced tensor",
+                             source=where, hint="return the loss (or output) computed from gs.param/gs.input")
+    tracer.finish_names(result.node)
+    return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
+                 seed=seed if seed is not None else meta.get("seed"))
+
+
+def _params_for(fn: Callable, arrays) -> list[Tensor]:
+    if not arrays:
+        return []
+    from .tracer import param
+
+    names = list(inspect.signature(fn).parameters)
+    return [param(a, name=names[i] if i < len(names) else f"arg{i}") for i, a in enumerate(arrays)]
+
+
+def _call_user(fn: Callable, args: list):
+    try:
+        return fn(*args)
+    except GraphstepError:
+        raise
+    except Exception as err:  # the user's own bug: show their frames only
+        raise user_code_error(err) from None
+
+
+def user_code_error(err: BaseException) -> UserCodeError:
+    """Wrap an exception from user code with its traceback trimmed to the user's frames."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith(_INTERNAL)]
+    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) if frames else ""
+    last = frames[-1] if frames else None
+    where = f"{display_path(last.filename)}:{last.lineno}" if last else ""
+    return UserCodeError(f"{type(err).__name__}: {err}", text, source=where)

@@ -1,0 +1,385 @@
+"""Provides eager (define-by-run) tracing: ``Tensor``, ``param``, ``input``,
+``computation``, ``scope`` and ``trace``.
+
+Every op on a ``Tensor`` runs NumPy at once (so Python ``if``/``while`` on values
+work, as in PyTorch) and appends a node to the active ``Tracer``, remembering the
+user's source line.  Comparisons give plain booleans/arrays: the graph records
+the path the program actually took.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import linecache
+import os
+import re
+import sys
+import warnings
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .errors import GraphstepError, ShapeError, UnsupportedError
+from .ops import OPS, fmt_shape
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_INTERNAL = (_PACKAGE_DIR, _NUMPY_DIR, "<__array_function__")
+_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+_INFIX = {"add": "+", "subtract": "−", "multiply": "*", "divide": "/", "matmul": "@", "power": "**"}
+
+
+def _user_frame():
+    """The innermost frame that belongs to the user's code, not graphstep's or numpy's."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame = frame.f_back
+    return frame
+
+
+_assign_cache: dict[tuple[str, int], str | None] = {}
+
+
+def _assigned_name(filename: str, lineno: int) -> str | None:
+    """The variable a source line assigns to (``H = tanh(...)`` → ``H``), if any."""
+    key = (filename, lineno)
+    if key not in _assign_cache:
+        match = _ASSIGN.match(linecache.getline(filename, lineno))
+        _assign_cache[key] = match.group(1) if match else None
+    return _assign_cache[key]
+
+
+def display_path(filename: str) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if rel.startswith("..") else rel
+
+
+class Tracer:
+    """Records nodes while a computation runs; ``Graph`` is built from it."""
+
+    def __init__(self) -> None:
+        self.nodes: list[dict[str, Any]] = []
+        self.leaf_values: dict[int, np.ndarray] = {}
+        self.notes: list[str] = []
+        self.scopes: list[str] = []
+        self._sites: list[tuple] = []  # (frame id, line, lasti) per node, for naming
+
+    def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
+            inputs: tuple[int, ...] = (), params: dict | None = None) -> int:
+        frame = _user_frame()
+        if frame is not None:
+            filename, line = frame.f_code.co_filename, frame.f_lineno
+            site = (id(frame), line, frame.f_lasti)
+            func = frame.f_code.co_name
+        else:
+            filename, line, site, func = "<unknown>", 0, (0, 0, 0), ""
+        nid = len(self.nodes)
+        self.nodes.append({
+            "kind": kind, "op": op, "name": name, "shape": np.shape(value),
+            "dtype": str(np.asarray(value).dtype) if kind != "op" else str(value.dtype),
+            "inputs": inputs, "params": params or {}, "file": filename, "line": line,
+            "source": f"{display_path(filename)}:{line}", "scope": "/".join(self.scopes), "func": func,
+        })
+        self._sites.append(site)
+        if kind != "op":
+            self.leaf_values[nid] = value
+        return nid
+
+    def source_of(self) -> str:
+        frame = _user_frame()
+        return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else ""
+
+    def finish_names(self, output: int) -> None:
+        """Name op nodes after the variable their line assigns to; the rest get readable automatic names."""
+        runs: list[list[int]] = []
+        for nid, node in enumerate(self.nodes):
+            site = self._sites[nid]
+            if node["kind"] == "op" and runs and self._continues(runs[-1][-1], site):
+                runs[-1].append(nid)
+            elif node["kind"] == "op":
+                runs.append([nid])
+        for run in runs:
+            consumed = {i for n in run for i in self.nodes[n]["inputs"]}
+            target = _assigned_name(self.nodes[run[0]]["file"], self.nodes[run[0]]["line"])
+            for n in run:
+                if self.nodes[n]["name"] is None and target and n not in consumed:
+                    self.nodes[n]["name"] = target
+        if self.nodes[output]["name"] is None:  # the result learners expect to see named
+            self.nodes[output]["name"] = "loss" if self.nodes[output]["shape"] == () else "out"
+        used: dict[str, int] = {}
+        for nid, node in enumerate(self.nodes):
+            name = node["name"] or self._auto_name(nid)
+            count = used.get(name, 0) + 1
+            used[name] = count
+            node["name"] = name if count == 1 else f"{name}#{count}"
+
+    def _continues(self, prev: int, site: tuple) -> bool:
+        frame_id, line, lasti = self._sites[prev]
+        return site[0] == frame_id and site[1] == line and site[2] > lasti
+
+    def _auto_name(self, nid: int) -> str:
+        node = self.nodes[nid]
+        if node["kind"] == "const":
+            value = self.leaf_values[nid]
+            return f"{float(value):g}" if np.ndim(value) == 0 else f"const{nid}"
+        names = [_term(self.nodes[i]["name"] or "?") for i in node["inputs"]]
+        op = node["op"]
+        if op in _INFIX and len(names) == 2:
+            text = f"{names[0]}{_INFIX[op]}{names[1]}"
+        elif op == "transpose" and len(names) == 1:
+            text = f"{names[0]}ᵀ"
+        else:
+            text = f"{op}({','.join(names)})"
+        return text if len(text) <= 14 and "?" not in text else f"{op}{nid}"
+
+
+def _term(name: str) -> str:
+    """A name as an operand: composite names are parenthesised, ``(Z2−y)**2``."""
+    return name if name.replace("_", "").replace("#", "").isalnum() else f"({name})"
+
+
+_active: list[Tracer] = []
+
+
+def current_tracer(what: str) -> Tracer:
+    if not _active:
+        raise GraphstepError(f"{what} must be called inside a computation traced by gs.trace "
+                             "(or a function decorated with @gs.computation run by graphstep)")
+    return _active[-1]
+
+
+class Tensor:
+    """A traced ndarray: NumPy semantics, and every op becomes a graph node."""
+
+    __slots__ = ("node", "value", "tracer")
+    __array_priority__ = 1000
+
+    def __init__(self, node: int, value: np.ndarray, tracer: Tracer) -> None:
+        self.node, self.value, self.tracer = node, value, tracer
+
+    # ── plain attributes ──
+    shape = property(lambda self: self.value.shape)
+    ndim = property(lambda self: self.value.ndim)
+    dtype = property(lambda self: self.value.dtype)
+    size = property(lambda self: self.value.size)
+    T = property(lambda self: apply("transpose", self))
+
+    @property
+    def name(self) -> str | None:
+        return self.tracer.nodes[self.node]["name"]
+
+    def __repr__(self) -> str:
+        return f"Tensor(node={self.node}, shape={self.shape}, value={self.value!r})"
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    # ── values leave the graph only explicitly ──
+    def item(self) -> float:
+        return self.value.item()
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        raise UnsupportedError(
+            "a traced Tensor was turned into a plain NumPy array, which would drop it from the graph",
+            source=self.tracer.source_of(), node=self.name or str(self.node),
+            hint="use graphstep.numpy (gnp.*) functions on tensors, or .item()/float() for a number")
+
+    # comparisons are not differentiable: they give plain values, so `if`/`while` work
+    def __lt__(self, other):
+        return self.value < _raw(other)
+
+    def __le__(self, other):
+        return self.value <= _raw(other)
+
+    def __gt__(self, other):
+        return self.value > _raw(other)
+
+    def __ge__(self, other):
+        return self.value >= _raw(other)
+
+    __hash__ = object.__hash__
+
+    # ── arithmetic ──
+    def __add__(self, o): return apply("add", self, o)
+    def __radd__(self, o): return apply("add", o, self)
+    def __sub__(self, o): return apply("subtract", self, o)
+    def __rsub__(self, o): return apply("subtract", o, self)
+    def __mul__(self, o): return apply("multiply", self, o)
+    def __rmul__(self, o): return apply("multiply", o, self)
+    def __truediv__(self, o): return apply("divide", self, o)
+    def __rtruediv__(self, o): return apply("divide", o, self)
+    def __pow__(self, o): return apply("power", self, o)
+    def __rpow__(self, o): return apply("power", o, self)
+    def __matmul__(self, o): return apply("matmul", self, o)
+    def __rmatmul__(self, o): return apply("matmul", o, self)
+    def __neg__(self): return apply("negative", self)
+    def __pos__(self): return self
+    def __abs__(self): return apply("abs", self)
+    def __getitem__(self, index): return apply("getitem", self, index=_raw_index(index))
+
+    # ── methods people use ──
+    def sum(self, axis=None, keepdims=False): return apply("sum", self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return apply("mean", self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return apply("max", self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return apply("min", self, axis=axis, keepdims=keepdims)
+    def norm(self, axis=None, keepdims=False): return apply("norm", self, axis=axis, keepdims=keepdims)
+    def transpose(self, *axes): return apply("transpose", self, axes=_axes(axes))
+    def clip(self, lo=None, hi=None): return apply("clip", self, lo=lo, hi=hi)
+
+    def reshape(self, *shape):
+        return apply("reshape", self, shape=shape[0] if len(shape) == 1 else shape)
+
+    # ── NumPy's own functions on tensors go through our table, or fail clearly ──
+    def __array_ufunc__(self, ufunc, method, *args, **kwargs):
+        from . import numpy as gnp
+
+        fn = getattr(gnp, ufunc.__name__, None) if method == "__call__" and not kwargs else None
+        if fn is None or not callable(fn):
+            raise _unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+        return fn(*args)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from . import numpy as gnp
+
+        name = func.__name__
+        fn = gnp.TRACED.get(name)
+        if fn is None:
+            raise _unsupported(f"numpy.{name}")
+        return fn(*args, **kwargs)
+
+
+def _unsupported(what: str) -> UnsupportedError:
+    from .numpy import TRACED
+
+    return UnsupportedError(f"{what} is not in graphstep's op table, so it cannot be traced",
+                            source=_active[-1].source_of() if _active else "",
+                            hint="traced functions: " + ", ".join(sorted(TRACED)))
+
+
+def _raw(x):
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _raw_index(index):
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+def _axes(axes: tuple) -> tuple | None:
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return tuple(axes) if axes else None
+
+
+def _tracer_of(args) -> Tracer:
+    for a in args:
+        if isinstance(a, Tensor):
+            return a.tracer
+    return current_tracer("a graphstep op")
+
+
+def _const(tracer: Tracer, x) -> int:
+    value = np.asarray(x, dtype=float) if isinstance(x, (int, float)) and not isinstance(x, bool) else np.asarray(x)
+    return tracer.add("const", value)
+
+
+def apply(opname: str, *args, **kw) -> Tensor:
+    """Run one primitive eagerly and record it as a node."""
+    op = OPS[opname]
+    tracer = _tracer_of(args)
+    ids, vals = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            ids.append(a.node)
+            vals.append(a.value)
+        else:
+            ids.append(_const(tracer, a))
+            vals.append(tracer.leaf_values[ids[-1]])
+    try:
+        with np.errstate(all="ignore"):  # NaN/Inf are shown by the stepper, not raised here
+            out = np.asarray(op.forward(*vals, **kw))
+    except (ValueError, IndexError, TypeError) as err:
+        raise _shape_error(tracer, op, ids, vals, kw, err) from None
+    return Tensor(tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw), out, tracer)
+
+
+def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeError:
+    shapes = [np.shape(v) for v in vals]
+    try:
+        op.shape(*shapes, **kw)
+        reason = str(err)
+    except (ValueError, IndexError, TypeError) as rule_err:
+        reason = str(rule_err)
+    operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['kind']} {fmt_shape(s)}"
+                         for i, s in zip(ids, shapes))
+    return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of())
+
+
+# ───────────────────────────── leaves ─────────────────────────────
+
+
+def _leaf(kind: str, value, name: str | None) -> Tensor:
+    tracer = current_tracer(f"gs.{kind}()")
+    array = np.array(value, copy=True)
+    if kind == "param" and not np.issubdtype(array.dtype, np.floating):
+        note = (f"param {name or '?'}: {array.dtype} values converted to float64 "
+                "(gradients need a floating dtype)")
+        tracer.notes.append(note)
+        warnings.warn(note, stacklevel=3)
+        array = array.astype(np.float64)
+    if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
+        raise GraphstepError(f"gs.{kind}() needs numbers, got {array.dtype}", source=tracer.source_of())
+    return Tensor(tracer.add(kind, array, name=name), array, tracer)
+
+
+def param(value, name: str | None = None) -> Tensor:
+    """A trainable leaf: the stepper computes its gradient."""
+    return _leaf("param", value, name)
+
+
+def input(value, name: str | None = None) -> Tensor:  # noqa: A001 - the public API's name
+    """Data: a leaf that needs no gradient."""
+    return _leaf("input", value, name)
+
+
+def const(value, name: str | None = None) -> Tensor:
+    """A named constant leaf."""
+    return _leaf("const", value, name)
+
+
+@contextlib.contextmanager
+def scope(label: str) -> Iterator[None]:
+    """Group the nodes made inside the block under ``label`` (for pictures and the TUI)."""
+    tracer = current_tracer("gs.scope()")
+    tracer.scopes.append(label)
+    try:
+        yield
+    finally:
+        tracer.scopes.pop()
+
+
+def computation(fn: Callable | None = None, *, seed=None, name: str | None = None):
+    """Mark a zero-argument function as a graphstep computation (``seed`` for non-scalar outputs)."""
+
+    def mark(f: Callable) -> Callable:
+        f.__graphstep_computation__ = {"seed": seed, "name": name or f.__name__}
+        return f
+
+    return mark(fn) if fn is not None else mark
