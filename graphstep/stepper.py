@@ -287,6 +287,31 @@ class Stepper:
                 found += [(k, c) for c in self.record(k).contributions if c.target == node]
         return found
 
+    def arrivals(self) -> dict[int, int]:
+        """How many contributions each node has received so far (2+ means accumulated)."""
+        counts: dict[int, int] = {}
+        for k, changes in enumerate(self._history):
+            if changes and self.plan[k][0] == BACKWARD:
+                for target, _, _ in changes:
+                    counts[target] = counts.get(target, 0) + 1
+        return counts
+
+    def jacobian(self, node: int | str, k: int) -> np.ndarray:
+        """Local Jacobian ∂node/∂(input k) in numerator layout, (out size × in size), built from the VJP."""
+        nid = self.graph.id(node)
+        op, inputs, kw = self.graph.program[nid]
+        xs = [self._values[i] for i in inputs]
+        out = self._values[nid]
+        if op is None or out is None or any(x is None for x in xs) or op.vjp_rule(k) is None:
+            raise GraphstepError(f"no local Jacobian for {self.graph.name_of(nid)} input {k} yet")
+        rule, extra = op.vjp_rule(k), ({"i": k} if op.variadic else {})
+        rows = []
+        for j in range(np.size(out)):
+            unit = np.zeros(np.size(out))
+            unit[j] = 1.0
+            rows.append(np.reshape(rule(unit.reshape(np.shape(out)), out, *xs, **kw, **extra), -1))
+        return np.array(rows).reshape(np.size(out), np.size(xs[k]))
+
     def held_bytes(self) -> int:
         """Bytes of forward values kept alive because a backward rule still needs them."""
         if self.mode == "forward":
