@@ -96,6 +96,8 @@ globals().update({name: getattr(_np, name) for name in _PASSTHROUGH})
 
 
 def __getattr__(name: str):
+    if name.startswith("__"):  # import machinery probes (__path__, __spec__…) must see a plain module
+        raise AttributeError(name)
     raise _unsupported(f"numpy.{name}")
 
 

@@ -1,0 +1,328 @@
+"""The tracer: operators, methods, names, sources, control flow and the errors a user meets."""
+# ruff: noqa: N803, N806 - X, W1, H… are the names of the maths
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+import pytest
+
+import graphstep as gs
+from graphstep import numpy as gnp
+from graphstep.errors import GraphstepError, ShapeError, UnsupportedError
+
+THIS_FILE = os.path.basename(__file__)
+
+
+def here() -> int:
+    """The caller's line number."""
+    return inspect.currentframe().f_back.f_lineno
+
+
+def ops_of(graph):
+    return [graph.nx.nodes[n]["op"] for n in graph.op_nodes]
+
+
+def node_named(graph, name):
+    return graph.nx.nodes[graph.ids[name]]
+
+
+def _value(graph, key):
+    """Re-execute the graph (not the trace's values) and read a node."""
+    return gs.Stepper(graph).run_forward().value(key)
+
+
+# ───────────────────────────── operators ─────────────────────────────
+
+X0 = np.array([1.0, 2.0, 4.0])
+ARR = np.array([0.5, -1.0, 3.0])
+
+
+@pytest.mark.parametrize(("label", "fn", "op", "expected"), [
+    ("t + 2", lambda t: t + 2, "add", X0 + 2),
+    ("2 + t", lambda t: 2 + t, "add", 2 + X0),
+    ("t - 2", lambda t: t - 2, "subtract", X0 - 2),
+    ("2 - t", lambda t: 2 - t, "subtract", 2 - X0),
+    ("t * 3", lambda t: t * 3, "multiply", X0 * 3),
+    ("3 * t", lambda t: 3 * t, "multiply", 3 * X0),
+    ("t / 4", lambda t: t / 4, "divide", X0 / 4),
+    ("4 / t", lambda t: 4 / t, "divide", 4 / X0),
+    ("t ** 2", lambda t: t ** 2, "power", X0 ** 2),
+    ("2 ** t", lambda t: 2 ** t, "power", 2 ** X0),
+    ("-t", lambda t: -t, "negative", -X0),
+    ("abs(t)", lambda t: abs(t), "abs", np.abs(X0)),
+    ("t + arr", lambda t: t + ARR, "add", X0 + ARR),
+    ("arr + t", lambda t: ARR + t, "add", ARR + X0),
+    ("arr - t", lambda t: ARR - t, "subtract", ARR - X0),
+    ("arr * t", lambda t: ARR * t, "multiply", ARR * X0),
+    ("arr / t", lambda t: ARR / t, "divide", ARR / X0),
+    ("arr ** t", lambda t: np.abs(ARR) ** t, "power", np.abs(ARR) ** X0),
+    ("t @ arr", lambda t: t @ ARR, "matmul", X0 @ ARR),
+    ("arr @ t", lambda t: ARR @ t, "matmul", ARR @ X0),
+    ("M @ t", lambda t: np.outer(ARR, ARR) @ t, "matmul", np.outer(ARR, ARR) @ X0),
+    ("t @ t", lambda t: t @ t, "matmul", X0 @ X0),
+])
+def test_operators_record_one_op_and_match_numpy(label, fn, op, expected):
+    graph = gs.trace(fn, X0)
+    assert ops_of(graph) == [op], label
+    np.testing.assert_allclose(_value(graph, graph.output), expected)
+    assert gs.Stepper(graph).run().grad("t").shape == X0.shape
+
+
+def test_reflected_ops_with_ndarray_give_the_right_gradient():
+    # d/dt Σ (arr − t)·arr = −arr, through ndarray.__sub__ → __array_ufunc__
+    graph = gs.trace(lambda t: ((ARR - t) * ARR).sum(), X0)
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("t"), -ARR)
+    # d/dt Σ arr / t = −arr / t²
+    graph = gs.trace(lambda t: (ARR / t).sum(), X0)
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("t"), -ARR / X0 ** 2)
+
+
+def test_python_scalars_become_float_consts():
+    graph = gs.trace(lambda t: t * 3, X0)
+    const = [n for n, d in graph.nx.nodes(data=True) if d["kind"] == "const"]
+    assert len(const) == 1
+    assert graph.leaf_values[const[0]].dtype == np.float64
+    assert graph.nx.nodes[const[0]]["name"] == "3"
+
+
+# ───────────────────────────── methods and attributes ─────────────────────────────
+
+
+def test_methods_people_use():
+    M0 = np.arange(6.0).reshape(2, 3) - 2.5
+    seen = {}
+
+    def fn(M):
+        seen.update(shape=M.shape, ndim=M.ndim, dtype=M.dtype, size=M.size, len=len(M))
+        a = M.sum() + M.mean() + M.max() + M.norm()
+        b = M.sum(axis=0, keepdims=True).mean(axis=1)
+        c = M.reshape(3, 2).T.reshape((6,)).max(axis=0)
+        seen.update(item=a.item(), float=float(a))
+        return a + b.sum() + c + M.min() + M.transpose().sum()
+
+    graph = gs.trace(fn, M0)
+    assert seen["shape"] == (2, 3) and seen["ndim"] == 2 and seen["dtype"] == np.float64
+    assert seen["size"] == 6 and seen["len"] == 2
+    expected_a = M0.sum() + M0.mean() + M0.max() + np.linalg.norm(M0)
+    assert isinstance(seen["item"], float) and isinstance(seen["float"], float)
+    assert seen["item"] == pytest.approx(expected_a) and seen["float"] == pytest.approx(expected_a)
+    assert set(ops_of(graph)) >= {"sum", "mean", "max", "norm", "reshape", "transpose", "min", "add"}
+    expected = expected_a + M0.sum(axis=0, keepdims=True).mean(axis=1).sum() + M0.max() + M0.min() + M0.sum()
+    assert _value(graph, graph.output) == pytest.approx(expected)
+
+
+def test_T_is_transpose_and_gradient_has_the_variable_shape():
+    A0 = np.arange(6.0).reshape(2, 3)
+    graph = gs.trace(lambda A: (A.T @ np.ones(2)).sum(), A0)
+    assert ops_of(graph) == ["transpose", "matmul", "sum"]
+    assert graph.nx.nodes[graph.order[-1]]["shape"] == ()
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("A"), np.ones((2, 3)))
+
+
+def test_indexing_is_traced():
+    graph = gs.trace(lambda t: t[np.array([0, 0, 2])].sum() + t[1:].sum(), X0)
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("t"), [2.0, 1.0, 2.0])
+
+
+# ───────────────────────────── names ─────────────────────────────
+
+
+def test_leaf_names_and_assigned_names():
+    @gs.computation
+    def mlp():
+        X = gs.input(np.ones((8, 4)), name="X")
+        W1 = gs.param(np.ones((4, 16)), name="W1")
+        b1 = gs.param(np.zeros(16), name="b1")
+        Z1 = X @ W1 + b1
+        H = gnp.tanh(Z1)
+        return H.sum()
+
+    graph = gs.trace(mlp)
+    assert graph.params == {"W1": 1, "b1": 2}
+    assert graph.inputs == {"X": 0}
+    assert node_named(graph, "Z1")["op"] == "add"
+    assert node_named(graph, "H")["op"] == "tanh"
+    matmul = next(n for n in graph.op_nodes if graph.nx.nodes[n]["op"] == "matmul")
+    assert graph.nx.nodes[matmul]["name"] not in ("Z1", None, "")  # the inner op gets an automatic name
+    assert graph.nx.nodes[matmul]["name"] == "X@W1"
+    assert graph.nx.nodes[graph.output]["name"] == "loss"
+
+
+def test_node_attributes_follow_the_design():
+    graph = gs.trace(lambda t: gnp.exp(t).sum(), X0)
+    for nid, attrs in graph.nx.nodes(data=True):
+        assert {"kind", "op", "name", "shape", "dtype", "inputs", "source"} <= set(attrs)
+        assert tuple(graph.nx.predecessors(nid)) == tuple(dict.fromkeys(attrs["inputs"]))
+    assert graph.nx.nodes[graph.params["t"]]["kind"] == "param"
+    assert graph.order == sorted(graph.order) and graph.order[-1] == graph.output
+
+
+def test_names_are_unique():
+    def fn(t):
+        h = t * 2
+        h = h * 2
+        return h.sum()
+
+    graph = gs.trace(fn, X0)
+    names = [d["name"] for _, d in graph.nx.nodes(data=True)]
+    assert len(names) == len(set(names))
+    assert "h" in names
+
+
+# ───────────────────────────── sources ─────────────────────────────
+
+
+def test_source_is_the_users_line():
+    lines = {}
+
+    def fn(t):
+        lines["exp"] = here(); e = gnp.exp(t)  # noqa: E702
+        lines["mul"] = here(); m = e * 2  # noqa: E702
+        lines["tanh"] = here(); th = np.tanh(m)  # noqa: E702 - real numpy goes through __array_ufunc__
+        return th.sum()
+
+    graph = gs.trace(fn, X0)
+    by_op = {d["op"]: d["source"] for _, d in graph.nx.nodes(data=True) if d["op"]}
+    for op, key in (("exp", "exp"), ("multiply", "mul"), ("tanh", "tanh")):
+        assert by_op[op].endswith(f"{THIS_FILE}:{lines[key]}"), by_op[op]
+        assert "graphstep/" not in by_op[op] and "numpy" not in by_op[op]
+
+
+def test_real_numpy_functions_are_traced():
+    graph = gs.trace(lambda t: np.sum(np.tanh(t) * np.exp(t)), X0)
+    assert ops_of(graph) == ["tanh", "exp", "multiply", "sum"]
+    st = gs.Stepper(graph).run()
+    # d/dt Σ tanh(t)·e^t = (1 − tanh²)·e^t + tanh·e^t
+    th = np.tanh(X0)
+    np.testing.assert_allclose(st.grad("t"), (1 - th ** 2) * np.exp(X0) + th * np.exp(X0))
+
+
+# ───────────────────────────── control flow ─────────────────────────────
+
+
+def test_comparisons_give_plain_bools():
+    seen = []
+
+    def fn(t):
+        for result in (t.sum() > 0, t.sum() < 0, t.norm() >= 1, t.max() <= 1):
+            seen.append(result)
+        return t.sum()
+
+    gs.trace(fn, X0)
+    assert all(isinstance(r, (bool, np.bool_)) for r in seen)
+    assert [bool(r) for r in seen] == [True, False, True, False]
+
+
+@pytest.mark.parametrize(("a0", "doublings", "negated"), [(3.0, 6, False), (-0.5, 8, True), (200.0, 0, False)])
+def test_while_and_if_trace_the_path_taken(a0, doublings, negated):
+    def fn(a):
+        while a.norm() < 100:
+            a = a * 2
+        if a.sum() > 0:
+            return a
+        return -1 * a
+
+    graph = gs.trace(fn, np.array(a0))
+    ops = ops_of(graph)
+    assert ops.count("multiply") == doublings + negated
+    assert ops.count("norm") == doublings + 1
+    assert ops.count("sum") == 1
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("a"), 2.0 ** doublings * (-1 if negated else 1))
+
+
+# ───────────────────────────── errors ─────────────────────────────
+
+
+def test_ufunc_missing_from_table_raises_naming_it():
+    def fn(t):
+        return np.sinh(t)
+
+    with pytest.raises(UnsupportedError, match=r"numpy\.sinh") as info:
+        gs.trace(fn, X0)
+    assert f"{THIS_FILE}:" in str(info.value)
+
+
+def test_facade_attribute_missing_raises_naming_it():
+    line = {}
+
+    def fn(t):
+        line["n"] = here(); return gnp.fft.fft(t)  # noqa: E702
+
+    with pytest.raises(UnsupportedError, match=r"numpy\.fft") as info:
+        gs.trace(fn, X0)
+    assert f"{THIS_FILE}:{line['n']}" in str(info.value)
+
+
+def test_array_function_missing_from_table_raises():
+    with pytest.raises(UnsupportedError, match=r"numpy\.cumsum"):
+        gs.trace(lambda t: np.cumsum(t), X0)
+
+
+def test_facade_is_a_plain_module_for_imports_and_introspection():
+    # import machinery and hasattr probe dunders; those must not become UnsupportedError
+    assert not hasattr(gnp, "__path__")
+    from graphstep.numpy import TRACED
+
+    assert "tanh" in TRACED and "tanh" in dir(gnp)
+
+
+def test_converting_a_tensor_to_an_array_is_refused():
+    with pytest.raises(UnsupportedError, match="plain NumPy array"):
+        gs.trace(lambda t: np.asarray(t) + t, X0)
+
+
+def test_integer_param_is_converted_to_float_with_a_note():
+    def fn():
+        n = gs.param(np.arange(3), name="n")
+        return (n * n).sum()
+
+    with pytest.warns(UserWarning, match="int64 values converted to float64") as record:
+        graph = gs.trace(fn)
+    assert record[0].filename == __file__  # the warning points at the user's line
+    assert any("param n" in note and "float64" in note for note in graph.notes)
+    assert graph.leaf_values[graph.params["n"]].dtype == np.float64
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("n"), [0.0, 2.0, 4.0])
+
+
+def test_shape_mismatch_names_both_shapes_and_the_line():
+    line = {}
+
+    def fn():
+        A = gs.param(np.ones((2, 3)), name="A")
+        B = gs.param(np.ones((4, 3)), name="B")
+        line["n"] = here(); return A @ B  # noqa: E702
+
+    with pytest.raises(ShapeError) as info:
+        gs.trace(fn)
+    message = str(info.value)
+    assert "(2×3)" in message and "(4×3)" in message and "A" in message and "B" in message
+    assert f"{THIS_FILE}:{line['n']}" in message
+
+
+def test_broadcast_mismatch_is_a_shape_error():
+    with pytest.raises(ShapeError, match=r"\(2×3\).*\(4×3\)"):
+        gs.trace(lambda a, b: a + b, np.ones((2, 3)), np.ones((4, 3)))
+
+
+def test_leaf_outside_a_trace_is_a_clear_error():
+    with pytest.raises(GraphstepError, match="inside a computation"):
+        gs.param(np.ones(2))
+
+
+def test_computation_returning_a_non_tensor_is_a_clear_error():
+    with pytest.raises(GraphstepError, match="returned float"):
+        gs.trace(lambda t: float(t.sum()), X0)
+
+
+def test_scope_labels_nodes():
+    def fn(t):
+        with gs.scope("layer1"):
+            h = gnp.tanh(t)
+        return h.sum()
+
+    graph = gs.trace(fn, X0)
+    tracer_scope = [graph._nodes[n]["scope"] for n in graph.op_nodes]
+    assert tracer_scope == ["layer1", ""]
