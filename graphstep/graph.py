@@ -6,6 +6,7 @@ Node ids are ints in creation order; creation is already a topological order
 
 from __future__ import annotations
 
+import functools
 import inspect
 import traceback
 from typing import Any, Callable
@@ -29,9 +30,6 @@ class Graph:
         self.seed = None if seed is None else np.asarray(seed, dtype=float)
         self.leaf_values = tracer.leaf_values
         self.output = output
-        self.nx = nx.DiGraph()
-        self.nx.add_nodes_from(enumerate(tracer.nodes))
-        self.nx.add_edges_from((i, n) for n, node in enumerate(tracer.nodes) for i in node["inputs"])
         self.order: list[int] = list(range(len(tracer.nodes)))
         self._nodes = tracer.nodes
         self.params = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "param"}
@@ -40,6 +38,43 @@ class Graph:
         # the executor's program: per node its op entry, input ids and keyword params
         self.program: list[tuple[Op | None, tuple[int, ...], dict]] = [
             (OPS[d["op"]] if d["op"] else None, d["inputs"], d["params"]) for d in tracer.nodes]
+
+    @functools.cached_property
+    def nx(self) -> nx.DiGraph:
+        """The graph as a networkx DiGraph with DESIGN.md's node attributes (built on first use)."""
+        graph = nx.DiGraph(name=self.name)
+        graph.add_nodes_from((n, dict(d)) for n, d in enumerate(self._nodes))
+        graph.add_edges_from((i, n) for n, d in enumerate(self._nodes) for i in d["inputs"])
+        return graph
+
+    @functools.cached_property
+    def needs_grad(self) -> list[bool]:
+        """A node needs a gradient when a param lies upstream of it."""
+        needs = [False] * len(self._nodes)
+        for n, d in enumerate(self._nodes):
+            needs[n] = d["kind"] == "param" or (d["kind"] == "op" and any(needs[i] for i in d["inputs"]))
+        return needs
+
+    @functools.cached_property
+    def backward_nodes(self) -> list[int]:
+        """Op nodes between a param and the output, in reverse order: the backward pass."""
+        feeds = [False] * len(self._nodes)
+        feeds[self.output] = True
+        for n in reversed(self.order):
+            if feeds[n]:
+                for i in self._nodes[n]["inputs"]:
+                    feeds[i] = True
+        return [n for n in reversed(self.order) if self._nodes[n]["kind"] == "op" and feeds[n] and self.needs_grad[n]]
+
+    @functools.cached_property
+    def vjp_program(self) -> dict[int, tuple]:
+        """Per backward node: (input position, input id, rule, keyword params) for inputs that need a gradient."""
+        program = {}
+        for n in self.backward_nodes:
+            op, inputs, kw = self.program[n]
+            program[n] = tuple((k, i, op.vjp_rule(k), {**kw, "i": k} if op.variadic else kw)
+                               for k, i in enumerate(inputs) if self.needs_grad[i])
+        return program
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -78,7 +113,8 @@ def trace(fn: Callable, *arrays, seed=None) -> Graph:
     _active.append(tracer)
     try:
         args = _params_for(fn, arrays)
-        result = _call_user(fn, args)
+        with np.errstate(all="ignore"):  # NaN/Inf are the stepper's to show, not warnings
+            result = _call_user(fn, args)
     finally:
         _active.pop()
     if not isinstance(result, Tensor) or result.tracer is not tracer:

@@ -16,6 +16,7 @@ can print ``dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -72,6 +73,7 @@ def defop(name: str, forward: Callable, vjp, jvp, shape, fwd: str, bwd, **extra)
 # ───────────────────────────── broadcasting ─────────────────────────────
 
 
+@functools.lru_cache(maxsize=1024)
 def broadcast_axes(g_shape: Shape, shape: Shape) -> tuple[int, ...]:
     """Axes of a gradient shaped ``g_shape`` that broadcasting added to ``shape``."""
     extra = len(g_shape) - len(shape)
@@ -83,7 +85,7 @@ def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:
     """Undo broadcasting: a value broadcast in forward is summed in backward."""
     if g.shape == shape:
         return g
-    return np.sum(g, axis=broadcast_axes(g.shape, shape)).reshape(shape)
+    return g.sum(axis=broadcast_axes(g.shape, shape)).reshape(shape)
 
 
 def shape_broadcast(*shapes: Shape) -> Shape:
@@ -140,7 +142,8 @@ defop("divide", np.divide,
 
 def _power_dx(g, out, x, p):
     # d(x^p)/dx = p·x^(p−1); p == 2 is the common case and needs no pow
-    return unbroadcast(g * (2.0 * x) if np.all(p == 2) else g * p * x ** (p - 1), x.shape)
+    square = np.ndim(p) == 0 and p == 2
+    return unbroadcast(g * (2.0 * x) if square else g * p * x ** (p - 1), x.shape)
 
 
 def _power_dp(g, out, x, p):
@@ -241,6 +244,8 @@ defop("where", np.where, (None, _where_vjp(True), _where_vjp(False)),
 
 
 def _matmul_da(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:  # the common case: dA = G·Bᵀ, shapes already match
+        return g @ b.T
     if a.ndim == 1 and b.ndim == 1:  # dot product: a scalar G scales the other vector
         return g * b
     if b.ndim == 1:  # (…,n,k)·(k) → (…,n): dA = G ⊗ b
@@ -251,6 +256,8 @@ def _matmul_da(g, out, a, b):
 
 
 def _matmul_db(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:
@@ -305,7 +312,7 @@ defop("reshape", _reshape, lambda g, out, x, shape: np.reshape(g, x.shape),
 
 
 def _norm(x, axis=None, keepdims=False):
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
 
 
 defop("norm", _norm,
@@ -321,6 +328,8 @@ defop("norm", _norm,
 
 def _expand(g, x, axis, keepdims):
     """Broadcast a reduced gradient back over the reduced axes (a view, no copy)."""
+    if axis is None and not keepdims and x.size <= 4096:
+        return np.full(x.shape, g)  # small: a fresh array is cheaper than a broadcast view
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     elif axis is None and not keepdims:

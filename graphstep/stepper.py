@@ -82,35 +82,17 @@ class Stepper:
         self._grads: list = [None] * n
         self._tangents: list = [None] * n
         self._history: list = []  # per step: None (forward) or [(target, old grad, contribution)]
-        self.needs_grad = self._needs_grad()
+        self.needs_grad = graph.needs_grad
         self.seed, self.seed_note = self._seed(seed)
+        self._vjp_program = graph.vjp_program
         self.plan: list[tuple[str, int]] = [(FORWARD, n) for n in graph.op_nodes]
         self.forward_steps = len(self.plan)
         if mode == "reverse":
-            self.plan += [(SEED, graph.output)] + [(BACKWARD, n) for n in self._backward_nodes()]
+            self.plan += [(SEED, graph.output)] + [(BACKWARD, n) for n in graph.backward_nodes]
         else:
             self._init_tangents(tangents)
 
     # ── set-up ──
-    def _needs_grad(self) -> list[bool]:
-        """A node needs a gradient when a param lies upstream of it."""
-        needs = [False] * len(self.graph)
-        for nid in self.graph.order:
-            op, inputs, _ = self.graph.program[nid]
-            node = self.graph.node(nid)
-            needs[nid] = node["kind"] == "param" or (op is not None and any(needs[i] for i in inputs))
-        return needs
-
-    def _backward_nodes(self) -> list[int]:
-        """Op nodes that lie between a param and the output, in reverse order."""
-        feeds = [False] * len(self.graph)
-        feeds[self.graph.output] = True
-        for nid in reversed(self.graph.order):
-            if feeds[nid]:
-                for i in self.graph.program[nid][1]:
-                    feeds[i] = True
-        return [n for n in reversed(self.graph.op_nodes) if feeds[n] and self.needs_grad[n]]
-
     def _seed(self, seed) -> tuple[np.ndarray, str]:
         out = self.graph.node(self.graph.output)
         seed = self.graph.seed if seed is None else np.asarray(seed, dtype=float)
@@ -162,15 +144,16 @@ class Stepper:
         """Take one step and describe it; None when the walk is complete."""
         if self.done:
             return None
-        self._advance()
+        with np.errstate(all="ignore"):  # NaN/Inf are shown, not raised
+            self._advance()
         return self.record(self.position)
 
     def _advance(self) -> None:
-        kind, nid = self.plan[self.position]
-        if kind == FORWARD:
+        kind, nid = self.plan[len(self._history)]
+        if kind is FORWARD:
             self._forward(nid)
             self._history.append(None)
-        elif kind == SEED:
+        elif kind is SEED:
             self._history.append([(nid, self._grads[nid], self.seed)])
             self._grads[nid] = self.seed
         else:
@@ -180,11 +163,9 @@ class Stepper:
         op, inputs, kw = self.graph.program[nid]
         values = self._values
         xs = [values[i] for i in inputs]
-        with np.errstate(all="ignore"):
-            out = op.forward(*xs, **kw)
-            values[nid] = out
-            if self.mode == "forward":
-                self._tangents[nid] = self._jvp(op, nid, inputs, xs, kw, out)
+        out = values[nid] = op.forward(*xs, **kw)
+        if self.mode == "forward":
+            self._tangents[nid] = self._jvp(op, nid, inputs, xs, kw, out)
 
     def _jvp(self, op, nid, inputs, xs, kw, out):
         total = None
@@ -199,19 +180,15 @@ class Stepper:
         return total
 
     def _backward(self, nid: int) -> list:
-        op, inputs, kw = self.graph.program[nid]
-        values, grads, needs = self._values, self._grads, self.needs_grad
+        values, grads = self._values, self._grads
         g, out = grads[nid], values[nid]
-        xs = [values[i] for i in inputs]
+        xs = [values[i] for i in self.graph.program[nid][1]]
         changes = []
-        with np.errstate(all="ignore"):
-            for k, i in enumerate(inputs):
-                if needs[i]:
-                    rule = op.vjp_rule(k)
-                    c = rule(g, out, *xs, **kw, i=k) if op.variadic else rule(g, out, *xs, **kw)
-                    old = grads[i]
-                    grads[i] = c if old is None else old + c
-                    changes.append((i, old, c))
+        for _k, i, rule, kw in self._vjp_program[nid]:
+            c = rule(g, out, *xs, **kw)
+            old = grads[i]
+            grads[i] = c if old is None else old + c  # several consumers: contributions add up
+            changes.append((i, old, c))
         return changes
 
     def step_back(self) -> bool:
@@ -230,23 +207,20 @@ class Stepper:
 
     def run(self) -> Stepper:
         """Step to the end."""
-        while len(self._history) < len(self.plan):
-            self._advance()
-        return self
+        return self.run_to(self.total)
 
     def run_forward(self) -> Stepper:
         """Step to the end of the forward pass."""
-        while self.position < self.forward_steps:
-            self._advance()
-        return self
+        return self.run_to(max(self.position, self.forward_steps))
 
     def run_to(self, position: int) -> Stepper:
         """Step forward or back until ``position`` steps have been taken."""
         position = max(0, min(position, self.total))
         while self.position > position:
             self.step_back()
-        while self.position < position:
-            self._advance()
+        with np.errstate(all="ignore"):
+            for _ in range(position - self.position):
+                self._advance()
         return self
 
     def reset(self) -> Stepper:
@@ -343,12 +317,9 @@ class Stepper:
                         f"d{node['name']} = {summarize(self.seed)}  {fmt_shape(self.seed.shape)}",
                         self.seed, note=self.seed_note)
         contributions = [self._contribution(nid, k, target, old, c)
-                         for k, (target, old, c) in zip(self._input_positions(nid), self._history[index - 1])]
+                         for (k, *_), (target, old, c) in zip(self._vjp_program[nid], self._history[index - 1])]
         text = "; ".join(c.formula for c in contributions)
         return Step(index, BACKWARD, nid, node["name"], node["op"], text, self._grads[nid], contributions)
-
-    def _input_positions(self, nid: int) -> list[int]:
-        return [k for k, i in enumerate(self.graph.program[nid][1]) if self.needs_grad[i]]
 
     def _forward_formula(self, nid: int) -> str:
         op, inputs, _ = self.graph.program[nid]

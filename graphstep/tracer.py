@@ -10,6 +10,7 @@ the path the program actually took.
 from __future__ import annotations
 
 import contextlib
+import functools
 import linecache
 import os
 import re
@@ -49,6 +50,7 @@ def _assigned_name(filename: str, lineno: int) -> str | None:
     return _assign_cache[key]
 
 
+@functools.lru_cache(maxsize=256)
 def display_path(filename: str) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -56,6 +58,11 @@ def display_path(filename: str) -> str:
     except ValueError:
         return filename
     return filename if rel.startswith("..") else rel
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype_name(dtype: np.dtype) -> str:
+    return str(dtype)
 
 
 class Tracer:
@@ -80,7 +87,7 @@ class Tracer:
         nid = len(self.nodes)
         self.nodes.append({
             "kind": kind, "op": op, "name": name, "shape": np.shape(value),
-            "dtype": str(np.asarray(value).dtype) if kind != "op" else str(value.dtype),
+            "dtype": _dtype_name(value.dtype),
             "inputs": inputs, "params": params or {}, "file": filename, "line": line,
             "source": f"{display_path(filename)}:{line}", "scope": "/".join(self.scopes), "func": func,
         })
@@ -313,8 +320,7 @@ def apply(opname: str, *args, **kw) -> Tensor:
             ids.append(_const(tracer, a))
             vals.append(tracer.leaf_values[ids[-1]])
     try:
-        with np.errstate(all="ignore"):  # NaN/Inf are shown by the stepper, not raised here
-            out = np.asarray(op.forward(*vals, **kw))
+        out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
     except (ValueError, IndexError, TypeError) as err:
         raise _shape_error(tracer, op, ids, vals, kw, err) from None
     return Tensor(tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw), out, tracer)
@@ -338,13 +344,13 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
 def _leaf(kind: str, value, name: str | None) -> Tensor:
     tracer = current_tracer(f"gs.{kind}()")
     array = np.array(value, copy=True)
-    if kind == "param" and not np.issubdtype(array.dtype, np.floating):
+    if kind == "param" and array.dtype.kind != "f":
         note = (f"param {name or '?'}: {array.dtype} values converted to float64 "
                 "(gradients need a floating dtype)")
         tracer.notes.append(note)
         warnings.warn(note, stacklevel=3)
         array = array.astype(np.float64)
-    if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
+    if array.dtype.kind not in "biufc":
         raise GraphstepError(f"gs.{kind}() needs numbers, got {array.dtype}", source=tracer.source_of())
     return Tensor(tracer.add(kind, array, name=name), array, tracer)
 
