@@ -57,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except GraphstepError as err:
-        print(f"graphstep: {err}", file=sys.stderr)
+        if getattr(err, "traceback_text", ""):  # the user's own exception: their frames first
+            print(err.traceback_text.rstrip(), file=sys.stderr)
+        print(f"graphstep: {err.summary()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

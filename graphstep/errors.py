@@ -14,6 +14,10 @@ class GraphstepError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        return self.summary()
+
+    def summary(self) -> str:
+        """The one-paragraph message, without any traceback."""
         where = f"{self.source}: " if self.source else ""
         node = f" (node {self.node})" if self.node else ""
         hint = f"\n  hint: {self.hint}" if self.hint else ""
@@ -40,4 +44,4 @@ class UserCodeError(GraphstepError):
         super().__init__(message, **kw)
 
     def render(self) -> str:
-        return f"{self.traceback_text.rstrip()}\n{super().render()}" if self.traceback_text else super().render()
+        return f"{self.traceback_text.rstrip()}\n{self.summary()}" if self.traceback_text else self.summary()

@@ -335,7 +335,9 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
         reason = str(rule_err)
     operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['kind']} {fmt_shape(s)}"
                          for i, s in zip(ids, shapes))
-    return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of())
+    frame = _user_frame()
+    node = (frame and _assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
+    return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node)
 
 
 # ───────────────────────────── leaves ─────────────────────────────
