@@ -6,8 +6,7 @@ graphviz; ``export`` and the TUI load them only when used.
 
 from __future__ import annotations
 
-from . import nn
-from . import numpy
+from . import nn, numpy
 from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
 from .gradcheck import gradcheck
 from .graph import Graph, trace

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import inspect
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np

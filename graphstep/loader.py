@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import GraphstepError, LoadError
 from .graph import user_code_error
@@ -29,7 +29,7 @@ def load(target: str) -> Callable:
     if not os.path.isfile(path):
         raise LoadError(f"no such file: {path}", hint="give the path of a .py file with a @gs.computation")
     module = _import(path)
-    found = {getattr(fn, "__graphstep_computation__")["name"]: fn for fn in vars(module).values()
+    found = {fn.__graphstep_computation__["name"]: fn for fn in vars(module).values()
              if callable(fn) and hasattr(fn, "__graphstep_computation__")}
     if name is not None:
         if name not in found:

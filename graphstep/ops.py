@@ -17,8 +17,8 @@ can print ``dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -292,7 +292,7 @@ class Stepper:
             return 0
         done_backward = {nid for kind, nid in self.plan[self.forward_steps:self.position] if kind == BACKWARD}
         held: set[int] = set()
-        for kind, nid in self.plan[: min(self.position, self.forward_steps)]:
+        for _, nid in self.plan[: min(self.position, self.forward_steps)]:
             if not self.needs_grad[nid] or nid in done_backward:
                 continue
             op, inputs, _ = self.graph.program[nid]
