@@ -334,8 +334,9 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
         reason = str(err)
     except (ValueError, IndexError, TypeError) as rule_err:
         reason = str(rule_err)
-    operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['kind']} {fmt_shape(s)}"
-                         for i, s in zip(ids, shapes))
+    # op nodes are named only when the trace ends: until then an operand is known by its op
+    operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['op'] or tracer.nodes[i]['kind']} "
+                         f"{fmt_shape(s)}" for i, s in zip(ids, shapes, strict=True))
     frame = _user_frame()
     node = (frame and _assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
     return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node)

@@ -326,3 +326,8 @@ def test_scope_labels_nodes():
     graph = gs.trace(fn, X0)
     tracer_scope = [graph._nodes[n]["scope"] for n in graph.op_nodes]
     assert tracer_scope == ["layer1", ""]
+
+
+def test_shape_error_names_an_unnamed_operand_by_its_op():
+    with pytest.raises(ShapeError, match=r"reshape cannot combine multiply \(3\)"):
+        gs.trace(lambda a: (a * 2).reshape(4), X0)

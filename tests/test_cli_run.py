@@ -1,0 +1,172 @@
+"""``graphstep run``: the table, ``--check``, and the errors a user can cause (exit 2, one message)."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graphstep.cli import main
+from graphstep.ops import OPS
+
+REPO = Path(__file__).resolve().parents[1]
+
+HEADER = "import numpy as np\nimport graphstep as gs\n\n\n"
+
+
+@pytest.fixture
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def write(tmp_path: Path, name: str, body: str) -> Path:
+    """A user file: the usual imports, then ``body``."""
+    path = tmp_path / name
+    path.write_text(HEADER + textwrap.dedent(body))
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
+
+
+def test_run_mlp_with_check_prints_the_table_and_passes(in_repo, capsys):
+    assert main(["run", "samples/mlp.py", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in out
+    assert "Σ axis 0" in out  # the bias step says the batch was summed away
+    assert "gradient check passed" in out
+    assert "samples/mlp.py" in out
+
+
+def test_run_every_sample(in_repo, capsys):
+    for sample in sorted((REPO / "samples").glob("*.py")):
+        assert main(["run", f"samples/{sample.name}", "--check"]) == 0, sample.name
+    out = capsys.readouterr().out
+    assert "no seed" not in out  # double declares its seed
+    assert "grad x (4): [2 2 2 2]" in out.replace(".", "")
+
+
+def test_run_names_a_computation(in_repo, capsys):
+    assert main(["run", "samples/mlp.py:mlp"]) == 0
+    assert main(["run", "samples/mlp.py:nope"]) == 2
+    assert "no computation named 'nope'" in capsys.readouterr().err
+
+
+def test_forward_mode_prints_the_tangent(in_repo, capsys):
+    assert main(["run", "samples/myfunc.py", "--mode", "forward"]) == 0
+    out = capsys.readouterr().out
+    assert "tangent of" in out and "bwd" not in out
+
+
+def test_check_exits_1_on_a_wrong_rule(in_repo, capsys, monkeypatch):
+    monkeypatch.setitem(OPS, "tanh", dataclasses.replace(OPS["tanh"], vjp=(lambda g, out, x: g * (1.0 - out),)))
+    assert main(["run", "samples/mlp.py", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "gradient check FAILED" in out and "MISMATCH" in out
+
+
+# ───────────────────────────── user errors: exit 2, one clear message ─────────────────────────────
+
+
+def assert_one_clear_message(err: str, *needles: str) -> None:
+    assert "Traceback" not in err
+    assert err.startswith("graphstep: ")
+    assert err.count("graphstep: ") == 1
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in {err!r}"
+
+
+def test_missing_file(tmp_path, capsys):
+    missing = tmp_path / "nope.py"
+    assert main(["run", str(missing)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, "no such file", str(missing))
+
+
+def test_syntax_error(tmp_path, capsys):
+    path = write(tmp_path, "broken.py", "def f(:\n    pass\n")
+    assert main(["run", str(path)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, "syntax error", f"broken.py:{line_of(path, 'def f(')}")
+
+
+def test_no_computation(tmp_path, capsys):
+    path = write(tmp_path, "plain.py", "def f():\n    return 1\n")
+    assert main(["run", str(path)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, "no computation", "plain.py", "@gs.computation")
+
+
+def test_shape_mismatch(tmp_path, capsys):
+    path = write(tmp_path, "shapes.py", """\
+        @gs.computation
+        def bad():
+            A = gs.param(np.ones((2, 3)), name="A")
+            B = gs.param(np.ones((4, 3)), name="B")
+            C = A @ B
+            return C.sum()
+        """)
+    assert main(["run", str(path)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, f"shapes.py:{line_of(path, 'C = A @ B')}",
+                             "A (2×3)", "B (4×3)", "matmul")
+
+
+def test_unsupported_numpy_function(tmp_path, capsys):
+    path = write(tmp_path, "unsupported.py", """\
+        @gs.computation
+        def bad():
+            a = gs.param(np.ones(3), name="a")
+            b = np.sinh(a)
+            return b.sum()
+        """)
+    assert main(["run", str(path)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, f"unsupported.py:{line_of(path, 'np.sinh')}", "numpy.sinh")
+
+
+def test_non_tensor_result(tmp_path, capsys):
+    path = write(tmp_path, "scalar.py", """\
+        @gs.computation
+        def bad():
+            a = gs.param(np.ones(3), name="a")
+            return float(a.sum())
+        """)
+    assert main(["run", str(path)]) == 2
+    assert_one_clear_message(capsys.readouterr().err, "scalar.py", "not a traced tensor")
+
+
+# ───────────────────────────── the user's own exception: their frames only ─────────────────────────────
+
+
+def assert_user_traceback(err: str, path: Path, line: int, message: str) -> None:
+    assert "Traceback" in err
+    assert str(path) in err or path.name in err
+    assert f"line {line}" in err
+    assert "graphstep/" not in err and "graphstep\\" not in err  # none of graphstep's frames
+    assert message in err
+    assert err.rstrip().splitlines()[-1].startswith("graphstep: ")  # one summary line at the end
+
+
+def test_exception_in_user_code_shows_their_frames(tmp_path, capsys):
+    path = write(tmp_path, "boom.py", """\
+        def helper(a):
+            return a.sum() / {}["missing"]
+
+
+        @gs.computation
+        def bad():
+            a = gs.param(np.ones(3), name="a")
+            b = a * 2
+            return helper(b)
+        """)
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert_user_traceback(err, path, line_of(path, '{}["missing"]'), "KeyError: 'missing'")
+    assert f"line {line_of(path, 'return helper(b)')}" in err  # the whole user chain, outermost first
+
+
+def test_exception_at_import_time_shows_their_frames(tmp_path, capsys):
+    path = write(tmp_path, "top.py", "DATA = np.loadtxt('does-not-exist.csv')\n")
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert_user_traceback(err, path, line_of(path, "np.loadtxt"), "does-not-exist.csv")
+    assert "numpy/" not in err  # numpy's frames are trimmed too
