@@ -221,7 +221,13 @@ class Tensor:
     def __ge__(self, other):
         return self.value >= _raw(other)
 
-    __hash__ = object.__hash__
+    def __eq__(self, other):
+        return self.value == _raw(other)
+
+    def __ne__(self, other):
+        return self.value != _raw(other)
+
+    __hash__ = object.__hash__  # tensors stay usable as dict keys: identity, as before
 
     # ── arithmetic ──
     def __add__(self, o): return apply("add", self, o)
@@ -257,6 +263,8 @@ class Tensor:
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
         from . import numpy as gnp
 
+        if ufunc.__name__ in _COMPARISONS and method == "__call__":  # `array < tensor`: a plain value too
+            return ufunc(*(_raw(a) for a in args), **kwargs)
         fn = getattr(gnp, ufunc.__name__, None) if method == "__call__" and not kwargs else None
         if fn is None or not callable(fn):
             raise _unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
@@ -270,6 +278,9 @@ class Tensor:
         if fn is None:
             raise _unsupported(f"numpy.{name}")
         return fn(*args, **kwargs)
+
+
+_COMPARISONS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
 
 
 def _unsupported(what: str) -> UnsupportedError:

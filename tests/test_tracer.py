@@ -331,3 +331,33 @@ def test_scope_labels_nodes():
 def test_shape_error_names_an_unnamed_operand_by_its_op():
     with pytest.raises(ShapeError, match=r"reshape cannot combine multiply \(3\)"):
         gs.trace(lambda a: (a * 2).reshape(4), X0)
+
+
+def test_equality_compares_values_not_identity():
+    seen = {}
+
+    def fn(t):
+        seen["scalar"] = t.sum() == 7.0
+        seen["ne"] = t.sum() != 7.0
+        seen["elementwise"] = t == np.array([1.0, 0.0, 4.0])
+        return t.sum()
+
+    gs.trace(fn, X0)
+    assert bool(seen["scalar"]) is True and bool(seen["ne"]) is False
+    np.testing.assert_array_equal(seen["elementwise"], [True, False, True])
+
+
+def test_comparisons_with_arrays_on_the_left_give_plain_values():
+    seen = {}
+
+    def fn(t):
+        seen["lt"] = ARR < t  # noqa: SIM300 - the array on the left is the point
+        seen["scalar"] = np.float64(3.0) > t.sum()
+        seen["eq"] = np.ones(3) == t
+        return t.sum()
+
+    gs.trace(fn, X0)
+    assert isinstance(seen["lt"], np.ndarray)
+    np.testing.assert_array_equal(seen["lt"], ARR < X0)
+    assert bool(seen["scalar"]) is False
+    np.testing.assert_array_equal(seen["eq"], [True, False, False])
