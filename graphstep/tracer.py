@@ -116,6 +116,7 @@ class Tracer:
             for n in run:
                 if self.nodes[n]["name"] is None and target and n not in consumed:
                     self.nodes[n]["name"] = target
+        self._name_leaves()
         if self.nodes[output]["name"] is None:  # the result learners expect to see named
             self.nodes[output]["name"] = "loss" if self.nodes[output]["shape"] == () else "out"
         used: dict[str, int] = {}
@@ -124,6 +125,16 @@ class Tracer:
             count = used.get(name, 0) + 1
             used[name] = count
             node["name"] = name if count == 1 else f"{name}#{count}"
+
+    def _name_leaves(self) -> None:
+        """``w = gs.param(...)`` without ``name=``: the leaf is called w, unless an op on that line is."""
+        taken = {node["name"] for node in self.nodes if node["name"]}
+        for node in self.nodes:
+            if node["kind"] in ("param", "input") and node["name"] is None:
+                target = _assigned_name(node["file"], node["line"])
+                if target and target not in taken:
+                    node["name"] = target
+                    taken.add(target)
 
     def _continues(self, prev: int, site: tuple) -> bool:
         frame_id, line, lasti = self._sites[prev]
@@ -134,6 +145,8 @@ class Tracer:
         if node["kind"] == "const":
             value = self.leaf_values[nid]
             return f"{float(value):g}" if np.ndim(value) == 0 else f"const{nid}"
+        if node["kind"] != "op":
+            return f"{node['kind']}{nid}"
         names = [_term(self.nodes[i]["name"] or "?") for i in node["inputs"]]
         op = node["op"]
         if op in _INFIX and len(names) == 2:

@@ -361,3 +361,17 @@ def test_comparisons_with_arrays_on_the_left_give_plain_values():
     np.testing.assert_array_equal(seen["lt"], ARR < X0)
     assert bool(seen["scalar"]) is False
     np.testing.assert_array_equal(seen["eq"], [True, False, False])
+
+
+def test_unnamed_leaves_take_the_assigned_variable_or_an_automatic_name():
+    def fn():
+        w = gs.param(np.ones(2))
+        v = gs.param(np.ones(2)) * 3.0
+        return (w * v).sum() + gs.param(np.ones(2)).sum()
+
+    graph = gs.trace(fn)
+    names = [graph.nx.nodes[n]["name"] for n in graph.params.values()]
+    assert names[0] == "w"
+    assert names[1] != "v" and node_named(graph, "v")["op"] == "multiply"  # the op keeps the line's name
+    assert all(name.startswith(("w", "param")) for name in names) and "None" not in "".join(names)
+    np.testing.assert_allclose(gs.Stepper(graph).run().grad("w"), [3.0, 3.0])
