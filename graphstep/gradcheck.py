@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import GraphstepError
 from .graph import Graph
 from .stepper import Stepper
 
@@ -54,6 +55,11 @@ def gradcheck(subject: Graph | Stepper, nodes=None, *, eps: float = 1e-6, tol: f
     analytic = Stepper(stepper.graph, seed=stepper.seed).run()
     graph = stepper.graph
     targets = list(graph.params.values()) if nodes is None else [graph.id(n) for n in nodes]
+    for nid in targets:
+        if not analytic.needs_grad[nid]:  # reverse mode computes no gradient here: nothing to compare
+            node = graph.node(nid)
+            raise GraphstepError(f"{node['name']} ({node['kind']}) has no gradient: no param lies upstream of it",
+                                 source=node["source"], hint="check a param or a node computed from one")
     rng = np.random.default_rng(seed)
     return GradcheckReport([_check(graph, analytic, nid, eps, tol, max_entries, rng) for nid in targets])
 

@@ -327,3 +327,8 @@ def test_jacobian_of_tanh_is_diagonal():
 def test_jacobian_before_the_forward_value_is_refused():
     with pytest.raises(GraphstepError, match="no local Jacobian"):
         gs.Stepper(sample("mlp")).jacobian("H", 0)
+
+
+def test_gradcheck_of_a_node_without_gradient_is_refused():
+    with pytest.raises(GraphstepError, match=r"X \(input\) has no gradient"):
+        gs.gradcheck(sample("mlp"), nodes=["X"])
