@@ -1,0 +1,270 @@
+"""Provides ``to_dot``: Graphviz DOT text of a graph at any step, and notebook display.
+
+Each tensor is a box with its name, shape and dtype and, once known, its value
+and gradient; each op is a small ellipse with its symbol, fed by edges that
+carry the input's shape (micrograd's picture, with graphstep's state on top).
+DOT node names come from node ids (``n5`` the tensor, ``op5`` its op), so the
+text is stable and can be compared with a golden file.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import graphviz
+
+from ..graph import Graph
+from ..ops import fmt_shape
+from ..stepper import Stepper
+from . import style as S
+from .collapse import collapse, fold_loops
+from .scene import NodeView, Scene, Summary, build_scene, shape_text
+
+LIMIT = 800  # above this many nodes the picture collapses repeated lines into summaries
+
+
+def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False, limit: int = LIMIT) -> str:
+    """DOT text of a Graph (structure) or a Stepper (its current state); large graphs collapse unless ``full``."""
+    graph, stepper = split_subject(subject)
+    scene = build_scene(graph, stepper)
+    if not full:
+        scene = fold_loops(scene)
+        if len(scene.nodes) > limit:
+            scene = collapse(scene, graph, limit)
+    return scene_dot(scene, rankdir=rankdir)
+
+
+def split_subject(subject: Graph | Stepper) -> tuple[Graph, Stepper | None]:
+    if isinstance(subject, Stepper):
+        return subject.graph, subject
+    if isinstance(subject, Graph):
+        return subject, None
+    from ..errors import GraphstepError
+
+    raise GraphstepError(f"cannot draw a {type(subject).__name__}: pass a Graph or a Stepper")
+
+
+def scene_dot(scene: Scene, *, rankdir: str = "TB") -> str:
+    """The DOT source of a scene: title, clusters, nodes, edges and legend."""
+    g = graphviz.Digraph(name=_slug(scene.name) or "graph")
+    label = S.title_html(scene.title, scene.note, scene.stateful)
+    g.attr(rankdir=rankdir, label=label, labelloc="t", labeljust="l", fontname=S.FONT, fontsize="16",
+           nodesep="0.3", ranksep="0.35", newrank="true", tooltip=scene.title)
+    g.attr("node", fontname=S.FONT, fontsize="11", color=S.BORDER)
+    g.attr("edge", fontname=S.FONT, fontsize="9", color=S.EDGE, fontcolor=S.MUTED, arrowsize="0.7")
+    placements, labels = _placements(scene)
+    _emit(g, (), placements, labels)
+    for src, dst, attrs in _edges(scene):
+        g.edge(src, dst, **attrs)
+    return g.source
+
+
+# ── clusters ──
+
+Place = Callable[[graphviz.Digraph], None]
+
+
+def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str]]:
+    """Which statements go in which cluster: scopes (nested), then source-line visits."""
+    per_visit: dict[tuple, int] = {}
+    for v in scene.nodes.values():
+        if v.visit and v.id not in scene.hidden:
+            per_visit[v.visit] = per_visit.get(v.visit, 0) + 1
+    placements: dict[tuple, list[Place]] = {}
+    labels: dict[tuple, str] = {}
+    for v in scene.nodes.values():
+        if v.id in scene.hidden:
+            continue
+        path = _scope_path(v.scope, labels)
+        if v.loop:
+            key = ("loop", *v.loop)
+            path = (*path, key)
+            labels[key] = scene.loops[v.loop]
+        elif v.visit and per_visit[v.visit] > 1:
+            key = ("line", *v.visit)
+            path = (*path, key)
+            labels[key] = _line_label(v)
+        stmts = placements.setdefault(path, [])
+        if v.op:
+            stmts.append(lambda g, v=v: _op_node(g, v, scene))
+        stmts.append(lambda g, v=v: _tensor_node(g, v, scene))
+    for s in scene.summaries.values():
+        placements.setdefault((), []).append(lambda g, s=s: _summary_node(g, s))
+    return placements, labels
+
+
+def _scope_path(scope: str, labels: dict[tuple, str]) -> tuple:
+    path: tuple = ()
+    parts = scope.split("/") if scope else []
+    for depth in range(len(parts)):
+        key = ("scope", "/".join(parts[: depth + 1]))
+        labels[key] = parts[depth]
+        path = (*path, key)
+    return path
+
+
+def _line_label(v: NodeView) -> str:
+    return f"line {v.source.rsplit(':', 1)[-1]}:  {v.code}"
+
+
+def _emit(g: graphviz.Digraph, path: tuple, placements: dict[tuple, list[Place]], labels: dict[tuple, str]) -> None:
+    for stmt in placements.get(path, []):
+        stmt(g)
+    children = sorted({p[len(path)] for p in placements if len(p) > len(path) and p[: len(path)] == path},
+                      key=_cluster_order)
+    for key in children:
+        with g.subgraph(name="cluster_" + _slug("_".join(map(str, key[:1] + key[2:])))) as c:
+            loop = key[0] == "loop"
+            c.attr(label=labels[key], labeljust="l", fontsize="10", fontcolor=S.MUTED, style="rounded,filled",
+                   color=S.PENDING, fillcolor=S.LOOP if loop else S.CLUSTER)
+            _emit(c, (*path, key), placements, labels)
+
+
+def _cluster_order(key: tuple) -> tuple:
+    return (key[0], str(key[1]), *key[2:])
+
+
+# ── nodes ──
+
+def _tensor_node(g: graphviz.Digraph, v: NodeView, scene: Scene) -> None:
+    attrs = _node_style(v)
+    g.node(f"n{v.id}", label=_tensor_html(v, scene), shape="box", margin="0.04", tooltip=f"{v.source}  {v.code}",
+           **attrs)
+
+
+def _op_node(g: graphviz.Digraph, v: NodeView, scene: Scene) -> None:
+    attrs = _node_style(v)
+    fill = {"computed": S.VALUE, "current": S.HEADER["param"]}.get(v.state, "#ffffff")
+    if v.backward_done:
+        fill = S.GRAD
+    label = v.symbol if v.symbol else (v.op or "")
+    g.node(f"op{v.id}", label=label, shape="ellipse", fontsize="12", margin="0.05,0.02", height="0.3",
+           width="0.4", fillcolor=fill, tooltip=f"{v.op}: {v.code}", **{**attrs, "style": attrs["style"] + ",filled"})
+
+
+def _node_style(v: NodeView) -> dict[str, str]:
+    if not v.used:
+        return {"style": "rounded,dotted", "color": S.MUTED, "fontcolor": S.MUTED}
+    if v.state == "pending":
+        return {"style": "rounded,dashed", "color": S.PENDING, "fontcolor": S.MUTED}
+    if v.state == "current":
+        return {"style": "rounded", "color": S.CURRENT, "penwidth": "3"}
+    return {"style": "rounded", "color": S.BORDER}
+
+
+def _tensor_html(v: NodeView, scene: Scene) -> str:
+    name = f"<B>{_esc(v.name)}</B>"
+    tags = [S.KIND_WORD[v.kind]] if S.KIND_WORD[v.kind] else []
+    if v.id == scene.output:
+        tags.append("output")
+    if not v.used:
+        tags.append("unused")
+    tag = f' <FONT POINT-SIZE="9" COLOR="{S.MUTED}">{" · ".join(tags)}</FONT>' if tags else ""
+    mark = f' <FONT COLOR="{S.CURRENT}">◀ step {scene.position}</FONT>' if v.state == "current" else ""
+    rows = [f'<TR><TD BGCOLOR="{S.HEADER[v.kind]}">{name}{tag}{mark}</TD></TR>',
+            f'<TR><TD><FONT POINT-SIZE="10">{_esc(shape_text(v))}</FONT></TD></TR>']
+    if v.value is not None and scene.stateful:
+        rows.append(_array_row("value", v.value, S.VALUE))
+    if v.grad is not None:
+        accumulated = v.arrivals >= 2
+        word = f"grad Σ{v.arrivals}" if accumulated else "grad"
+        rows.append(_array_row(word, v.grad, S.GRAD_SUM if accumulated else S.GRAD))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+
+
+def _array_row(word: str, text: str, colour: str) -> str:
+    lines = '<BR ALIGN="LEFT"/>'.join(_esc(line) for line in text.split("\n"))
+    return (f'<TR><TD BGCOLOR="{colour}" ALIGN="LEFT"><FONT POINT-SIZE="9">{word}  </FONT>'
+            f'<FONT FACE="{S.MONO}" POINT-SIZE="9">{lines}</FONT></TD></TR>')
+
+
+def _summary_node(g: graphviz.Digraph, s: Summary) -> None:
+    detail = "".join(f'<TR><TD><FONT POINT-SIZE="9">{_esc(line)}</FONT></TD></TR>' for line in s.detail.split("\n")
+                     if line)
+    label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+             f'<TR><TD BGCOLOR="{S.HEADER["summary"]}"><B>{_esc(s.label)}</B></TD></TR>{detail}</TABLE>>')
+    fill = {"computed": S.VALUE, "grad": S.GRAD, "current": S.HEADER["param"]}.get(s.state, "#ffffff")
+    g.node(s.id, label=label, shape="box", style="rounded,filled,bold", fillcolor=fill, margin="0.04",
+           tooltip=f"{len(s.members)} nodes drawn as one box")
+
+
+# ── edges ──
+
+def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
+    """Input tensor → op (labelled with the shape that flows), op → its result; summaries merge theirs."""
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    for v in scene.nodes.values():
+        if not v.op:
+            continue
+        dst_op = scene.hidden.get(v.id) or f"op{v.id}"
+        if dst_op == f"op{v.id}":
+            edges[(dst_op, f"n{v.id}")] = {"color": _edge_colour(v), "style": _edge_style(v)}
+        for k, i in enumerate(v.inputs):
+            if k in v.inline:
+                continue
+            src = scene.hidden.get(i) or f"n{i}"
+            if src == dst_op:
+                continue
+            attrs = _merge(edges.get((src, dst_op)), _input_edge(scene, v, i))
+            edges[(src, dst_op)] = attrs
+    return [(s, d, _finish(a)) for (s, d), a in edges.items()]
+
+
+def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
+    src = scene.nodes.get(i)
+    shape = src.shape if src else ()
+    attrs: dict[str, Any] = {"label": f" {fmt_shape(shape)}" if shape else "", "style": _edge_style(v)}
+    flowed = v.backward_done and src is not None and src.grad is not None
+    attrs["color"] = S.EDGE_GRAD if flowed else _edge_colour(v)
+    if flowed:
+        attrs["penwidth"] = "2"
+    return attrs
+
+
+def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Edges merged into a summary: the strongest style wins (gradient > solid > dashed); count them."""
+    if old is None:
+        return {**new, "_count": 1}
+    rank = (lambda a: (a["color"] == S.EDGE_GRAD, a["style"] == ""))
+    best = new if rank(new) > rank(old) else old
+    return {**best, "_count": old["_count"] + 1}
+
+
+def _finish(attrs: dict[str, Any]) -> dict[str, Any]:
+    count = attrs.pop("_count", 1)
+    if count > 1:
+        attrs["label"] = f"{attrs.get('label', '')} · {count} edges".strip(" ·")
+    return {k: v for k, v in attrs.items() if v}
+
+
+def _edge_style(v: NodeView) -> str:
+    return "dashed" if v.state == "pending" or not v.used else ""
+
+
+def _edge_colour(v: NodeView) -> str:
+    return S.PENDING if v.state == "pending" or not v.used else S.EDGE
+
+
+# ── notebooks ──
+
+def mimebundle(subject: Graph | Stepper) -> dict[str, str]:
+    """Jupyter display: an SVG when a Graphviz renderer is found, else the DOT text."""
+    from ..errors import GraphstepError
+    from .engines import render
+
+    dot = to_dot(subject)
+    try:
+        svg = render(dot, "svg").decode("utf-8")
+    except GraphstepError as err:
+        return {"text/plain": f"{subject!r}\n(no picture: {err.message})\n{dot}"}
+    return {"image/svg+xml": svg, "text/plain": repr(subject)}
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
