@@ -68,6 +68,19 @@ def test_check_exits_1_on_a_wrong_rule(in_repo, capsys, monkeypatch):
     assert "gradient check FAILED" in out and "MISMATCH" in out
 
 
+def test_vector_output_without_seed_says_ones_are_used(tmp_path, capsys):
+    path = write(tmp_path, "vector.py", """\
+        @gs.computation
+        def vector():
+            x = gs.param(np.arange(3.0), name="x")
+            return x * 3
+        """)
+    assert main(["run", str(path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "no seed given, so G = ones" in out
+    assert "grad x (3): [3. 3. 3.]" in out
+
+
 # ───────────────────────────── user errors: exit 2, one clear message ─────────────────────────────
 
 

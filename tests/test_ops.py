@@ -85,6 +85,7 @@ def reductions(gen=distinct, with_tuple=True):
     cases = [Case(gen(), axis=None), Case(gen(), axis=None, keepdims=True)]
     for shape in [(4,), (3, 4), (2, 3, 4)]:
         axes = [None, 0, -1] + ([(0, 1)] if with_tuple and len(shape) > 1 else [])
+        axes += [(0, -1), 1] if len(shape) == 3 else []
         cases += [Case(gen(*shape), axis=ax, keepdims=k) for ax in axes for k in (False, True)]
     return cases
 
