@@ -97,7 +97,7 @@ class Graph:
     def name_of(self, nid: int) -> str:
         return self._nodes[nid]["name"]
 
-    @property
+    @functools.cached_property
     def op_nodes(self) -> list[int]:
         return [n for n in self.order if self._nodes[n]["kind"] == "op"]
 

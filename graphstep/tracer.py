@@ -51,11 +51,15 @@ def _assigned_name(filename: str, lineno: int) -> str | None:
     return _assign_cache[key]
 
 
-@functools.lru_cache(maxsize=256)
 def display_path(filename: str) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
+    return _display_path(filename, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _display_path(filename: str, cwd: str) -> str:
     try:
-        rel = os.path.relpath(filename)
+        rel = os.path.relpath(filename, cwd)
     except ValueError:
         return filename
     return filename if rel.startswith("..") else rel
