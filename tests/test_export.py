@@ -172,4 +172,4 @@ def test_large_graph_exports_quickly_by_default(tmp_path):
     start = time.perf_counter()
     svg = gs.export(graph, tmp_path / "big.svg").read_bytes()
     assert time.perf_counter() - start < 10
-    assert b"collapsed" in svg
+    assert b"folded" in svg

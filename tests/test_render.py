@@ -124,11 +124,13 @@ def test_scope_becomes_a_cluster():
     assert "subgraph cluster_scope" in dot and 'label=layer1' in dot
 
 
-def test_large_graph_collapses_and_says_so():
+def test_long_loop_folds_and_large_graph_collapses():
     graph = chain(1200)
-    dot = to_dot(graph)
-    assert "collapsed" in dot and "--full" in dot and dot.count("->") < 50
-    assert "collapsed" not in to_dot(graph, full=True)
+    folded = to_dot(graph)
+    assert "long loops folded" in folded and folded.count("->") < 40
+    collapsed = to_dot(sample("mlp"), limit=10)  # no loop to fold: one box per source line
+    assert "nodes: collapsed to" in collapsed and "--full" in collapsed and "line 26: loss" in collapsed
+    assert "collapsed" not in to_dot(graph, full=True, limit=5) and "folded" not in to_dot(graph, full=True)
 
 
 def test_array_text_shows_small_arrays_in_full():

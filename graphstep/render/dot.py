@@ -31,7 +31,7 @@ def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False,
     scene = build_scene(graph, stepper)
     if not full:
         scene = fold_loops(scene)
-        if len(scene.nodes) > limit:
+        if len(scene.nodes) - len(scene.hidden) + len(scene.summaries) > limit:
             scene = collapse(scene, graph, limit)
     return scene_dot(scene, rankdir=rankdir)
 
@@ -186,8 +186,9 @@ def _summary_node(g: graphviz.Digraph, s: Summary) -> None:
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
              f'<TR><TD BGCOLOR="{S.HEADER["summary"]}"><B>{_esc(s.label)}</B></TD></TR>{detail}</TABLE>>')
     fill = {"computed": S.VALUE, "grad": S.GRAD, "current": S.HEADER["param"]}.get(s.state, "#ffffff")
+    border = {"color": S.CURRENT, "penwidth": "3"} if s.state == "current" else {}
     g.node(s.id, label=label, shape="box", style="rounded,filled,bold", fillcolor=fill, margin="0.04",
-           tooltip=f"{len(s.members)} nodes drawn as one box")
+           tooltip=f"{len(s.members)} nodes drawn as one box", **border)
 
 
 # ── edges ──

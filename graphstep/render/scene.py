@@ -183,8 +183,8 @@ def _loop_labels(views, blocks: dict[tuple, int]) -> dict[tuple, str]:
     for v in views:
         if v.loop:
             code.setdefault(v.loop[:2], {})[v.visit[1]] = v.code
-    return {(file, start, k): f"iteration {k} ·  " + "   ".join(c for _, c in sorted(code[(file, start)].items()))
-            for v in views if v.loop for file, start, k in [v.loop]}
+    text = {loop: _clip("   ".join(c for _, c in sorted(lines.items()))) for loop, lines in code.items()}
+    return {v.loop: f"iteration {v.loop[2]} ·  {text[v.loop[:2]]}" for v in views if v.loop}
 
 
 def is_op(graph: Graph, nid: int) -> bool:
@@ -241,6 +241,10 @@ def title(graph: Graph, stepper: Stepper | None) -> str:
     else:
         where = f"backward: gradient through {graph.name_of(stepper.current)}"
     return f"{head} · step {k} of {total} · {where}"
+
+
+def _clip(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def shape_text(view: NodeView) -> str:
