@@ -145,12 +145,12 @@ def _op_node(g: graphviz.Digraph, v: NodeView, scene: Scene) -> None:
 
 
 def _node_style(v: NodeView) -> dict[str, str]:
+    if v.state == "current":
+        return {"style": "rounded" if v.used else "rounded,dotted", "color": S.CURRENT, "penwidth": "3"}
     if not v.used:
         return {"style": "rounded,dotted", "color": S.MUTED, "fontcolor": S.MUTED}
     if v.state == "pending":
         return {"style": "rounded,dashed", "color": S.PENDING, "fontcolor": S.MUTED}
-    if v.state == "current":
-        return {"style": "rounded", "color": S.CURRENT, "penwidth": "3"}
     return {"style": "rounded", "color": S.BORDER}
 
 
@@ -216,7 +216,8 @@ def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
 def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
     src = scene.nodes.get(i)
     shape = src.shape if src else ()
-    attrs: dict[str, Any] = {"label": f" {fmt_shape(shape)}" if shape else "", "style": _edge_style(v)}
+    broadcast = not shape and v.shape != ()  # a scalar spread over a tensor: say so
+    attrs: dict[str, Any] = {"label": f" {fmt_shape(shape)}" if shape or broadcast else "", "style": _edge_style(v)}
     flowed = v.backward_done and src is not None and src.grad is not None
     attrs["color"] = S.EDGE_GRAD if flowed else _edge_colour(v)
     if flowed:
