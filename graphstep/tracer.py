@@ -78,6 +78,7 @@ class Tracer:
         self.leaf_values: dict[int, np.ndarray] = {}
         self.notes: list[str] = []
         self.scopes: list[str] = []
+        self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
         self._sites: list[tuple] = []  # (frame id, line, lasti) per node, for naming
 
     def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
@@ -94,12 +95,18 @@ class Tracer:
             "kind": kind, "op": op, "name": name, "shape": np.shape(value),
             "dtype": _dtype_name(value.dtype),
             "inputs": inputs, "params": params or {}, "file": filename, "line": line,
-            "source": f"{display_path(filename)}:{line}", "scope": "/".join(self.scopes), "func": func,
+            "source": f"{self._path(filename)}:{line}", "scope": "/".join(self.scopes), "func": func,
         })
         self._sites.append(site)
         if kind != "op":
             self.leaf_values[nid] = value
         return nid
+
+    def _path(self, filename: str) -> str:
+        path = self._paths.get(filename)
+        if path is None:
+            path = self._paths[filename] = display_path(filename)
+        return path
 
     def source_of(self) -> str:
         frame = _user_frame()
