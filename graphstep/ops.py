@@ -163,20 +163,19 @@ def _select(x, y, larger: bool):
     return np.where(x == y, 0.5, (x > y) if larger else (x < y))
 
 
-defop("maximum", np.maximum,
-      (lambda g, out, x, y: unbroadcast(g * _select(x, y, True), x.shape),
-       lambda g, out, x, y: unbroadcast(g * _select(y, x, True), y.shape)),
-      (lambda t, out, x, y: t * _select(x, y, True),
-       lambda t, out, x, y: t * _select(y, x, True)),
-      shape_broadcast, "{y} = max({0}, {1})", ("d{0} = G ⊙ [{0} > {1}]", "d{1} = G ⊙ [{1} > {0}]"),
-      symbol="max")
-defop("minimum", np.minimum,
-      (lambda g, out, x, y: unbroadcast(g * _select(x, y, False), x.shape),
-       lambda g, out, x, y: unbroadcast(g * _select(y, x, False), y.shape)),
-      (lambda t, out, x, y: t * _select(x, y, False),
-       lambda t, out, x, y: t * _select(y, x, False)),
-      shape_broadcast, "{y} = min({0}, {1})", ("d{0} = G ⊙ [{0} < {1}]", "d{1} = G ⊙ [{1} < {0}]"),
-      symbol="min")
+def _defselect(name: str, forward: Callable, larger: bool, cmp: str) -> None:
+    """maximum/minimum: G flows to the argument that was chosen."""
+    defop(name, forward,
+          (lambda g, out, x, y: unbroadcast(g * _select(x, y, larger), x.shape),
+           lambda g, out, x, y: unbroadcast(g * _select(y, x, larger), y.shape)),
+          (lambda t, out, x, y: t * _select(x, y, larger),
+           lambda t, out, x, y: t * _select(y, x, larger)),
+          shape_broadcast, f"{{y}} = {name[:3]}({{0}}, {{1}})",
+          (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}}]", f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}}]"), symbol=name[:3])
+
+
+_defselect("maximum", np.maximum, True, ">")
+_defselect("minimum", np.minimum, False, "<")
 
 # ───────────────────────────── elementwise unary ─────────────────────────────
 
