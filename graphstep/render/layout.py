@@ -1,0 +1,318 @@
+"""Provides ``layout``: a layered drawing of a DAG on a character grid, for the TUI.
+
+Nodes are ranked by topological generation (leaves pulled down next to their
+first consumer), long edges get one dummy slot per layer they cross, a few
+barycenter sweeps order each layer to reduce crossings, and edges are routed
+with box-drawing characters in the gaps between layers: each node's inputs
+meet on one horizontal track and enter its box from above.  The result is a
+list of text runs per row, so a view can draw only the rows it shows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..ops import fmt_shape
+
+U, D, L, R = 1, 2, 4, 8
+GLYPH = {U | D: "│", L | R: "─", D | R: "┌", D | L: "┐", U | R: "└", U | L: "┘", U | D | R: "├",
+         U | D | L: "┤", D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", U: "│", D: "│", L: "─", R: "─"}
+GAP = 2  # columns between neighbours in a layer
+BOX_H = 3
+
+
+@dataclass
+class Box:
+    """Where a node sits: top-left corner, width, and its three lines of text."""
+
+    x: int
+    y: int
+    w: int
+    lines: tuple[str, str, str]
+
+    @property
+    def center(self) -> int:
+        return self.x + self.w // 2
+
+
+@dataclass
+class Run:
+    """A horizontal piece of text on one row; ``node`` is -1 for edges."""
+
+    x: int
+    text: str
+    node: int
+
+
+@dataclass
+class Layout:
+    """The whole drawing: its size, one box per node, and the runs of each row."""
+
+    width: int
+    height: int
+    boxes: dict[int, Box]
+    rows: list[list[Run]] = field(default_factory=list)
+    _starts: list[list[int]] = field(default_factory=list, repr=False)
+
+    def runs(self, row: int, x0: int, x1: int) -> list[Run]:
+        """The runs of ``row`` that overlap columns [x0, x1)."""
+        if not 0 <= row < len(self.rows):
+            return []
+        runs, starts = self.rows[row], self._starts[row]
+        k = max(0, bisect_right(starts, x0) - 1)
+        while k > 0 and runs[k - 1].x + len(runs[k - 1].text) > x0:
+            k -= 1
+        found = []
+        for run in runs[k:]:
+            if run.x >= x1:
+                break
+            if run.x + len(run.text) > x0:
+                found.append(run)
+        return found
+
+    def text(self) -> str:
+        """The drawing as plain text (tests and debugging)."""
+        out = []
+        for row in self.rows:
+            line = ""
+            for run in row:
+                line = line.ljust(run.x) + run.text
+            out.append(line.rstrip())
+        return "\n".join(out)
+
+
+def label_of(node: Mapping) -> str:
+    """``Z1  add  (8×16)``: name, op (or kind for leaves) and shape."""
+    name = node["name"] if len(node["name"]) <= 18 else node["name"][:17] + "…"
+    return f"{name}  {node['op'] or node['kind']}  {fmt_shape(node['shape'])}"
+
+
+def layout_graph(graph, passes: int = 4) -> Layout:
+    """Lay out a traced ``Graph`` with each node labelled by ``label_of``."""
+    inputs = {n: graph.node(n)["inputs"] for n in graph.order}
+    return layout(graph.order, inputs, {n: label_of(graph.node(n)) for n in graph.order}, passes)
+
+
+def layout(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]], labels: Mapping[int, str],
+           passes: int = 4) -> Layout:
+    """Lay out a DAG given in topological order; ``inputs[n]`` are the nodes feeding ``n``."""
+    rank = _ranks(nodes, inputs)
+    layers, preds = _layers_with_dummies(nodes, inputs, rank)
+    widths = {n: len(labels[n]) + 4 if n >= 0 else 1 for layer in layers for n in layer}
+    _order(layers, preds, passes)
+    xs = _place(layers, preds, widths)
+    return _route(layers, preds, widths, xs, labels)
+
+
+def _ranks(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]]) -> dict[int, int]:
+    """Topological generation; a leaf sits just above its first consumer."""
+    rank: dict[int, int] = {}
+    consumers: dict[int, list[int]] = {n: [] for n in nodes}
+    for n in nodes:
+        ins = inputs.get(n, ())
+        rank[n] = 1 + max((rank[i] for i in ins), default=-1)
+        for i in ins:
+            consumers[i].append(n)
+    for n in nodes:
+        if not inputs.get(n) and consumers[n]:
+            rank[n] = min(rank[c] for c in consumers[n]) - 1
+    return rank
+
+
+def _layers_with_dummies(nodes, inputs, rank) -> tuple[list[list[int]], dict[int, list[int]]]:
+    """Layers of node ids; an edge longer than one layer gets dummy ids (negative) in between."""
+    layers: list[list[int]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
+    preds: dict[int, list[int]] = {}
+    dummies: dict[tuple[int, int], int] = {}  # (source, layer) -> dummy, so fan-out shares a lane
+    for n in nodes:
+        layers[rank[n]].append(n)
+        preds[n] = []
+        for i in dict.fromkeys(inputs.get(n, ())):
+            prev = i
+            for level in range(rank[i] + 1, rank[n]):
+                key = (i, level)
+                if key not in dummies:
+                    dummies[key] = -1 - len(dummies)
+                    layers[level].append(dummies[key])
+                    preds[dummies[key]] = [prev]
+                prev = dummies[key]
+            preds[n].append(prev)
+    return layers, preds
+
+
+def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int) -> None:
+    """Barycenter sweeps, down then up, reordering each layer in place."""
+    succs: dict[int, list[int]] = {n: [] for layer in layers for n in layer}
+    for n, ps in preds.items():
+        for p in ps:
+            succs[p].append(n)
+    for sweep in range(passes):
+        down = sweep % 2 == 0
+        seq = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
+        for li in seq:
+            ref = layers[li - 1] if down else layers[li + 1]
+            pos = {n: k for k, n in enumerate(ref)}
+            nbrs = preds if down else succs
+            layer = layers[li]
+            keys = {}
+            for k, n in enumerate(layer):
+                ps = [pos[p] for p in nbrs[n] if p in pos]
+                keys[n] = sum(ps) / len(ps) if ps else k
+            layer.sort(key=keys.__getitem__)
+
+
+def _place(layers, preds, widths) -> dict[int, int]:
+    """Left x of every slot: each near the mean of its inputs' centres, without overlaps."""
+    xs: dict[int, int] = {}
+    for layer in layers:
+        x = 0
+        for n in layer:
+            xs[n] = x
+            x += widths[n] + GAP
+    succs: dict[int, list[int]] = {}
+    for n, ps in preds.items():
+        for p in ps:
+            succs.setdefault(p, []).append(n)
+    for sweep in range(3):
+        seq = layers[1:] if sweep % 2 == 0 else layers[-2::-1]
+        nbrs = preds if sweep % 2 == 0 else succs
+        for layer in seq:
+            want = []
+            for n in layer:
+                cs = [xs[p] + widths[p] // 2 for p in nbrs.get(n, ())]
+                want.append(round(sum(cs) / len(cs)) - widths[n] // 2 if cs else xs[n])
+            _pack(layer, want, widths, xs)
+    shift = min(xs.values(), default=0)
+    return {n: x - shift + 1 for n, x in xs.items()}
+
+
+def _pack(layer: list[int], want: list[int], widths, xs) -> None:
+    """Average of pushing right and pushing left from the wanted positions, then resolve overlaps."""
+    right, left = list(want), list(want)
+    for k in range(1, len(layer)):
+        right[k] = max(right[k], right[k - 1] + widths[layer[k - 1]] + GAP)
+    for k in range(len(layer) - 2, -1, -1):
+        left[k] = min(left[k], left[k + 1] - widths[layer[k]] - GAP)
+    prev_end = None
+    for k, n in enumerate(layer):
+        x = (right[k] + left[k]) // 2
+        if prev_end is not None:
+            x = max(x, prev_end + GAP)
+        xs[n] = x
+        prev_end = x + widths[n]
+
+
+def _route(layers, preds, widths, xs, labels) -> Layout:
+    """Place layers top to bottom and draw each gap's edges on as few tracks as needed."""
+    grid = _Grid()
+    boxes: dict[int, Box] = {}
+    has_out = {p for ps in preds.values() for p in ps}
+    y = 0
+    for li, layer in enumerate(layers):
+        for n in layer:
+            if n >= 0:
+                boxes[n] = _box(xs[n], y, widths[n], labels[n], bool(preds[n]), n in has_out)
+            else:
+                grid.vline(xs[n], y, y + BOX_H)
+        y += BOX_H
+        if li + 1 < len(layers):
+            y += _route_gap(layers[li + 1], preds, widths, xs, y, grid)
+    width = max((xs[n] + widths[n] for layer in layers for n in layer), default=0) + 1
+    return _assemble(width, y, boxes, grid)
+
+
+class _Grid:
+    """Edge drawing: vertical cells as direction masks, horizontal tracks as spans."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], int] = {}
+        self.spans: dict[int, list[tuple[int, int]]] = {}
+        self.joins: set[tuple[int, int]] = set()
+
+    def mark(self, row: int, col: int, mask: int) -> None:
+        self.cells[row, col] = self.cells.get((row, col), 0) | mask
+
+    def vline(self, col: int, y0: int, y1: int) -> None:
+        """A vertical line through rows [y0, y1)."""
+        cells = self.cells
+        for row in range(y0, y1):
+            cells[row, col] = cells.get((row, col), 0) | U | D
+
+
+def _route_gap(targets, preds, widths, xs, y0, grid: _Grid) -> int:
+    """Route the edges into one layer; returns the gap's height in rows."""
+    groups = []
+    for v in targets:
+        if preds[v]:
+            entry = xs[v] + widths[v] // 2
+            exits = sorted({xs[p] + widths[p] // 2 for p in preds[v]})
+            groups.append((min(exits[0], entry), max(exits[-1], entry), entry, exits))
+    groups.sort()
+    track_ends: list[int] = []
+    placed = []
+    for lo, hi, entry, exits in groups:
+        t = -1
+        if lo != hi:
+            t = next((k for k, end in enumerate(track_ends) if end + 1 < lo), len(track_ends))
+            track_ends[t:t + 1] = [hi]
+        placed.append((t, lo, hi, entry, exits))
+    height = max(1, len(track_ends))
+    for t, lo, hi, entry, exits in placed:
+        if t < 0:
+            grid.vline(entry, y0, y0 + height)
+            continue
+        ry = y0 + t
+        for c in exits:
+            grid.vline(c, y0, ry)
+            grid.mark(ry, c, U)
+            grid.joins.add((ry, c))
+        grid.spans.setdefault(ry, []).append((lo, hi))
+        grid.mark(ry, entry, D)
+        grid.joins.add((ry, entry))
+        grid.vline(entry, ry + 1, y0 + height)
+    return height
+
+
+def _box(x: int, y: int, w: int, label: str, has_in: bool, has_out: bool) -> Box:
+    mid = w // 2 - 1
+    top = "┌" + "─" * mid + ("┴" if has_in else "─") + "─" * (w - mid - 3) + "┐"
+    bottom = "└" + "─" * mid + ("┬" if has_out else "─") + "─" * (w - mid - 3) + "┘"
+    return Box(x, y, w, (top, f"│ {label} │", bottom))
+
+
+def _glyph(mask: int, joined: bool) -> str:
+    if not joined and mask & (U | D) == U | D and mask & (L | R):
+        return "│"  # a crossing, not a junction: the vertical passes over
+    return GLYPH.get(mask, " ")
+
+
+def _assemble(width: int, height: int, boxes: dict[int, Box], grid: _Grid) -> Layout:
+    rows: list[list[Run]] = [[] for _ in range(height)]
+    for n, box in boxes.items():
+        for dy, line in enumerate(box.lines):
+            rows[box.y + dy].append(Run(box.x, line, n))
+    points: dict[int, dict[int, int]] = {}
+    for (row, col), mask in grid.cells.items():
+        points.setdefault(row, {})[col] = mask
+    for row in set(points) | set(grid.spans):
+        rows[row] += _edge_runs(row, sorted(grid.spans.get(row, ())), points.get(row, {}), grid.joins)
+    for row in rows:
+        row.sort(key=lambda run: run.x)
+    return Layout(width, height, boxes, rows, [[run.x for run in row] for row in rows])
+
+
+def _edge_runs(row: int, spans: list[tuple[int, int]], points: dict[int, int], joins: set) -> list[Run]:
+    """One run per horizontal span (with its junctions) plus one per lone vertical cell."""
+    runs = []
+    for lo, hi in spans:
+        chars = ["─"] * (hi - lo + 1)
+        for c in range(lo, hi + 1) if hi - lo < len(points) else [c for c in points if lo <= c <= hi]:
+            mask = points.pop(c, None)
+            if mask is not None:
+                mask |= (L if c > lo else 0) | (R if c < hi else 0)
+                chars[c - lo] = _glyph(mask, (row, c) in joins)
+        runs.append(Run(lo, "".join(chars), -1))
+    runs += [Run(c, _glyph(mask, (row, c) in joins), -1) for c, mask in points.items()]
+    return runs

@@ -1,0 +1,1 @@
+"""Provides the interactive terminal stepper (``graphstep FILE``): a Textual app over a ``Stepper``."""

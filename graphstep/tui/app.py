@@ -1,0 +1,277 @@
+"""Provides ``GraphstepApp`` and ``run_app``: the interactive stepper of ``graphstep FILE``.
+
+Four views of one stepper (graph, inspector, source, step log) plus a status
+bar.  State flows one way: a key runs an ``action_*``, the action moves the
+Stepper, ``tick`` changes, and ``watch_tick`` redraws every view from it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider, SimpleCommand
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Footer
+
+from ..errors import LoadError
+from ..gradcheck import gradcheck
+from ..loader import split_target
+from ..stepper import Stepper
+from .graph_view import GraphView
+from .inspector import Inspector
+from .messages import NodePicked, StepPicked
+from .screens import ErrorScreen, HelpScreen
+from .session import Session, short_path
+from .source_view import SourceView
+from .status_bar import StatusBar
+from .step_log import StepLog
+
+
+class NodeCommands(Provider):
+    """Command palette entries: jump to any node by name."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if not isinstance(app, GraphstepApp) or not app.session.ready:
+            return
+        matcher = self.matcher(query)
+        for name, node, help_text in app.node_entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), partial(app.pick, node), help=help_text)
+
+
+class GraphstepApp(App[int]):
+    """Step a traced computation forward and backward, node by node."""
+
+    BINDINGS = [
+        Binding("n,space,right", "next", "next"),
+        Binding("p,left", "back", "back"),
+        Binding("f", "forward_end", "fwd end"),
+        Binding("e", "end", "end"),
+        Binding("r", "restart", "restart"),
+        Binding("c", "check", "check"),
+        Binding("x", "export", "export"),
+        Binding("l", "reload", "reload"),
+        Binding("m", "toggle_mode", "mode"),
+        Binding("slash", "find", "find"),
+        Binding("j", "jacobian", "jacobian", show=False),
+        Binding("up", "select(-1)", "select", show=False),
+        Binding("down", "select(1)", "select", show=False),
+        Binding("tab", "select(1)", "select", show=False, priority=True),
+        Binding("shift+tab", "select(-1)", "select", show=False, priority=True),
+        Binding("escape", "follow", "follow", show=False),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NodeCommands}
+    TITLE = "graphstep"
+
+    tick = reactive(0, init=False)
+    selected: reactive[int | None] = reactive(None, init=False)
+    follow = reactive(True, init=False)
+    jacobian = reactive(False, init=False)
+
+    def __init__(self, target: str, session: Session | None = None) -> None:
+        super().__init__()
+        self.session = session or Session(target)
+        self._visual: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield GraphView(id="graph")
+                yield SourceView(id="source")
+            with Vertical(id="right"):
+                yield Inspector(id="inspector")
+                yield StepLog(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#graph").border_title = "Graph"
+        self.query_one("#graph").border_subtitle = self._legend()
+        if self.session.stepper is None and self.session.error is None:
+            self.session.reload()
+        self._loaded()
+
+    # ── actions: one line each ──
+    def action_next(self) -> None: self._move(Stepper.step)
+    def action_back(self) -> None: self._move(Stepper.step_back)
+    def action_forward_end(self) -> None: self._move(Stepper.run_forward)
+    def action_end(self) -> None: self._move(Stepper.run)
+    def action_restart(self) -> None: self._move(Stepper.reset)
+    def action_reload(self) -> None: self._reload()
+    def action_check(self) -> None: self._check()
+    def action_export(self) -> None: self._export()
+    def action_toggle_mode(self) -> None: self._switch_mode()
+    def action_find(self) -> None: self._find()
+    def action_jacobian(self) -> None: self.jacobian = not self.jacobian
+    def action_select(self, delta: int) -> None: self._select_by(delta)
+    def action_follow(self) -> None: self.follow = True
+    def action_help(self) -> None: self.push_screen(HelpScreen(self._state_styles()))
+
+    # ── state changes ──
+    def _move(self, method) -> None:
+        if self.session.ready:
+            method(self.session.stepper)
+            self.tick += 1
+
+    def _reload(self) -> None:
+        self.session.reload()
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """After a (re)load: show the error screen, or lay out the new graph and redraw."""
+        session = self.session
+        if session.error is not None:
+            if isinstance(self.screen, ErrorScreen):
+                self.screen.show(session.error)
+            else:
+                self.push_screen(ErrorScreen(session.error, session.path))
+            return
+        if isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+        layout = session.layout
+        self._visual = sorted(layout.boxes, key=lambda n: (layout.boxes[n].y, layout.boxes[n].x))
+        self.query_one(SourceView).load(short_path(session.path), session.source_lines)
+        self.query_one(GraphView).show(layout, session.stepper)
+        if self.selected is not None and self.selected >= len(session.graph):
+            self.selected, self.follow = None, True
+        self.tick += 1
+
+    def _switch_mode(self) -> None:
+        if self.session.ready:
+            self.session.set_mode("forward" if self.session.mode == "reverse" else "reverse")
+            self.query_one(GraphView).show(self.session.layout, self.session.stepper)
+            self.notify(f"{self.session.mode} mode" + (": each step carries a tangent along every param"
+                                                        if self.session.mode == "forward" else ""))
+            self.tick += 1
+
+    def _select_by(self, delta: int) -> None:
+        if self._visual:
+            at = self._visual.index(self.selected) if self.selected in self._visual else 0
+            self.pick(self._visual[(at + delta) % len(self._visual)])
+
+    def pick(self, node: int) -> None:
+        """Select a node for the inspector; following resumes when it is the current node."""
+        self.follow = node == self.session.stepper.current
+        self.selected = node
+        self.query_one(GraphView).select(node)
+
+    # ── redraw ──
+    def watch_tick(self) -> None:
+        session = self.session
+        if not session.ready:
+            return
+        if self.follow:
+            current = session.stepper.current
+            self.selected = current if current is not None else self._first()
+        self._redraw()
+
+    def watch_selected(self) -> None:
+        self._redraw()
+
+    def watch_follow(self) -> None:
+        self.watch_tick()
+
+    def watch_jacobian(self) -> None:
+        self._redraw()
+
+    def _first(self) -> int | None:
+        return self._visual[0] if self._visual else None
+
+    def _redraw(self) -> None:
+        session = self.session
+        if not session.ready or not self.is_mounted:
+            return
+        node, st = self.selected, session.stepper
+        name = session.graph.name_of(node) if node is not None else ""
+        self.query_one(StatusBar).show(session, self.follow, name)
+        self.query_one(GraphView).select(node, follow=st.current if self.follow else node)
+        self.query_one(Inspector).show(session, node, self.jacobian)
+        line_node = node if node is not None else st.current
+        self.query_one(SourceView).show(session.graph.node(line_node)["line"] if line_node is not None else None)
+        self.query_one(StepLog).show(session, node)
+
+    # ── messages from the views ──
+    @on(NodePicked)
+    def _node_picked(self, message: NodePicked) -> None:
+        self.pick(message.node)
+
+    @on(StepPicked)
+    def _step_picked(self, message: StepPicked) -> None:
+        self.pick(self.session.record(message.index).node)
+
+    # ── find, check, export ──
+    def node_entries(self) -> list[tuple[str, int, str]]:
+        """(name, node, description) of every node, for the palette."""
+        graph = self.session.graph
+        return [(graph.name_of(n), n, f"{graph.node(n)['op'] or graph.node(n)['kind']} "
+                 f"{graph.node(n)['source']}") for n in graph.order]
+
+    def _find(self) -> None:
+        if self.session.ready:
+            commands = [SimpleCommand(name, partial(self.pick, node), text) for name, node, text in self.node_entries()]
+            self.search_commands(commands, placeholder="Jump to node…")
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check(self) -> None:
+        if not self.session.ready:
+            return
+        graph = self.session.graph
+        self.call_from_thread(self.notify, "gradient check running…", timeout=2)
+        report = gradcheck(graph)
+        self.call_from_thread(self._checked, graph, report)
+
+    def _checked(self, graph, report) -> None:
+        if graph is not self.session.graph:
+            return
+        self.session.check = report
+        lines = "\n".join(str(r) for r in report.results) or "no parameters to check"
+        self.notify(lines, title="gradient check passed ✓" if report.ok else "gradient check FAILED ✗",
+                    severity="information" if report.ok else "error", timeout=8)
+        self.tick += 1
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self) -> None:
+        if not self.session.ready:
+            return
+        session = self.session
+        snapshot = Stepper(session.graph, mode=session.mode).run_to(session.stepper.position)
+        stem = os.path.splitext(session.path)[0]
+        paths = [f"{stem}-step{snapshot.position}.{ext}" for ext in ("svg", "png")]
+        try:
+            from ..render.export import export
+
+            for path in paths:
+                export(snapshot, path)
+        except Exception as err:  # Graphviz missing, unwritable path, export not there yet
+            self.call_from_thread(self.notify, f"export failed: {err}", severity="error", timeout=8)
+            return
+        self.call_from_thread(self.notify, "wrote " + " and ".join(short_path(p) for p in paths), timeout=8)
+
+    # ── colours ──
+    def _state_styles(self) -> dict:
+        view = self.query_one(GraphView)
+        states = ("pending", "computed", "grad", "current")
+        return {s: view.get_component_rich_style(f"graph-view--{s}") for s in states}
+
+    def _legend(self) -> str:
+        return "[dim]pending[/] · [b #5fafff]computed[/] · [b #87d75f]grad[/] · [reverse b #ffd75f] current [/]"
+
+
+def run_app(target: str) -> int:
+    """Open the TUI on ``FILE[:NAME]``; a missing file is an error before the screen opens."""
+    path, _ = split_target(target)
+    if not os.path.isfile(path):
+        raise LoadError(f"no such file: {path}", hint="give the path of a .py file with a @gs.computation")
+    app = GraphstepApp(target)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,200 @@
+"""Provides ``Inspector``: everything the stepper knows about the selected node.
+
+Kind, op and source line; forward and backward formulas with shapes and the
+shape check; value and gradient as readable arrays; each contribution that
+arrived during backward; the gradient-check result; the local Jacobian on
+request.  Only formatting happens here: every number comes from the Stepper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..ops import OPS, fmt_shape
+from ..stepper import BACKWARD, FORWARD, summarize
+from .session import Session
+
+JACOBIAN_MAX = 64  # entries in and out
+KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradient needed)",
+         "const": "constant", "op": "operation"}
+STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (forward value known)",
+              "grad": "gradient known", "current": "current: the last step was here"}
+
+
+def fmt_array(a, width: int = 60, max_lines: int = 10) -> str:
+    """An array as NumPy prints it, summarised with … when large, at most ``max_lines`` lines."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return f"{a.item():.6g}"
+    with np.printoptions(precision=4, suppress=True, threshold=48, edgeitems=3, linewidth=max(20, width)):
+        text = np.array2string(a, separator=" ")
+    lines = text.splitlines()
+    return "\n".join(lines if len(lines) <= max_lines else [*lines[: max_lines - 1], " …"])
+
+
+def array_lines(label: str, a, width: int) -> list[tuple[str, RenderableType]]:
+    """Rows for a value, gradient or tangent: the array, then shape, dtype and min/mean/max."""
+    if a is None:
+        return [(label, Text("— not yet", style="dim"))]
+    a = np.asarray(a)
+    rows = [(label, Text(fmt_array(a, width)))]
+    stats = summarize(a) if a.size > 4 else ""
+    rows.append(("", Text(f"{fmt_shape(a.shape)} {a.dtype}  {stats}".rstrip(), style="dim")))
+    return rows
+
+
+class Inspector(ScrollView, can_focus=False):
+    """The selected node, in detail; pre-rendered to lines so a step repaints without re-layout."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.lines: list[Strip] = []
+        self._shown: tuple = ()
+        self._args: tuple = ()
+
+    def show(self, session: Session, node: int | None, jacobian: bool = False) -> None:
+        """Redraw for ``node`` from the session's stepper."""
+        self._args = (session, node, jacobian)
+        if node is None or not session.ready:
+            self.border_title = "Inspector"
+            self._render(Text("no node selected", style="dim"))
+            return
+        info = session.graph.node(node)
+        self.border_title = f"{info['name']} · {info['op'] or info['kind']} · {info['source']}"
+        width = max(20, self.scrollable_content_region.width - 12)
+        if self._shown != (node, jacobian):
+            self._shown = (node, jacobian)
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._render(Group(*_sections(session, node, width, jacobian)))
+
+    def _render(self, renderable: RenderableType) -> None:
+        width = max(1, self.scrollable_content_region.width)
+        console = self.app.console
+        options = console.options.update_width(width)
+        self.lines = [Strip(line) for line in console.render_lines(renderable, options, style=self.rich_style)]
+        size = Size(width, len(self.lines))
+        if self.virtual_size != size:
+            self.virtual_size = size
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._args:
+            self.show(*self._args)
+
+    def render_line(self, y: int) -> Strip:
+        k = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        line = self.lines[k] if k < len(self.lines) else Strip.blank(width)
+        return line.adjust_cell_length(width, self.rich_style)
+
+
+def _grid(rows: list[tuple[str, RenderableType]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True, min_width=9)
+    table.add_column(ratio=1)
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[RenderableType]:
+    st, info = session.stepper, session.graph.node(node)
+    where = f" in {info['func']}()" if info.get("func") else ""
+    rows = [("shape", Text(f"{fmt_shape(info['shape'])} {info['dtype']}")),
+            ("kind", Text(f"{KINDS[info['kind']]}{where}")),
+            ("state", Text(STATE_TEXT[st.state(node)]))]
+    rows += _formulas(session, node)
+    rows += array_lines("value", st.value(node), width)
+    if st.mode == "reverse":
+        rows += array_lines("grad", st.grad(node), width)
+        rows += _received(session, node)
+    else:
+        rows += array_lines("tangent", st.tangent(node), width)
+    rows += _gradcheck(session, node)
+    if node == session.graph.output and st.mode == "reverse":
+        rows.append(("seed", Text(st.seed_note, style="dim")))
+    parts: list[RenderableType] = [_grid(rows)]
+    if jacobian:
+        parts.append(_jacobian(session, node, width))
+    return parts
+
+
+def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+    info = session.graph.node(node)
+    if info["op"] is None:
+        return [("backward", Text("a leaf: its gradient is the sum of what its consumers send", style="dim"))]
+    done = session.taken(node, FORWARD)
+    names = [session.graph.name_of(i) for i in info["inputs"]]
+    fwd = done.formula if done else _template(OPS[info["op"]].fwd, names, info["name"]) + "   (pending)"
+    rows = [("forward", Text(fwd))]
+    back = session.taken(node, BACKWARD)
+    if back is not None:
+        rows += [("backward" if k == 0 else "", _checked(c.formula, c.ok)) for k, c in enumerate(back.contributions)]
+    elif session.step_of(node, BACKWARD) is not None:
+        bwd = OPS[info["op"]].bwd
+        texts = bwd if isinstance(bwd, (tuple, list)) else [bwd]
+        rows += [("backward" if k == 0 else "", Text(_template(t, names, info["name"]) + "   (pending)",
+                                                     style="dim")) for k, t in enumerate(texts)]
+    return rows
+
+
+def _template(template: str, names: list[str], y: str) -> str:
+    try:
+        return template.format(*names, y=y, x=names[0] if names else "")
+    except (IndexError, KeyError):
+        return template
+
+
+def _checked(formula: str, ok: bool) -> Text:
+    text = Text(formula)
+    text.highlight_words(["✓"], style="green")
+    text.highlight_words(["✗"], style="bold red")
+    return text
+
+
+def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+    found = session.stepper.contributions_to(node)
+    rows: list[tuple[str, RenderableType]] = []
+    for k, (index, c) in enumerate(found):
+        sender = session.record(index)
+        note = f"   summed over broadcast axis {', '.join(map(str, c.summed_axes))}" if c.summed_axes else ""
+        note += "   added (+=)" if c.accumulated else ""
+        line = _checked(f"step {index} from {sender.name} ({sender.op}): {fmt_shape(np.shape(c.grad))}{note}", c.ok)
+        rows.append(("received" if k == 0 else "", line))
+    if len(found) > 1:
+        rows.append(("", Text(f"grad = sum of these {len(found)} contributions", style="bold")))
+    return rows
+
+
+def _gradcheck(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+    if session.check is None:
+        return [("gradcheck", Text("press c to check every parameter", style="dim"))]
+    result = next((r for r in session.check.results if r.node == node), None)
+    if result is None:
+        return [("gradcheck", Text("not a parameter", style="dim"))]
+    return [("gradcheck", Text(str(result), style="green" if result.ok else "bold red"))]
+
+
+def _jacobian(session: Session, node: int, width: int) -> RenderableType:
+    st, info = session.stepper, session.graph.node(node)
+    if info["op"] is None:
+        return Text("Jacobian: a leaf has no local Jacobian", style="dim")
+    parts: list[RenderableType] = []
+    out_size = int(np.prod(info["shape"], dtype=int))
+    for k, i in enumerate(info["inputs"]):
+        name, in_size = session.graph.name_of(i), int(np.prod(session.graph.node(i)["shape"], dtype=int))
+        head = f"∂{info['name']}/∂{name}  ({out_size}×{in_size}, numerator layout)"
+        if out_size > JACOBIAN_MAX or in_size > JACOBIAN_MAX:
+            parts.append(Text(f"{head}: too large to show (≤ {JACOBIAN_MAX} entries each way)", style="dim"))
+            continue
+        try:
+            parts.append(Text(f"{head}\n{fmt_array(st.jacobian(node, k), width, 12)}"))
+        except Exception as err:  # the engine says why (pending values, no rule)
+            parts.append(Text(f"{head}: {err}", style="dim"))
+    return Group(Text("local Jacobian", style="bold"), *parts)

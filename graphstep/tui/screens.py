@@ -1,0 +1,96 @@
+"""Provides the help screen (keys and colours) and the error screen (the user's traceback)."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from ..errors import GraphstepError, UserCodeError
+
+KEYS = [("n  space  →", "next step (forward first, then backward)"),
+        ("p  ←", "step back (every step can be undone)"),
+        ("f", "run to the end of the forward pass"),
+        ("e", "run to the end"),
+        ("r", "restart from step 0"),
+        ("l", "reload the file after you edit it, keeping the step"),
+        ("c", "gradient check of every parameter (central differences)"),
+        ("x", "export the graph as drawn now (SVG and PNG, next to your file)"),
+        ("m", "switch reverse / forward mode"),
+        ("j", "show the local Jacobian of the selected node (small nodes)"),
+        ("/  ctrl+p", "jump to a node by name"),
+        ("↑ ↓  tab  click", "select another node to inspect"),
+        ("esc", "follow the current node again"),
+        ("?", "this help"),
+        ("q", "quit")]
+COLOURS = [("pending", "not computed yet"), ("computed", "forward value known"),
+           ("grad", "gradient known (backward reached it)"), ("current", "the node of the last step")]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and the meaning of the colours."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
+
+    def __init__(self, styles: dict[str, Style]) -> None:
+        super().__init__()
+        self.legend_styles = styles
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        for key, what in KEYS:
+            keys.add_row(Text(key, style="bold"), what)
+        with VerticalScroll(id="help"):
+            yield Static(keys)
+            yield Static(id="legend")
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "graphstep · keys"
+        legend = Text("\ncolours  ")
+        for state, what in COLOURS:
+            legend.append(f" {state} ", style=self.legend_styles.get(state, ""))
+            legend.append(f" {what}   ")
+        legend.append("\nA heavy border marks the selected node; the inspector shows it.\n"
+                      "Backward sends G (the gradient of the output) from each node to its inputs;\n"
+                      "a node used twice receives the sum of both contributions.")
+        self.query_one("#legend", Static).update(legend)
+
+
+class ErrorScreen(Screen[None]):
+    """The user's file could not be loaded or traced: say why, show their traceback."""
+
+    BINDINGS = [Binding("l", "app.reload", "reload"), Binding("q", "app.quit", "quit")]
+
+    def __init__(self, error: GraphstepError, path: str) -> None:
+        super().__init__()
+        self.error, self.path = error, path
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="error"):
+            yield Static(id="error-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show(self.error)
+
+    def show(self, error: GraphstepError) -> None:
+        """Replace the message with a newer error (after another reload)."""
+        self.error = error
+        box = self.query_one("#error")
+        box.border_title = f"{self.path} could not be run"
+        text = Text()
+        if isinstance(error, UserCodeError) and error.traceback_text:
+            text.append(error.traceback_text.rstrip() + "\n\n", style="dim")
+        where = f"{error.source}: " if error.source else ""
+        text.append(f"{where}{error.message}", style="bold red")
+        if error.node:
+            text.append(f"  (node {error.node})")
+        if error.hint:
+            text.append(f"\nhint: {error.hint}", style="yellow")
+        text.append("\n\nFix the file, then press l to reload (q quits).", style="bold")
+        self.query_one("#error-body", Static).update(text)

@@ -1,0 +1,54 @@
+"""Provides ``StatusBar``: file, phase, step k of n, bytes held for backward, mode."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..stepper import SEED
+from .session import Session, human_bytes
+
+
+def phase_of(session: Session) -> str:
+    """The phase of the last step taken: start, forward, backward or done."""
+    st = session.stepper
+    if st.position == 0:
+        return "start"
+    if st.done:
+        return "done"
+    kind = st.plan[st.position - 1][0]
+    return "backward" if kind == SEED else kind
+
+
+class StatusBar(Widget):
+    """One line across the top; drawn by ``render`` so an update never re-lays out the screen."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.text = Text()
+
+    def render(self) -> Text:
+        return self.text
+
+    def update(self, text: Text) -> None:
+        self.text = text
+        self.refresh()
+
+    def show(self, session: Session, follow: bool, selected_name: str = "") -> None:
+        """Redraw from the session."""
+        text = Text()
+        text.append(" graphstep ", style="bold reverse")
+        text.append(f"  {session.display_name()}   ")
+        if not session.ready:
+            text.append("error: fix the file and press l", style="bold red")
+            self.update(text)
+            return
+        st = session.stepper
+        text.append(phase_of(session), style="bold")
+        text.append(f" · step {st.position}/{st.total}")
+        if st.mode == "reverse":
+            text.append(f" · {human_bytes(st.held_bytes())} held for backward")
+        text.append(f" · {st.mode} mode")
+        text.append(" · following current" if follow else f" · inspecting {selected_name} (esc: follow)",
+                    style="dim")
+        self.update(text)

@@ -1,0 +1,66 @@
+"""Tests the terminal layered layout: ranks, no overlaps, edges drawn, speed."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import graphstep as gs
+from graphstep.render.layout import layout, layout_graph
+
+
+def _random_dag(n: int, seed: int = 0) -> dict[int, tuple[int, ...]]:
+    rng = random.Random(seed)
+    return {k: tuple(sorted({rng.randrange(max(0, k - 30), k) for _ in range(rng.choice([1, 2, 2]))}))
+            if k >= 20 else () for k in range(n)}
+
+
+def _overlaps(lay) -> bool:
+    for row in lay.rows:
+        end = -1
+        for run in row:
+            if run.x < end:
+                return True
+            end = run.x + len(run.text)
+    return False
+
+
+def test_mlp_layout_has_every_node_labelled_and_inputs_above():
+    graph = gs.trace(gs.load("samples/mlp.py"))
+    lay = layout_graph(graph)
+    assert set(lay.boxes) == set(graph.order)
+    text = lay.text()
+    for name in ("X  input  (8×4)", "W1  param  (4×16)", "Z1  add  (8×16)", "loss  mean  ()"):
+        assert name in text
+    for n in graph.op_nodes:
+        for i in graph.node(n)["inputs"]:
+            assert lay.boxes[i].y < lay.boxes[n].y
+
+
+def test_runs_never_overlap_and_edges_connect():
+    lay = layout(range(300), _random_dag(300), {k: f"n{k}  add  (3)" for k in range(300)})
+    assert not _overlaps(lay)
+    text = lay.text()
+    assert "┴" in text and "┬" in text and "│" in text
+
+
+def test_runs_window_returns_only_visible_pieces():
+    lay = layout(range(50), _random_dag(50), {k: f"node{k}" for k in range(50)})
+    row = next(r for r, runs in enumerate(lay.rows) if len(runs) > 2)
+    x0 = lay.rows[row][1].x
+    found = lay.runs(row, x0, x0 + 1)
+    assert found and all(run.x <= x0 < run.x + len(run.text) for run in found)
+    assert lay.runs(-1, 0, 10) == [] and lay.runs(lay.height, 0, 10) == []
+
+
+def test_chain_is_a_straight_column():
+    lay = layout(range(4), {0: (), 1: (0,), 2: (1,), 3: (2,)}, {k: "same" for k in range(4)})
+    assert len({box.x for box in lay.boxes.values()}) == 1
+
+
+def test_5000_nodes_under_a_second():
+    dag = _random_dag(5000)
+    start = time.perf_counter()
+    lay = layout(range(5000), dag, {k: f"n{k}  add  (8×16)" for k in range(5000)})
+    assert time.perf_counter() - start < 1.0
+    assert len(lay.boxes) == 5000

@@ -1,0 +1,259 @@
+"""Tests the terminal stepper with Pilot: every key of the contract moves the Stepper and the screen shows it."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from graphstep.tui.app import GraphstepApp
+from graphstep.tui.graph_view import GraphView
+from graphstep.tui.screens import ErrorScreen, HelpScreen
+
+SIZE = (160, 48)
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text."""
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
+                      force_terminal=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+@pytest.fixture
+def mlp_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "mlp.py"
+    shutil.copy(SAMPLES / "mlp.py", path)
+    return path
+
+
+async def test_start_screen_shows_graph_source_and_status():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "step 0/15" in text and "reverse mode" in text
+        assert "X  input  (8×4)" in text and "W1  param  (4×16)" in text
+        assert "Z1 = X @ W1 + b1" in text
+
+
+@pytest.mark.parametrize("key", ["n", "space", "right"])
+async def test_next_keys_take_one_step_and_show_the_node(key):
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key, key)
+        st = app.session.stepper
+        assert st.position == 2
+        text = screen_text(app)
+        assert "step 2/15" in text
+        assert "Z1 · add · samples/mlp.py:23" in text
+        assert "Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)" in text
+
+
+@pytest.mark.parametrize("key", ["p", "left"])
+async def test_step_back_restores_the_screen(key):
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        before = screen_text(app)
+        await pilot.press("n", key)
+        assert app.session.stepper.position == 3
+        assert screen_text(app) == before
+
+
+async def test_forward_end_restart_and_gradients_after_backward():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        st = app.session.stepper
+        await pilot.press("f")
+        assert st.position == st.forward_steps == 7
+        assert "forward · step 7/15" in screen_text(app)
+        await pilot.press("e")
+        st = app.session.stepper
+        assert st.done and "done · step 15/15" in screen_text(app)
+        assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in screen_text(app)
+        app.pick(app.session.graph.id("b1"))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "b1 · param" in text and "grad" in text and "(16) float64" in text
+        assert "summed over broadcast axis 0" in text
+        await pilot.press("r")
+        assert app.session.stepper.position == 0 and "step 0/15" in screen_text(app)
+
+
+async def test_select_keys_and_follow():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        first = app.selected
+        await pilot.press("down")
+        assert app.selected != first and not app.follow
+        await pilot.press("up")
+        assert app.selected == first
+        await pilot.press("tab")
+        assert app.selected != first
+        name = app.session.graph.name_of(app.selected)
+        assert f"inspecting {name}" in screen_text(app)
+        pinned = app.selected
+        await pilot.press("n", "n", "n")
+        assert app.selected == pinned and not app.follow  # selection stays pinned while stepping
+        await pilot.press("escape")
+        assert app.follow and app.selected == app.session.stepper.current
+
+
+async def test_click_on_a_node_selects_it():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(GraphView)
+        w1 = app.session.graph.id("W1")
+        box = view.layout_.boxes[w1]
+        x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
+        await pilot.click(GraphView, offset=(x, y))
+        assert app.selected == w1
+        assert "W1 · param" in screen_text(app)
+
+
+async def test_step_log_click_selects_that_steps_node():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        await pilot.click("#log", offset=(3, 1))
+        assert app.selected == app.session.record(1).node
+
+
+async def test_check_shows_the_result_per_parameter():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.check is not None and app.session.check.ok
+        app.pick(app.session.graph.id("W1"))
+        await pilot.pause()
+        assert "W1: rel err" in screen_text(app)
+
+
+async def test_export_writes_next_to_the_file(mlp_copy, monkeypatch):
+    calls = []
+    fake = types.ModuleType("graphstep.render.export")
+    fake.export = lambda stepper, path: calls.append((stepper.position, path))
+    monkeypatch.setitem(sys.modules, "graphstep.render.export", fake)
+    app = GraphstepApp(str(mlp_copy))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("n", "n", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert calls == [(2, str(mlp_copy.with_name("mlp-step2.svg"))), (2, str(mlp_copy.with_name("mlp-step2.png")))]
+        assert "wrote" in screen_text(app)
+
+
+async def test_export_failure_is_a_notification(mlp_copy, monkeypatch):
+    fake = types.ModuleType("graphstep.render.export")
+
+    def broken(stepper, path):
+        raise RuntimeError("Graphviz not installed")
+
+    fake.export = broken
+    monkeypatch.setitem(sys.modules, "graphstep.render.export", fake)
+    app = GraphstepApp(str(mlp_copy))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert "export failed: Graphviz not installed" in screen_text(app)
+
+
+async def test_reload_keeps_the_position(mlp_copy):
+    app = GraphstepApp(str(mlp_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n")
+        mlp_copy.write_text(mlp_copy.read_text().replace("* 0.5", "* 0.25"))
+        await pilot.press("l")
+        assert app.session.stepper.position == 4
+        assert "step 4/15" in screen_text(app)
+
+
+async def test_mode_switch_shows_tangents():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "m")
+        st = app.session.stepper
+        assert st.mode == "forward" and st.position == 2
+        text = screen_text(app)
+        assert "forward mode" in text and "tangent" in text
+        await pilot.press("m")
+        assert app.session.stepper.mode == "reverse"
+
+
+async def test_help_and_quit():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "gradient check of every parameter" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+
+
+async def test_find_jumps_to_a_node_by_name():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*"W2")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == app.session.graph.id("W2")
+
+
+async def test_jacobian_on_request():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "j")
+        assert "local Jacobian" in screen_text(app)
+
+
+async def test_broken_file_shows_the_error_screen_and_reload_recovers(tmp_path):
+    path = tmp_path / "broken.py"
+    good = (SAMPLES / "double.py").read_text()
+    path.write_text(good.replace("@gs.computation\ndef", "@gs.computation\ndef", 1)
+                    .replace("    x = ", "    1 / 0\n    x = ", 1))
+    app = GraphstepApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen)
+        text = screen_text(app)
+        assert "ZeroDivisionError" in text and "broken.py" in text and "Traceback" in text
+        await pilot.press("n")  # no stepper: nothing happens
+        path.write_text(good)
+        await pilot.press("l")
+        assert not isinstance(app.screen, ErrorScreen)
+        assert app.session.ready and "step 0/" in screen_text(app)
+
+
+async def test_survives_resize_and_random_keys():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    keys = ["n", "space", "right", "p", "left", "f", "e", "r", "m", "up", "down", "tab", "shift+tab",
+            "escape", "j", "c"]
+    rng = random.Random(4)
+    async with app.run_test(size=SIZE) as pilot:
+        for size in [(80, 24), (200, 60), (60, 15), SIZE]:
+            await pilot.resize_terminal(*size)
+            await pilot.press("n", "n")
+        for _ in range(500):
+            await pilot.press(rng.choice(keys))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        st = app.session.stepper
+        assert 0 <= st.position <= st.total
+        assert f"step {st.position}/{st.total}" in screen_text(app)
