@@ -55,7 +55,8 @@ class GraphView(ScrollView, can_focus=False):
     def _component(self, name: str) -> Style:
         """A component style on the widget's base style, cached: lines are drawn often."""
         if name not in self._styles:
-            self._styles[name] = self.rich_style + self.get_component_rich_style(f"graph-view--{name}", partial=True)
+            base = Style() if name == "selected" else self.rich_style  # selected adds to the state's colour
+            self._styles[name] = base + self.get_component_rich_style(f"graph-view--{name}", partial=True)
         return self._styles[name]
 
     def _style(self, node: int) -> Style:

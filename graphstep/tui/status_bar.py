@@ -46,9 +46,10 @@ class StatusBar(Widget):
         st = session.stepper
         text.append(phase_of(session), style="bold")
         text.append(f" · step {st.position}/{st.total}")
+        wide = self.app.size.width >= 120
         if st.mode == "reverse":
-            text.append(f" · {human_bytes(st.held_bytes())} held for backward")
-        text.append(f" · {st.mode} mode")
+            text.append(f" · {human_bytes(st.held_bytes())} held{' for backward' if wide else ''}")
+        text.append(f" · {st.mode}{' mode' if wide else ''}")
         text.append(" · following current" if follow else f" · inspecting {selected_name} (esc: follow)",
                     style="dim")
         self.update(text)

@@ -1,0 +1,139 @@
+"""Benchmark the TUI: launch to first screen, key press to repainted screen, terminal layout.
+
+Usage: python benchmarks/bench_tui.py [--write]   (--write updates "## TUI" in benchmarks/RESULTS.md)
+
+"Step" is measured two ways, both headless at 160×48: *in-process* is the
+action plus a full repaint of the screen (compositor render of every widget);
+*round trip* is Pilot's press-and-wait-for-idle, minus the same round trip for
+a key bound to nothing, so Pilot's own waiting is not counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (160, 48)
+
+
+def chain_file(n_layers: int) -> Path:
+    """A generated computation of about 2,000 nodes: a deep tanh/matmul chain with residual adds."""
+    text = f'''import numpy as np
+import graphstep as gs
+from graphstep import numpy as gnp
+
+@gs.computation
+def deep():
+    rng = np.random.default_rng(0)
+    h = gs.input(rng.standard_normal((4, 8)), name="X")
+    for k in range({n_layers}):
+        W = gs.param(rng.standard_normal((8, 8)) * 0.3, name=f"W{{k}}")
+        h = h + gnp.tanh(h @ W)
+    return gnp.mean(h ** 2)
+'''
+    path = Path(tempfile.mkdtemp()) / "deep.py"
+    path.write_text(text)
+    return path
+
+
+async def first_screen(target: str) -> float:
+    from graphstep.tui.app import GraphstepApp
+
+    start = time.perf_counter()
+    app = GraphstepApp(target)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen._compositor.render_update(full=True)
+        return time.perf_counter() - start
+
+
+async def step_times(target: str, steps: int = 60) -> tuple[float, float, int]:
+    """(in-process ms per step, round-trip ms per step, nodes)."""
+    from graphstep.tui.app import GraphstepApp
+
+    app = GraphstepApp(target)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_forward_end()
+        inproc = []
+        for k in range(steps):
+            start = time.perf_counter()
+            app.action_next() if k % 4 != 3 else app.action_back()
+            app.screen._compositor.render_update(full=True)
+            inproc.append(time.perf_counter() - start)
+        trips, idle = [], []
+        for k in range(steps // 2):
+            start = time.perf_counter()
+            await pilot.press("n" if k % 4 != 3 else "p")
+            trips.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            await pilot.press("z")
+            idle.append(time.perf_counter() - start)
+        nodes = len(app.session.graph)
+    return (statistics.median(inproc) * 1e3,
+            max(0.0, statistics.median(trips) - statistics.median(idle)) * 1e3, nodes)
+
+
+def layout_time(n: int = 5000) -> float:
+    from graphstep.render.layout import layout
+
+    rng = random.Random(0)
+    inputs = {k: tuple(sorted({rng.randrange(max(0, k - 30), k) for _ in range(rng.choice([1, 2, 2]))}))
+              if k >= 20 else () for k in range(n)}
+    labels = {k: f"n{k}  add  (8×16)" for k in range(n)}
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        layout(range(n), inputs, labels)
+        runs.append(time.perf_counter() - start)
+    return min(runs)
+
+
+def main() -> int:
+    mlp = str(ROOT / "samples" / "mlp.py")
+    big = str(chain_file(499))
+    launch = asyncio.run(first_screen(mlp))
+    mlp_in, mlp_trip, mlp_nodes = asyncio.run(step_times(mlp))
+    big_launch = asyncio.run(first_screen(big))
+    big_in, big_trip, big_nodes = asyncio.run(step_times(big))
+    lay = layout_time()
+    lines = [
+        "## TUI",
+        "",
+        f"`python benchmarks/bench_tui.py --write` ({platform.machine()}, Python {platform.python_version()}, "
+        f"headless Textual at {SIZE[0]}×{SIZE[1]}; medians).",
+        "",
+        "| measure | result | target |",
+        "|---|---:|---:|",
+        f"| launch to first screen, samples/mlp.py | {launch:.2f} s | < 1.5 s |",
+        f"| launch to first screen, generated {big_nodes:,}-node graph | {big_launch:.2f} s | |",
+        f"| step (action + full repaint), samples/mlp.py ({mlp_nodes} nodes) | {mlp_in:.1f} ms | |",
+        f"| step (action + full repaint), {big_nodes:,}-node graph | {big_in:.1f} ms | < 50 ms |",
+        f"| step (Pilot key round trip minus idle key), samples/mlp.py | {mlp_trip:.1f} ms | |",
+        f"| step (Pilot key round trip minus idle key), {big_nodes:,}-node graph | {big_trip:.1f} ms | < 50 ms |",
+        f"| terminal layout of 5,000 nodes (generations + barycenter + routing) | {lay:.2f} s | < 1 s |",
+    ]
+    print("\n".join(lines))
+    if "--write" in sys.argv:
+        write_section(ROOT / "benchmarks" / "RESULTS.md", "\n".join(lines) + "\n")
+    return 0
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace (or append) the "## TUI" section, leaving every other section alone."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    pattern = re.compile(r"^## TUI\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(text)
+    path.write_text(pattern.sub(lambda _: section + "\n", text) if found else text.rstrip("\n") + "\n\n" + section)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
