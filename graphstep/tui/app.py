@@ -161,9 +161,10 @@ class GraphstepApp(App[int]):
 
     def pick(self, node: int) -> None:
         """Select a node for the inspector; following resumes when it is the current node."""
-        self.follow = node == self.session.stepper.current
-        self.selected = node
-        self.query_one(GraphView).select(node)
+        # set both without their watchers, then draw once
+        self.set_reactive(GraphstepApp.follow, node == self.session.stepper.current)
+        self.set_reactive(GraphstepApp.selected, node)
+        self._redraw()
 
     # ── redraw ──
     def watch_tick(self) -> None:
@@ -172,7 +173,7 @@ class GraphstepApp(App[int]):
             return
         if self.follow:
             current = session.stepper.current
-            self.selected = current if current is not None else self._first()
+            self.set_reactive(GraphstepApp.selected, current if current is not None else self._first())
         self._redraw()
 
     def watch_selected(self) -> None:

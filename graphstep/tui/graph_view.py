@@ -45,7 +45,8 @@ class GraphView(ScrollView, can_focus=False):
         target = follow if follow is not None else node
         if self.layout_ is not None and target in self.layout_.boxes:
             box = self.layout_.boxes[target]
-            self.scroll_to_region(Region(box.x, box.y, box.w, 3), spacing=Spacing(1, 2, 1, 2), animate=False)
+            self.scroll_to_region(Region(box.x, box.y, box.w, 3), spacing=Spacing(1, 2, 1, 2), animate=False,
+                                   immediate=True)
         self.refresh()
 
     def notify_style_update(self) -> None:

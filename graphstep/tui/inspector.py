@@ -80,7 +80,9 @@ class Inspector(ScrollView, can_focus=False):
         self.lines = [Strip(line) for line in console.render_lines(renderable, options, style=self.rich_style)]
         size = Size(width, len(self.lines))
         if self.virtual_size != size:
-            self.virtual_size = size
+            # a new height only moves the scrollbar: skip the screen re-layout a plain assignment asks for
+            self.set_reactive(Inspector.virtual_size, size)
+            self._scroll_update(size)
         self.refresh()
 
     def on_resize(self) -> None:
@@ -163,8 +165,9 @@ def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
     rows: list[tuple[str, RenderableType]] = []
     for k, (index, c) in enumerate(found):
         sender = session.record(index)
-        note = f"   summed over broadcast axis {', '.join(map(str, c.summed_axes))}" if c.summed_axes else ""
-        note += "   added (+=)" if c.accumulated else ""
+        # each note on its own line, so a narrow panel never splits it
+        note = f"\n  summed over broadcast axis {', '.join(map(str, c.summed_axes))}" if c.summed_axes else ""
+        note += "\n  added (+=) to the gradient already here" if c.accumulated else ""
         line = _checked(f"step {index} from {sender.name} ({sender.op}): {fmt_shape(np.shape(c.grad))}{note}", c.ok)
         rows.append(("received" if k == 0 else "", line))
     if len(found) > 1:

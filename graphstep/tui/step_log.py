@@ -36,7 +36,8 @@ class StepLog(ScrollView, can_focus=False):
         total = session.stepper.total if session.ready else 0
         if self.virtual_size.height != total:  # the whole plan, so stepping never re-lays out the screen
             self.virtual_size = Size(self.scrollable_content_region.width, total)
-        self.scroll_to(y=max(0, count - self.scrollable_content_region.height), animate=False, force=True)
+        self.scroll_to(y=max(0, count - self.scrollable_content_region.height), animate=False, force=True,
+                       immediate=True)
         self.refresh()
 
     def notify_style_update(self) -> None:
