@@ -16,8 +16,8 @@ import networkx as nx
 import numpy as np
 
 from .errors import GraphstepError, UserCodeError
-from .ops import OPS, Op
-from .tracer import _INTERNAL, Tensor, Tracer, _active, display_path
+from .ops import OPS, Op, broadcast_axes, fmt_shape
+from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path
 
 NODE_ATTRS = ("kind", "op", "name", "shape", "dtype", "inputs", "source")
 
@@ -76,6 +76,33 @@ class Graph:
             program[n] = tuple((k, i, op.vjp_rule(k), {**kw, "i": k} if op.variadic else kw)
                                for k, i in enumerate(inputs) if self.needs_grad[i])
         return program
+
+    def forward_formula(self, nid: int) -> str:
+        """The op's rule with names and shapes, e.g. ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``."""
+        op, inputs, _ = self.program[nid]
+        names = [_term(self.name_of(i)) for i in inputs]
+        text = op.fwd.format(*names, y=self.name_of(nid))
+        shapes = op.infix.join(fmt_shape(self._nodes[i]["shape"]) for i in inputs)
+        return f"{text}  {shapes} → {fmt_shape(self._nodes[nid]['shape'])}"
+
+    def backward_rule(self, nid: int, k: int) -> tuple[str, str, tuple[int, ...]]:
+        """(rule, factor shapes, broadcast axes summed) of the gradient node ``nid`` sends to input ``k``."""
+        op, inputs, _ = self.program[nid]
+        names = [_term(self.name_of(i)) for i in inputs]
+        text = op.bwd_text(k).format(*names, y=self.name_of(nid), x=names[k])
+        g_shape, shape = self._nodes[nid]["shape"], self._nodes[inputs[k]]["shape"]
+        factors = op.factors(g_shape, *(self._nodes[i]["shape"] for i in inputs))[k] if op.factors else [g_shape]
+        summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
+        shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
+        return text, shapes, summed
+
+    def backward_formulas(self, nid: int) -> list[str]:
+        """The rules backward will apply at ``nid``, with shapes: what a pending step is going to do."""
+        formulas = []
+        for k, i, _, _ in self.vjp_program.get(nid, ()):
+            text, shapes, _ = self.backward_rule(nid, k)
+            formulas.append(f"{text}  {shapes} → {fmt_shape(self._nodes[i]['shape'])}")
+        return formulas
 
     def __len__(self) -> int:
         return len(self._nodes)

@@ -14,8 +14,7 @@ import numpy as np
 
 from .errors import GraphstepError
 from .graph import Graph
-from .ops import broadcast_axes, fmt_shape
-from .tracer import _term
+from .ops import fmt_shape
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
 
@@ -310,7 +309,7 @@ class Stepper:
         kind, nid = self.plan[index - 1]
         node = self.graph.node(nid)
         if kind == FORWARD:
-            return Step(index, FORWARD, nid, node["name"], node["op"], self._forward_formula(nid),
+            return Step(index, FORWARD, nid, node["name"], node["op"], self.graph.forward_formula(nid),
                         self._values[nid], tangent=self._tangents[nid])
         if kind == SEED:
             return Step(index, BACKWARD, nid, node["name"], node["op"],
@@ -321,28 +320,11 @@ class Stepper:
         text = "; ".join(c.formula for c in contributions)
         return Step(index, BACKWARD, nid, node["name"], node["op"], text, self._grads[nid], contributions)
 
-    def _forward_formula(self, nid: int) -> str:
-        op, inputs, _ = self.graph.program[nid]
-        names = [_term(self.graph.name_of(i)) for i in inputs]
-        shapes = [fmt_shape(self.graph.node(i)["shape"]) for i in inputs]
-        text = op.fwd.format(*names, y=self.graph.name_of(nid))
-        return f"{text}  {op.infix.join(shapes)} → {fmt_shape(self.graph.node(nid)['shape'])}"
-
     def _contribution(self, nid: int, k: int, target: int, old, c) -> Contribution:
-        op, inputs, _ = self.graph.program[nid]
-        names = [_term(self.graph.name_of(i)) for i in inputs]
-        shape = self.graph.node(target)["shape"]
-        g_shape = self.graph.node(nid)["shape"]
-        text = op.bwd_text(k).format(*names, y=self.graph.name_of(nid), x=names[k])
-        if old is not None:
+        text, shapes, summed = self.graph.backward_rule(nid, k)
+        if old is not None:  # a second consumer: the contribution is added
             text = text.replace(" = ", " += ", 1)
-        in_shapes = [self.graph.node(i)["shape"] for i in inputs]
-        factors = op.factors(g_shape, *in_shapes)[k] if op.factors else [g_shape]
-        summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
-        ok = np.shape(c) == shape
-        shapes = "·".join(fmt_shape(f) for f in factors)
-        if summed:
-            shapes += f" Σ axis {','.join(map(str, summed))}"
+        ok = np.shape(c) == self.graph.node(target)["shape"]
         formula = f"{text}  {shapes} → {fmt_shape(np.shape(c))} {'✓' if ok else '✗'}"
         return Contribution(target, self.graph.name_of(target), c, formula, old is not None, summed, ok)
 

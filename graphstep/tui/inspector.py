@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..ops import OPS, fmt_shape
+from ..ops import fmt_shape
 from ..stepper import BACKWARD, FORWARD, summarize
 from .session import Session
 
@@ -128,29 +128,18 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
 
 
 def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
-    info = session.graph.node(node)
-    if info["op"] is None:
+    graph = session.graph
+    if graph.node(node)["op"] is None:
         return [("backward", Text("a leaf: its gradient is the sum of what its consumers send", style="dim"))]
     done = session.taken(node, FORWARD)
-    names = [session.graph.name_of(i) for i in info["inputs"]]
-    fwd = done.formula if done else _template(OPS[info["op"]].fwd, names, info["name"]) + "   (pending)"
-    rows = [("forward", Text(fwd))]
+    rows = [("forward", Text(done.formula if done else graph.forward_formula(node) + "   (pending)"))]
     back = session.taken(node, BACKWARD)
     if back is not None:
         rows += [("backward" if k == 0 else "", _checked(c.formula, c.ok)) for k, c in enumerate(back.contributions)]
     elif session.step_of(node, BACKWARD) is not None:
-        bwd = OPS[info["op"]].bwd
-        texts = bwd if isinstance(bwd, (tuple, list)) else [bwd]
-        rows += [("backward" if k == 0 else "", Text(_template(t, names, info["name"]) + "   (pending)",
-                                                     style="dim")) for k, t in enumerate(texts)]
+        rows += [("backward" if k == 0 else "", Text(f"{text}   (pending)", style="dim"))
+                 for k, text in enumerate(graph.backward_formulas(node))]
     return rows
-
-
-def _template(template: str, names: list[str], y: str) -> str:
-    try:
-        return template.format(*names, y=y, x=names[0] if names else "")
-    except (IndexError, KeyError):
-        return template
 
 
 def _checked(formula: str, ok: bool) -> Text:
