@@ -57,15 +57,21 @@ class Graph:
         return needs
 
     @functools.cached_property
-    def backward_nodes(self) -> list[int]:
-        """Op nodes between a param and the output, in reverse order: the backward pass."""
+    def feeds_output(self) -> list[bool]:
+        """Whether a node lies on a path to the output (a ``while`` test, say, does not)."""
         feeds = [False] * len(self._nodes)
         feeds[self.output] = True
         for n in reversed(self.order):
             if feeds[n]:
                 for i in self._nodes[n]["inputs"]:
                     feeds[i] = True
-        return [n for n in reversed(self.order) if self._nodes[n]["kind"] == "op" and feeds[n] and self.needs_grad[n]]
+        return feeds
+
+    @functools.cached_property
+    def backward_nodes(self) -> list[int]:
+        """Op nodes between a param and the output, in reverse order: the backward pass."""
+        feeds, needs = self.feeds_output, self.needs_grad
+        return [n for n in reversed(self.order) if self._nodes[n]["kind"] == "op" and feeds[n] and needs[n]]
 
     @functools.cached_property
     def vjp_program(self) -> dict[int, tuple]:

@@ -8,7 +8,6 @@ It reads the ``Stepper`` but never changes it, and knows nothing of Graphviz.
 from __future__ import annotations
 
 import linecache
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +15,8 @@ import numpy as np
 from ..graph import Graph
 from ..ops import OPS, fmt_shape
 from ..stepper import Stepper, summarize
+from ..tracer import _assigned_name
 
-_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 FULL_ARRAY = 4  # arrays up to 4×4 are shown in full
 
 
@@ -119,8 +118,8 @@ def line_visits(graph: Graph) -> dict[int, tuple]:
             members = open_nodes[key] = set()
         members.add(nid)
         result[nid] = (*key, visits[key])
-        target = _ASSIGN.match(linecache.getline(*key))
-        if target and node["name"].split("#")[0] == target.group(1):
+        target = _assigned_name(*key)
+        if target and node["name"].split("#")[0] == target:
             del open_nodes[key]
         prev_key = key
     return result
@@ -128,7 +127,7 @@ def line_visits(graph: Graph) -> dict[int, tuple]:
 
 def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
     """The picture's content for ``graph`` as of ``stepper`` (structure only without one)."""
-    used = {graph.output} | _ancestors(graph, graph.output)
+    used = graph.feeds_output
     visits = line_visits(graph)
     repeats: dict[tuple, int] = {}
     for key in visits.values():
@@ -145,7 +144,7 @@ def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
         visit = visits.get(nid, ())
         view = NodeView(
             id=nid, kind=node["kind"], name=node["name"], shape=tuple(node["shape"]), dtype=node["dtype"],
-            state=stepper.state(nid) if stepper else "plain", used=nid in used, source=node["source"],
+            state=stepper.state(nid) if stepper else "plain", used=used[nid], source=node["source"],
             code=source_line(node), op=node["op"], scope=node.get("scope", ""), inputs=tuple(node["inputs"]),
             visit=visit, iteration=visit[2] if visit and repeats[visit[:2]] > 1 else 0,
             arrivals=arrivals.get(nid, 0), backward_done=nid in done)
@@ -189,16 +188,6 @@ def _loop_labels(views, blocks: dict[tuple, int]) -> dict[tuple, str]:
 
 def is_op(graph: Graph, nid: int) -> bool:
     return graph.node(nid)["kind"] == "op"
-
-
-def _ancestors(graph: Graph, nid: int) -> set[int]:
-    seen, todo = set(), [nid]
-    while todo:
-        for i in graph.node(todo.pop())["inputs"]:
-            if i not in seen:
-                seen.add(i)
-                todo.append(i)
-    return seen
 
 
 def _backward_done(stepper: Stepper | None) -> set[int]:
