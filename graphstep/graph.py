@@ -83,6 +83,11 @@ class Graph:
                                for k, i in enumerate(inputs) if self.needs_grad[i])
         return program
 
+    def is_scalar_const(self, nid: int) -> bool:
+        """The 2 in ``x ** 2``: views write it into its op instead of drawing a node."""
+        node = self._nodes[nid]
+        return node["kind"] == "const" and node["shape"] == ()
+
     def forward_formula(self, nid: int) -> str:
         """The op's rule with names and shapes, e.g. ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``."""
         op, inputs, _ = self.program[nid]

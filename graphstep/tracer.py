@@ -133,6 +133,9 @@ class Tracer:
         used: dict[str, int] = {}
         for nid, node in enumerate(self.nodes):
             name = node["name"] or self._auto_name(nid)
+            if node["kind"] == "const" and node["shape"] == () and not node["name"]:
+                node["name"] = name  # a scalar constant is called by its value, however often it appears
+                continue
             count = used.get(name, 0) + 1
             used[name] = count
             node["name"] = name if count == 1 else f"{name}#{count}"

@@ -167,9 +167,11 @@ def test_names_are_unique():
         return h.sum()
 
     graph = gs.trace(fn, X0)
-    names = [d["name"] for _, d in graph.nx.nodes(data=True)]
+    names = [d["name"] for _, d in graph.nx.nodes(data=True) if d["kind"] != "const"]
     assert len(names) == len(set(names))
-    assert "h" in names
+    assert "h" in names and "h#2" in names
+    # a scalar constant is called by its value wherever it appears
+    assert [d["name"] for _, d in graph.nx.nodes(data=True) if d["kind"] == "const"] == ["2", "2"]
 
 
 # ───────────────────────────── sources ─────────────────────────────

@@ -83,16 +83,20 @@ class Layout:
         return "\n".join(out)
 
 
-def label_of(node: Mapping) -> str:
-    """``Z1  add  (8×16)``: name, op (or kind for leaves) and shape."""
+def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
+    """``Z1  add  (8×16)``: name, op (or kind for leaves) with any scalar constants, and shape."""
     name = node["name"] if len(node["name"]) <= 18 else node["name"][:17] + "…"
-    return f"{name}  {node['op'] or node['kind']}  {fmt_shape(node['shape'])}"
+    op = " ".join([node["op"] or node["kind"], *constants])
+    return f"{name}  {op}  {fmt_shape(node['shape'])}"
 
 
 def layout_graph(graph, passes: int = 4) -> Layout:
-    """Lay out a traced ``Graph`` with each node labelled by ``label_of``."""
-    inputs = {n: graph.node(n)["inputs"] for n in graph.order}
-    return layout(graph.order, inputs, {n: label_of(graph.node(n)) for n in graph.order}, passes)
+    """Lay out a traced ``Graph``; scalar constants are written into their op (``power 2``), not drawn."""
+    shown = [n for n in graph.order if not (graph.is_scalar_const(n) and graph.nx.out_degree(n))]
+    inputs = {n: [i for i in graph.node(n)["inputs"] if not graph.is_scalar_const(i)] for n in shown}
+    labels = {n: label_of(graph.node(n), [graph.name_of(i) for i in graph.node(n)["inputs"]
+                                           if graph.is_scalar_const(i)]) for n in shown}
+    return layout(shown, inputs, labels, passes)
 
 
 def layout(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]], labels: Mapping[int, str],

@@ -74,12 +74,6 @@ class Summary:
     state: str = "plain"  # the state most of its members are in
 
 
-def is_scalar_const(graph: Graph, nid: int) -> bool:
-    """Scalar constants (the 2 in ``x ** 2``) are drawn inside their consumer's op label."""
-    node = graph.node(nid)
-    return node["kind"] == "const" and node["shape"] == ()
-
-
 def array_text(a: np.ndarray | None) -> str | None:
     """The full array when it fits in 4×4 (one line per row), else min/mean/max."""
     if a is None:
@@ -138,7 +132,7 @@ def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
     nodes = {}
     for nid in graph.order:
         node = graph.node(nid)
-        if is_scalar_const(graph, nid) and all(is_op(graph, c) for c in graph.nx.successors(nid)) \
+        if graph.is_scalar_const(nid) and all(is_op(graph, c) for c in graph.nx.successors(nid)) \
                 and graph.nx.out_degree(nid) > 0:
             continue
         visit = visits.get(nid, ())
@@ -201,7 +195,7 @@ def _op_label(graph: Graph, nid: int, view: NodeView) -> str:
     node = graph.node(nid)
     symbol = OPS[node["op"]].symbol or node["op"]
     for k, i in enumerate(node["inputs"]):
-        if is_scalar_const(graph, i):
+        if graph.is_scalar_const(i):
             view.inline[k] = f"{float(graph.leaf_values[i]):g}"
     if view.inline:
         left = [view.inline[k] for k in sorted(view.inline) if k == 0]

@@ -261,11 +261,12 @@ class GraphstepApp(App[int]):
     # ── colours ──
     def _state_styles(self) -> dict:
         view = self.query_one(GraphView)
-        states = ("pending", "computed", "grad", "current")
+        states = ("pending", "computed", "unused", "grad", "current")
         return {s: view.get_component_rich_style(f"graph-view--{s}") for s in states}
 
     def _legend(self) -> str:
-        return "[dim]pending[/] · [b #5fafff]computed[/] · [b #87d75f]grad[/] · [reverse b #ffd75f] current [/]"
+        return ("[dim]pending[/] · [b #5fafff]computed[/] · [i dim #5fafff]unused[/] · [b #87d75f]grad[/] · "
+                "[reverse b #ffd75f] current [/]")
 
 
 def run_app(target: str) -> int:

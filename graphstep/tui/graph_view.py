@@ -23,7 +23,7 @@ HEAVY = str.maketrans("┌┐└┘─│┬┴", "┏┓┗┛━┃┳┻")
 class GraphView(ScrollView, can_focus=False):
     """The DAG; follows the current node, highlights the selected one."""
 
-    COMPONENT_CLASSES = {"graph-view--pending", "graph-view--computed", "graph-view--grad",
+    COMPONENT_CLASSES = {"graph-view--pending", "graph-view--computed", "graph-view--unused", "graph-view--grad",
                          "graph-view--current", "graph-view--selected", "graph-view--edge"}
 
     def __init__(self, **kw) -> None:
@@ -63,7 +63,10 @@ class GraphView(ScrollView, can_focus=False):
     def _style(self, node: int) -> Style:
         if node < 0 or self.stepper is None:
             return self._component("edge")
-        style = self._component(self.stepper.state(node))
+        state = self.stepper.state(node)
+        if state == "computed" and not self.stepper.graph.feeds_output[node]:
+            state = "unused"  # e.g. a while-loop test: computed, but no path to the output
+        style = self._component(state)
         return style + self._component("selected") if node == self.selected else style
 
     def render_line(self, y: int) -> Strip:

@@ -110,7 +110,8 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
     where = f" in {info['func']}()" if info.get("func") else ""
     rows = [("shape", Text(f"{fmt_shape(info['shape'])} {info['dtype']}")),
             ("kind", Text(f"{KINDS[info['kind']]}{where}")),
-            ("state", Text(STATE_TEXT[st.state(node)]))]
+            ("state", Text(STATE_TEXT[st.state(node)] + ("" if session.graph.feeds_output[node] else
+                                                           "; does not reach the output, so no gradient")))]
     rows += _formulas(session, node)
     rows += array_lines("value", st.value(node), width)
     if st.mode == "reverse":

@@ -29,6 +29,7 @@ KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("?", "this help"),
         ("q", "quit")]
 COLOURS = [("pending", "not computed yet"), ("computed", "forward value known"),
+           ("unused", "computed but no path to the output (a while/if test): it gets no gradient"),
            ("grad", "gradient known (backward reached it)"), ("current", "the node of the last step")]
 
 

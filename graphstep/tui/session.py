@@ -15,6 +15,7 @@ from ..graph import Graph, trace
 from ..loader import load, split_target
 from ..render.layout import Layout, layout_graph
 from ..stepper import FORWARD, Step, Stepper
+from ..tracer import display_path
 
 
 @dataclass
@@ -99,8 +100,7 @@ class Session:
 
 def short_path(path: str) -> str:
     """The path relative to the working directory when it lies below it, else as given."""
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
+    return display_path(os.path.abspath(path))
 
 
 def human_bytes(n: int) -> str:
