@@ -31,12 +31,21 @@ _ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 _INFIX = {"add": "+", "subtract": "−", "multiply": "*", "divide": "/", "matmul": "@", "power": "**"}
 
 
+_internal_files: dict[str, bool] = {}
+
+
 def _user_frame():
     """The innermost frame that belongs to the user's code, not graphstep's or numpy's."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        internal = _internal_files.get(filename)
+        if internal is None:
+            internal = _internal_files[filename] = filename.startswith(_INTERNAL)
+        if not internal:
+            return frame
         frame = frame.f_back
-    return frame
+    return None
 
 
 _assign_cache: dict[tuple[str, int], str | None] = {}
@@ -77,7 +86,7 @@ class Tracer:
         self.nodes: list[dict[str, Any]] = []
         self.leaf_values: dict[int, np.ndarray] = {}
         self.notes: list[str] = []
-        self.scopes: list[str] = []
+        self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
         self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
         self._sites: list[tuple] = []  # (frame id, line, lasti) per node, for naming
 
@@ -92,10 +101,10 @@ class Tracer:
             filename, line, site, func = "<unknown>", 0, (0, 0, 0), ""
         nid = len(self.nodes)
         self.nodes.append({
-            "kind": kind, "op": op, "name": name, "shape": np.shape(value),
+            "kind": kind, "op": op, "name": name, "shape": value.shape,
             "dtype": _dtype_name(value.dtype),
             "inputs": inputs, "params": params or {}, "file": filename, "line": line,
-            "source": f"{self._path(filename)}:{line}", "scope": "/".join(self.scopes), "func": func,
+            "source": f"{self._path(filename)}:{line}", "scope": self.scope, "func": func,
         })
         self._sites.append(site)
         if kind != "op":
@@ -416,11 +425,12 @@ def const(value, name: str | None = None) -> Tensor:
 def scope(label: str) -> Iterator[None]:
     """Group the nodes made inside the block under ``label`` (for pictures and the TUI)."""
     tracer = current_tracer("gs.scope()")
-    tracer.scopes.append(label)
+    outer = tracer.scope
+    tracer.scope = f"{outer}/{label}" if outer else label
     try:
         yield
     finally:
-        tracer.scopes.pop()
+        tracer.scope = outer
 
 
 def computation(fn: Callable | None = None, *, seed=None, name: str | None = None):
