@@ -19,7 +19,6 @@ from .errors import GraphstepError, UserCodeError
 from .ops import OPS, Op, broadcast_axes, fmt_shape
 from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path
 
-NODE_ATTRS = ("kind", "op", "name", "shape", "dtype", "inputs", "source")
 
 
 class Graph:
@@ -53,7 +52,13 @@ class Graph:
         """A node needs a gradient when a param lies upstream of it."""
         needs = [False] * len(self._nodes)
         for n, d in enumerate(self._nodes):
-            needs[n] = d["kind"] == "param" or (d["kind"] == "op" and any(needs[i] for i in d["inputs"]))
+            if d["kind"] == "param":
+                needs[n] = True
+            elif d["kind"] == "op":
+                for i in d["inputs"]:
+                    if needs[i]:
+                        needs[n] = True
+                        break
         return needs
 
     @functools.cached_property

@@ -311,7 +311,10 @@ defop("reshape", _reshape, lambda g, out, x, shape: np.reshape(g, x.shape),
 
 
 def _norm(x, axis=None, keepdims=False):
-    return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+    if axis is None and not keepdims:  # as numpy.linalg.norm computes it: √(x·x)
+        flat = np.ravel(x)
+        return np.sqrt(np.dot(flat, flat))
+    return np.sqrt(np.add.reduce(x * x, axis=axis, keepdims=keepdims))
 
 
 defop("norm", _norm,
@@ -344,7 +347,7 @@ def _count(x, axis) -> int:
 
 
 def _sum(x, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum without its Python wrapper
 
 
 def _mean(x, axis=None, keepdims=False):
