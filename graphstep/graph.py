@@ -20,7 +20,6 @@ from .ops import OPS, Op, broadcast_axes, fmt_shape
 from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path
 
 
-
 class Graph:
     """A traced computation: ``nx`` (DiGraph), ``order``, ``output``, ``params``, ``inputs``."""
 
