@@ -83,7 +83,7 @@ class Stepper:
         self._history: list = []  # per step: None (forward) or [(target, old grad, contribution)]
         self.needs_grad = graph.needs_grad
         self.seed, self.seed_note = self._seed(seed)
-        self._vjp_program = graph.vjp_program
+        self._program, self._vjp_program = graph.program, graph.vjp_program
         self.plan: list[tuple[str, int]] = [(FORWARD, n) for n in graph.op_nodes]
         self.forward_steps = len(self.plan)
         if mode == "reverse":
@@ -148,7 +148,9 @@ class Stepper:
         return self.record(self.position)
 
     def _advance(self) -> None:
-        kind, nid = self.plan[len(self._history)]
+        self._take(*self.plan[len(self._history)])
+
+    def _take(self, kind: str, nid: int) -> None:
         if kind is FORWARD:
             self._forward(nid)
             self._history.append(None)
@@ -159,12 +161,14 @@ class Stepper:
             self._history.append(self._backward(nid))
 
     def _forward(self, nid: int) -> None:
-        op, inputs, kw = self.graph.program[nid]
+        op, inputs, kw = self._program[nid]
         values = self._values
+        if self.mode == "reverse":
+            values[nid] = op.forward(*map(values.__getitem__, inputs), **kw)
+            return
         xs = [values[i] for i in inputs]
         out = values[nid] = op.forward(*xs, **kw)
-        if self.mode == "forward":
-            self._tangents[nid] = self._jvp(op, nid, inputs, xs, kw, out)
+        self._tangents[nid] = self._jvp(op, nid, inputs, xs, kw, out)
 
     def _jvp(self, op, nid, inputs, xs, kw, out):
         total = None
@@ -181,7 +185,7 @@ class Stepper:
     def _backward(self, nid: int) -> list:
         values, grads = self._values, self._grads
         g, out = grads[nid], values[nid]
-        xs = [values[i] for i in self.graph.program[nid][1]]
+        xs = [values[i] for i in self._program[nid][1]]
         changes = []
         for _k, i, rule, kw in self._vjp_program[nid]:
             c = rule(g, out, *xs, **kw)
@@ -217,9 +221,10 @@ class Stepper:
         position = max(0, min(position, self.total))
         while self.position > position:
             self.step_back()
+        take = self._take
         with np.errstate(all="ignore"):
-            for _ in range(position - self.position):
-                self._advance()
+            for kind, nid in self.plan[self.position:position]:
+                take(kind, nid)
         return self
 
     def reset(self) -> Stepper:
