@@ -84,10 +84,10 @@ class Stepper:
         self.needs_grad = graph.needs_grad
         self.seed, self.seed_note = self._seed(seed)
         self._program, self._vjp_program = graph.program, graph.vjp_program
-        self.plan: list[tuple[str, int]] = [(FORWARD, n) for n in graph.op_nodes]
+        self.plan: list[tuple[str, int]] = [(FORWARD, nid) for nid in graph.op_nodes]
         self.forward_steps = len(self.plan)
         if mode == "reverse":
-            self.plan += [(SEED, graph.output)] + [(BACKWARD, n) for n in graph.backward_nodes]
+            self.plan += [(SEED, graph.output)] + [(BACKWARD, nid) for nid in graph.backward_nodes]
         else:
             self._init_tangents(tangents)
 
