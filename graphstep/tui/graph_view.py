@@ -16,13 +16,15 @@ from textual.strip import Strip
 from ..render.layout import Layout
 from ..stepper import Stepper
 from .messages import NodePicked
+from .styles import CachedStyles
 
 HEAVY = str.maketrans("┌┐└┘─│┬┴", "┏┓┗┛━┃┳┻")
 
 
-class GraphView(ScrollView, can_focus=False):
+class GraphView(CachedStyles, ScrollView, can_focus=False):
     """The DAG; follows the current node, highlights the selected one."""
 
+    STYLE_PREFIX = "graph-view"
     COMPONENT_CLASSES = {"graph-view--pending", "graph-view--computed", "graph-view--unused", "graph-view--grad",
                          "graph-view--current", "graph-view--selected", "graph-view--edge"}
 
@@ -31,7 +33,6 @@ class GraphView(ScrollView, can_focus=False):
         self.layout_: Layout | None = None
         self.stepper: Stepper | None = None
         self.selected: int | None = None
-        self._styles: dict[str, Style] = {}
 
     def show(self, layout: Layout, stepper: Stepper) -> None:
         """Draw this layout with the state of this stepper."""
@@ -49,16 +50,10 @@ class GraphView(ScrollView, can_focus=False):
                                    immediate=True)
         self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = {}
-
-    def _component(self, name: str) -> Style:
-        """A component style on the widget's base style, cached: lines are drawn often."""
-        if name not in self._styles:
-            base = Style() if name == "selected" else self.rich_style  # selected adds to the state's colour
-            self._styles[name] = base + self.get_component_rich_style(f"graph-view--{name}", partial=True)
-        return self._styles[name]
+    def _style_for(self, name: str) -> Style:
+        """A component style on the widget's base style; "selected" only adds to the state's colour."""
+        base = Style() if name == "selected" else self.rich_style
+        return base + self.get_component_rich_style(f"graph-view--{name}", partial=True)
 
     def _style(self, node: int) -> Style:
         if node < 0 or self.stepper is None:

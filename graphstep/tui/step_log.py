@@ -7,7 +7,6 @@ only; clicking a line selects that step's node.
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -15,18 +14,19 @@ from textual.strip import Strip
 
 from .messages import StepPicked
 from .session import Session
+from .styles import CachedStyles
 
 
-class StepLog(ScrollView, can_focus=False):
+class StepLog(CachedStyles, ScrollView, can_focus=False):
     """The walk so far; follows its newest line."""
 
+    STYLE_PREFIX = "step-log"
     COMPONENT_CLASSES = {"step-log--forward", "step-log--backward", "step-log--newest", "step-log--selected"}
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.session: Session | None = None
         self.selected: int | None = None
-        self._styles: dict[str, Style] = {}
 
     def show(self, session: Session, selected: int | None) -> None:
         """Show the steps taken so far and scroll to the newest."""
@@ -39,15 +39,6 @@ class StepLog(ScrollView, can_focus=False):
         self.scroll_to(y=max(0, count - self.scrollable_content_region.height), animate=False, force=True,
                        immediate=True)
         self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = {}
-
-    def _component(self, name: str) -> Style:
-        if name not in self._styles:
-            self._styles[name] = self.get_component_rich_style(f"step-log--{name}")
-        return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
