@@ -13,13 +13,13 @@ from .graph import Graph, trace
 from .loader import load
 from .ops import OPS
 from .stepper import Step, Stepper
-from .tracer import Tensor, computation, const, input, param, scope
+from .tracer import Tensor, computation, const, input, param, rng, scope
 
 __version__ = "0.1.0"
 
 __all__ = ["OPS", "Graph", "GraphstepError", "LoadError", "ShapeError", "Step", "Stepper", "Tensor",
            "UnsupportedError", "UserCodeError", "computation", "const", "export", "gradcheck", "input",
-           "load", "nn", "numpy", "param", "scope", "trace"]
+           "load", "nn", "numpy", "param", "rng", "scope", "trace"]
 
 
 def export(subject, path, **options):

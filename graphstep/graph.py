@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import GraphstepError, UserCodeError
 from .ops import OPS, Op, broadcast_axes, fmt_shape
-from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path
+from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path, reseeded
 
 
 class Graph:
@@ -31,6 +31,8 @@ class Graph:
         self.output = output
         self.order: list[int] = list(range(len(tracer.nodes)))
         self._nodes = tracer.nodes
+        self.calls = tracer.calls  # user function calls, see Tracer.calls
+        self.scope_spans = [tuple(span) for span in tracer.scope_spans if span[2] is not None]
         self.params = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "param"}
         self.inputs = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "input"}
         self.ids = {d["name"]: n for n, d in enumerate(tracer.nodes)}
@@ -70,6 +72,22 @@ class Graph:
                 for i in self._nodes[n]["inputs"]:
                     feeds[i] = True
         return feeds
+
+    @functools.cached_property
+    def consumers(self) -> list[list[int]]:
+        """Per node, the nodes that take it as an input."""
+        out: list[list[int]] = [[] for _ in self._nodes]
+        for n, d in enumerate(self._nodes):
+            for i in d["inputs"]:
+                out[i].append(n)
+        return out
+
+    @functools.cached_property
+    def grouping(self):
+        """Calls, scopes, loops, iterations and repeats (``grouping.Grouping``), found once."""
+        from .grouping import group
+
+        return group(self)
 
     @functools.cached_property
     def backward_nodes(self) -> list[int]:
@@ -149,15 +167,20 @@ class Graph:
         return mimebundle(self)
 
 
-def trace(fn: Callable, *arrays, seed=None) -> Graph:
-    """Run ``fn`` once, recording every op; array arguments become params named after fn's parameters."""
+def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
+    """Run ``fn`` once, recording every op; array arguments become params named after fn's parameters.
+
+    ``reseed`` makes every ``gs.rng(k)`` in the computation draw new numbers (see ``tracer.rng``).
+    """
     meta = getattr(fn, "__graphstep_computation__", {})
     tracer = Tracer()
     _active.append(tracer)
     try:
         args = _params_for(fn, arrays)
-        with np.errstate(all="ignore"):  # NaN/Inf are the stepper's to show, not warnings
+        tracer.running = True
+        with np.errstate(all="ignore"), reseeded(reseed):  # NaN/Inf are the stepper's to show, not warnings
             result = _call_user(fn, args)
+        tracer.running = False
     finally:
         _active.pop()
     if not isinstance(result, Tensor) or result.tracer is not tracer:

@@ -34,15 +34,18 @@ _INFIX = {"add": "+", "subtract": "−", "multiply": "*", "divide": "/", "matmul
 _internal_files: dict[str, bool] = {}
 
 
+def _is_internal(filename: str) -> bool:
+    internal = _internal_files.get(filename)
+    if internal is None:
+        internal = _internal_files[filename] = filename.startswith(_INTERNAL)
+    return internal
+
+
 def _user_frame():
     """The innermost frame that belongs to the user's code, not graphstep's or numpy's."""
     frame = sys._getframe(1)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        internal = _internal_files.get(filename)
-        if internal is None:
-            internal = _internal_files[filename] = filename.startswith(_INTERNAL)
-        if not internal:
+        if not _is_internal(frame.f_code.co_filename):
             return frame
         frame = frame.f_back
     return None
@@ -89,6 +92,11 @@ class Tracer:
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
         self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
         self._sites: list[tuple] = []  # (frame id, line, lasti) per node, for naming
+        # user function calls: id → {"func", "file", "line" (def), "parent", "site" (calling line)}
+        self.calls: list[dict[str, Any]] = []
+        self.scope_spans: list[list] = []  # [scope path, first node, end node] per `with gs.scope(...)`
+        self._frame_calls: dict[int, tuple[Any, int]] = {}  # id(frame) → (frame, call id); frames kept alive
+        self.running = False  # inside the user's computation: only then are call stacks recorded
 
     def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
             inputs: tuple[int, ...] = (), params: dict | None = None) -> int:
@@ -97,19 +105,53 @@ class Tracer:
             filename, line = frame.f_code.co_filename, frame.f_lineno
             site = (id(frame), line, frame.f_lasti)
             func = frame.f_code.co_name
+            stack = self._stack(frame) if self.running else ()
         else:
-            filename, line, site, func = "<unknown>", 0, (0, 0, 0), ""
+            filename, line, site, func, stack = "<unknown>", 0, (0, 0, 0), "", ()
         nid = len(self.nodes)
         self.nodes.append({
             "kind": kind, "op": op, "name": name, "shape": value.shape,
             "dtype": _dtype_name(value.dtype),
             "inputs": inputs, "params": params or {}, "file": filename, "line": line,
             "source": f"{self._path(filename)}:{line}", "scope": self.scope, "func": func,
+            "call": stack[-1][0] if stack else -1, "stack": stack,
         })
         self._sites.append(site)
         if kind != "op":
             self.leaf_values[nid] = value
         return nid
+
+    def _stack(self, frame) -> tuple[tuple[int, int, int], ...]:
+        """Where each user frame stands, outermost first: (call id, line, bytecode offset).
+
+        Grouping reads loop iterations and function calls from these; the frames
+        are kept alive while tracing so that a frame id is never reused.
+        """
+        levels = []
+        while frame is not None and not _is_internal(frame.f_code.co_filename):
+            levels.append((self._call_of(frame), frame.f_lineno, frame.f_lasti))
+            frame = frame.f_back
+        levels.reverse()
+        return tuple(levels)
+
+    def _call_of(self, frame) -> int:
+        """The call id of a user frame, registering it (and unseen user frames around it) on first sight."""
+        fresh, parent = [], -1
+        while frame is not None and not _is_internal(frame.f_code.co_filename):
+            known = self._frame_calls.get(id(frame))
+            if known is not None and known[0] is frame:
+                parent = known[1]
+                break
+            fresh.append(frame)
+            frame = frame.f_back
+        for f in reversed(fresh):  # outermost first, so a call's parent is registered before it
+            code = f.f_code
+            call = len(self.calls)
+            self.calls.append({"func": code.co_name, "file": code.co_filename, "line": code.co_firstlineno,
+                               "parent": parent, "site": f.f_back.f_lineno if parent >= 0 else 0})
+            self._frame_calls[id(f)] = (f, call)
+            parent = call
+        return parent
 
     def _path(self, filename: str) -> str:
         path = self._paths.get(filename)
@@ -123,6 +165,7 @@ class Tracer:
 
     def finish_names(self, output: int) -> None:
         """Name op nodes after the variable their line assigns to; the rest get readable automatic names."""
+        self._frame_calls = {}  # the trace is over: let the user's frames go
         runs: list[list[int]] = []
         for nid, node in enumerate(self.nodes):
             site = self._sites[nid]
@@ -136,6 +179,7 @@ class Tracer:
             for n in run:
                 if self.nodes[n]["name"] is None and target and n not in consumed:
                     self.nodes[n]["name"] = target
+        self._name_returns()
         self._name_leaves()
         if self.nodes[output]["name"] is None:  # the result learners expect to see named
             self.nodes[output]["name"] = "loss" if self.nodes[output]["shape"] == () else "out"
@@ -148,6 +192,31 @@ class Tracer:
             count = used.get(name, 0) + 1
             used[name] = count
             node["name"] = name if count == 1 else f"{name}#{count}"
+
+    def _name_returns(self) -> None:
+        """``H = layer(H, W, b)`` where layer ends in ``return tanh(Z)``: the returned node is called H."""
+        last_op: dict[int, int] = {}
+        for nid, node in enumerate(self.nodes):
+            if node["kind"] == "op" and node["stack"]:
+                last_op[node["call"]] = nid
+        for call, nid in last_op.items():
+            info = self.calls[call]
+            if self.nodes[nid]["name"] is not None or info["parent"] < 0:
+                continue
+            caller = self.calls[info["parent"]]
+            target = _assigned_name(caller["file"], info["site"])
+            if target and not self._used_at(nid, info["parent"], info["site"]):
+                self.nodes[nid]["name"] = target
+
+    def _used_at(self, nid: int, call: int, line: int) -> bool:
+        """Whether the statement that called a function goes on to use its result (``f(a) + f(b)``)."""
+        for later in range(nid + 1, len(self.nodes)):
+            node = self.nodes[later]
+            if node["call"] == call and node["line"] != line:
+                return False
+            if node["call"] == call and nid in node["inputs"]:
+                return True
+        return False
 
     def _name_leaves(self) -> None:
         """``w = gs.param(...)`` without ``name=``: the leaf is called w, unless an op on that line is."""
@@ -427,10 +496,38 @@ def scope(label: str) -> Iterator[None]:
     tracer = current_tracer("gs.scope()")
     outer = tracer.scope
     tracer.scope = f"{outer}/{label}" if outer else label
+    span = [tracer.scope, len(tracer.nodes), None]
+    tracer.scope_spans.append(span)
     try:
         yield
     finally:
         tracer.scope = outer
+        span[2] = len(tracer.nodes)
+
+
+_reseed: list[int] = []  # set while re-tracing with new random inputs
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, unless graphstep re-traces with new random inputs.
+
+    Draw a computation's data from ``gs.rng(0)`` and ``graphstep --reseed N`` (or
+    the TUI's ``L``) can run it again on different numbers, to see what changes.
+    """
+    return np.random.default_rng(seed if not _reseed else [seed, _reseed[-1]])
+
+
+@contextlib.contextmanager
+def reseeded(draw: int | None) -> Iterator[None]:
+    """Make every ``gs.rng(seed)`` inside the block draw differently (``draw`` None: as written)."""
+    if draw is None:
+        yield
+        return
+    _reseed.append(draw)
+    try:
+        yield
+    finally:
+        _reseed.pop()
 
 
 def computation(fn: Callable | None = None, *, seed=None, name: str | None = None):

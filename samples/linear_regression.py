@@ -13,7 +13,7 @@ from graphstep import numpy as gnp
 
 @gs.computation
 def linear_regression():
-    rng = np.random.default_rng(2)
+    rng = gs.rng(2)
     m = 12
     features = rng.standard_normal((m, 2))
     X = gs.input(np.hstack([np.ones((m, 1)), features]), name="X")

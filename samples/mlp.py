@@ -14,7 +14,7 @@ from graphstep import numpy as gnp
 
 @gs.computation
 def mlp():
-    rng = np.random.default_rng(0)
+    rng = gs.rng(0)
     X = gs.input(rng.standard_normal((8, 4)), name="X")
     y = gs.input(rng.standard_normal((8, 1)), name="y")
     W1 = gs.param(rng.standard_normal((4, 16)) * 0.5, name="W1")

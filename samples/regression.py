@@ -14,7 +14,7 @@ from graphstep import numpy as gnp
 
 @gs.computation
 def regression():
-    rng = np.random.default_rng(0)
+    rng = gs.rng(0)
     X = gs.input(rng.standard_normal((10, 5)), name="X")
     y = gs.input(rng.standard_normal((10, 1)), name="y")
     b0 = gs.param(np.zeros(()), name="beta0")

@@ -1,0 +1,494 @@
+"""Provides ``group`` and ``fold``: which nodes belong together, what repeats, and what a view draws.
+
+A group is a user function call, one ``gs.scope`` block, a loop, or one
+iteration of a loop.  Every group is a contiguous run of node ids (nodes are
+created in time order, and a call, a ``with`` block or an iteration is a
+stretch of time), so groups nest like intervals and one sweep builds the tree.
+
+Consecutive sibling groups with the same *signature* (the same ops on the same
+shapes, wired the same way inside) form a ``Repeat``: the doublings of myFunc's
+``while`` loop, the layers of a deep MLP.  ``fold`` turns a graph into the items
+a picture or the TUI draws: nodes, and ``Block``s standing for folded runs of a
+repeat, with one member (the iteration under the cursor) left open.  The TUI and
+the exported pictures both draw ``fold``'s output, so they agree on what is folded.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .graph import Graph
+
+KIND_RANK = {"loop": 0, "iteration": 1, "scope": 2, "call": 3}  # equal spans: the first kind is outside
+
+
+@dataclass
+class Group:
+    """Nodes ``start``..``end - 1`` made by one call, scope, loop or loop iteration."""
+
+    id: int
+    kind: str  # "call", "scope", "loop", "iteration"
+    label: str  # "myFunc()", "scope attention", "while a.norm() < 100", "iteration 3"
+    start: int
+    end: int
+    source: str = ""  # "file.py:LINE": the call site, the loop header
+    index: int = 0  # iterations: 1-based number
+    parent: int = -1
+    children: list[int] = field(default_factory=list)
+    signature: int = 0
+    code: str = ""  # iterations and calls: the code they run, for labels
+    call: int = -1  # the user call it belongs to (its own, for a call group)
+    line: int = 0  # loops and iterations: the loop's first line
+
+    @property
+    def nodes(self) -> range:
+        return range(self.start, self.end)
+
+    def __contains__(self, node: int) -> bool:
+        return self.start <= node < self.end
+
+
+@dataclass
+class Repeat:
+    """``k`` consecutive sibling groups doing the same thing: drawn as one block "× k" when folded."""
+
+    id: int
+    members: list[int]  # group ids, in order
+    label: str  # "while a.norm() < 100: a = a * 2"
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class Grouping:
+    """The group tree of one graph and the repeats in it."""
+
+    groups: list[Group]
+    roots: list[int]
+    repeats: list[Repeat]
+    innermost: list[int]  # node id → innermost group id, -1 outside every group
+    member_of: dict[int, tuple[int, int]]  # group id → (repeat id, 1-based position)
+
+    def chain(self, node: int) -> list[Group]:
+        """The groups holding ``node``, outermost first: the breadcrumb of where it is."""
+        out, g = [], self.innermost[node]
+        while g >= 0:
+            out.append(self.groups[g])
+            g = self.groups[g].parent
+        return out[::-1]
+
+    def breadcrumb(self, node: int) -> str:
+        """``myFunc() ▸ while a.norm() < 100 ▸ iteration 3 of 17``."""
+        parts = []
+        for g in self.chain(node):
+            text = g.label
+            if g.kind == "iteration":
+                text += f" of {len(self.groups[g.parent].children)}"
+            parts.append(text)
+        return " ▸ ".join(parts)
+
+    def repeat_at(self, node: int) -> tuple[Repeat, int] | None:
+        """The outermost repeat whose members hold ``node``, and which member (1-based)."""
+        for g in self.chain(node):
+            if g.id in self.member_of:
+                rid, k = self.member_of[g.id]
+                return self.repeats[rid], k
+        return None
+
+
+# ───────────────────────────── building the tree ─────────────────────────────
+
+
+@dataclass(frozen=True)
+class _Loop:
+    start: int
+    end: int
+    header: str
+
+
+_loop_cache: dict[tuple[str, int], list[_Loop]] = {}
+
+
+def _loops(filename: str) -> list[_Loop]:
+    """The ``for``/``while`` statements of a file, by line span (parsed once per file text)."""
+    lines = linecache.getlines(filename)
+    key = (filename, hash("".join(lines)))
+    if key not in _loop_cache:
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            tree = None
+        found = [] if tree is None else [
+            _Loop(n.lineno, n.end_lineno or n.lineno, lines[n.lineno - 1].strip().rstrip(":"))
+            for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While, ast.AsyncFor))]
+        _loop_cache[key] = sorted(found, key=lambda lp: (lp.start, -lp.end))
+    return _loop_cache[key]
+
+
+@dataclass
+class _LoopState:
+    outer: tuple  # the path outside the loop when this instance began
+    instance: int
+    iteration: int = 1
+    last: tuple = ()  # (line, offset, child call, closed) of the latest node in the loop
+
+
+def _paths(graph: Graph) -> list[tuple]:
+    """Per node, the keys of the call/loop/iteration groups it is in, outermost first.
+
+    A new iteration starts when control comes back to an earlier line or
+    instruction of the loop.  Only nodes show where control was, so an outer
+    loop whose body makes no node outside its inner loop looks like one
+    iteration of a longer inner loop.
+    """
+    calls = graph.calls
+    states: dict[tuple, _LoopState] = {}
+    instances: dict[tuple, int] = {}
+    paths = []
+    for nid in graph.order:
+        node = graph.node(nid)
+        stack = node.get("stack", ())
+        path: list[tuple] = []
+        for level, (call, line, offset) in enumerate(stack):
+            if level:
+                path.append(("call", call))
+            info = calls[call]
+            inner = level == len(stack) - 1
+            child = None if inner else stack[level + 1][0]
+            closed = inner and node["kind"] != "const"  # an op ends its instruction; its consts come first
+            loops = [lp for lp in _loops(info["file"]) if lp.start >= info["line"] and lp.start <= line <= lp.end]
+            for depth, loop in enumerate(loops):
+                # an outer loop sees a nested loop as one instruction at the nested loop's first line
+                at = (line, offset, child, closed) if depth == len(loops) - 1 else (loops[depth + 1].start, -1, None,
+                                                                                     False)
+                key = (call, loop.start)
+                state = states.get(key)
+                if state is None or state.outer != tuple(path):
+                    instances[key] = instances.get(key, 0) + 1
+                    state = states[key] = _LoopState(tuple(path), instances[key])
+                elif _new_iteration(state.last, *at[:3]):
+                    state.iteration += 1
+                state.last = at
+                path.append(("loop", call, loop.start, state.instance))
+                path.append(("iteration", call, loop.start, state.instance, state.iteration))
+        paths.append(tuple(path))
+    return paths
+
+
+def _new_iteration(last: tuple, line: int, offset: int, child) -> bool:
+    """Control went back: an earlier line or instruction, or the same instruction run again."""
+    if not last:
+        return False
+    last_line, last_offset, last_child, last_closed = last
+    if line != last_line:
+        return line < last_line
+    if offset != last_offset:
+        return offset < last_offset
+    return child != last_child if child is not None else last_closed
+
+
+def group(graph: Graph) -> Grouping:
+    """Find the calls, scopes, loops and iterations of ``graph``, and the repeats among them."""
+    spans = _spans(graph)
+    spans.sort(key=lambda g: (g.start, -g.end, KIND_RANK[g.kind]))
+    groups: list[Group] = []
+    roots: list[int] = []
+    open_: list[Group] = []
+    for g in spans:
+        while open_ and g.start >= open_[-1].end:
+            open_.pop()
+        if open_ and g.end > open_[-1].end:
+            continue  # crosses its would-be parent (a scope straddling iterations): not a group
+        g.id = len(groups)
+        if open_:
+            g.parent = open_[-1].id
+            open_[-1].children.append(g.id)
+        else:
+            roots.append(g.id)
+        groups.append(g)
+        open_.append(g)
+    innermost = [-1] * len(graph)
+    for g in groups:  # parents come before children, so the innermost is written last
+        innermost[g.start:g.end] = [g.id] * (g.end - g.start)
+    for g in groups:
+        g.signature = _signature(graph, g)
+        if g.kind == "iteration":
+            g.code = _iteration_code(graph, g)
+    repeats, member_of = _repeats(graph, groups, roots)
+    return Grouping(groups, roots, repeats, innermost, member_of)
+
+
+def _spans(graph: Graph) -> list[Group]:
+    """Every group as an interval of node ids (ids and parents are set once they are nested)."""
+    paths = _paths(graph)
+    spans: list[Group] = []
+    opened: dict[tuple, Group] = {}
+    previous: tuple = ()
+    for nid, path in enumerate(paths):
+        common = 0
+        while common < min(len(path), len(previous)) and path[common] == previous[common]:
+            common += 1
+        for key in previous[common:]:
+            opened.pop(key).end = nid
+        for key in path[common:]:
+            g = opened[key] = _new_group(graph, key, nid)
+            spans.append(g)
+        previous = path
+    for g in opened.values():
+        g.end = len(paths)
+    for label, start, end in graph.scope_spans:
+        if end > start:
+            spans.append(Group(-1, "scope", f"scope {label.rsplit('/', 1)[-1]}", start, end,
+                               graph.node(start)["source"]))
+    return spans
+
+
+def _new_group(graph: Graph, key: tuple, start: int) -> Group:
+    kind, call = key[0], key[1]
+    info = graph.calls[call]
+    node = graph.node(start)
+    path = node["source"].rsplit(":", 1)[0]
+    if kind == "call":
+        site = graph.calls[info["parent"]]
+        code = linecache.getline(site["file"], info["site"]).strip()
+        return Group(-1, "call", f"{info['func']}()", start, start, f"{path}:{info['site']}", code=code, call=call)
+    loop = next(lp for lp in _loops(info["file"]) if lp.start == key[2])
+    if kind == "loop":
+        return Group(-1, "loop", loop.header, start, start, f"{path}:{loop.start}", call=call, line=loop.start)
+    return Group(-1, "iteration", f"iteration {key[4]}", start, start, f"{path}:{loop.start}", index=key[4],
+                 call=call, line=loop.start)
+
+
+def _iteration_code(graph: Graph, g: Group) -> str:
+    """``while a.norm() < 100: a = a * 2``: the loop's header and the body lines that made ops."""
+    info = graph.calls[g.call]
+    lines: dict[int, None] = {}
+    for nid in g.nodes:
+        node = graph.node(nid)
+        if node["kind"] == "op":
+            level = next((line for call, line, _ in node["stack"] if call == g.call), 0)
+            if level > g.line:
+                lines[level] = None
+    header = next(lp.header for lp in _loops(info["file"]) if lp.start == g.line)
+    body = [linecache.getline(info["file"], k).strip() for k in lines]
+    text = f"{header}: " + "; ".join(body) if body else header
+    return text if len(text) <= 72 else text[:71] + "…"
+
+
+def _signature(graph: Graph, g: Group) -> int:
+    """Equal for groups that do the same thing: ops, shapes and wiring inside (outside inputs as -1)."""
+    parts = []
+    for nid in g.nodes:
+        node = graph.node(nid)
+        wiring = tuple(i - g.start if i >= g.start else -1 for i in node["inputs"])
+        parts.append((node["kind"], node["op"], node["shape"], wiring))
+    return hash(tuple(parts))
+
+
+def _repeats(graph: Graph, groups: list[Group], roots: list[int]) -> tuple[list[Repeat], dict]:
+    repeats: list[Repeat] = []
+    member_of: dict[int, tuple[int, int]] = {}
+    for siblings in [roots, *(g.children for g in groups)]:
+        run: list[int] = []
+        for gid in [*siblings, -1]:
+            if run and (gid < 0 or not _same(groups[run[0]], groups[gid])):
+                if len(run) > 1:
+                    rid = len(repeats)
+                    repeats.append(Repeat(rid, run, _repeat_label(groups[run[0]])))
+                    member_of.update({m: (rid, k) for k, m in enumerate(run, start=1)})
+                run = []
+            if gid >= 0:
+                run.append(gid)
+    return repeats, member_of
+
+
+def _same(a: Group, b: Group) -> bool:
+    return a.kind == b.kind and a.signature == b.signature and a.end - a.start == b.end - b.start \
+        and (a.kind != "call" or a.label == b.label)
+
+
+def _repeat_label(first: Group) -> str:
+    if first.kind == "iteration":
+        return first.code
+    if first.kind == "call":
+        return first.code or first.label
+    return first.label
+
+
+# ───────────────────────────── what a view draws ─────────────────────────────
+
+
+@dataclass
+class Block:
+    """Several nodes drawn as one box: members ``first``..``last`` of a folded repeat, or a group out of focus."""
+
+    id: int  # item id: len(graph) + k, so it never clashes with a node id
+    label: str  # "× 17  while a.norm() < 100: a = a * 2"
+    detail: str  # "iterations 1–17 of 17"
+    nodes: list[int]
+    repeat: Repeat | None = None
+    first: int = 0
+    last: int = 0
+    parts: list[Group] = field(default_factory=list)  # focus context: the groups the box stands for
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+@dataclass
+class View:
+    """What to draw: items (node ids and block ids) in execution order, and the edges between them."""
+
+    items: list[int]
+    inputs: dict[int, list[int]]
+    blocks: dict[int, Block]
+    item_of: list[int]  # node id → the item it is drawn in
+
+    def is_block(self, item: int) -> bool:
+        return item in self.blocks
+
+
+def fold(graph: Graph, grouping: Grouping | None = None, *, folded: bool | Iterable[int] = True,
+         opened: dict[int, int] | None = None, min_repeat: int = 2) -> View:
+    """The items to draw with repeats folded.
+
+    ``folded``: True for every repeat, or the ids of the repeats to fold.
+    ``opened``: repeat id → the member (1-based) drawn in full, e.g. the
+    iteration holding the current step; the members before and after it stay
+    folded.  Folding is only a view: the stepper still visits every node.
+    """
+    grouping = grouping or graph.grouping
+    opened = opened or {}
+    chosen = {r.id for r in grouping.repeats} if folded is True else set(folded or ())
+    item_of = list(range(len(graph)))
+    blocks: dict[int, Block] = {}
+    for rep in grouping.repeats:
+        if rep.id not in chosen or len(rep) < min_repeat or _inside_folded(grouping, rep, item_of, graph):
+            continue
+        k_open = opened.get(rep.id, 0)
+        for first, last in _runs_without(len(rep), k_open):
+            members = [grouping.groups[g] for g in rep.members[first - 1:last]]
+            nodes = [n for m in members for n in m.nodes]
+            block = Block(len(graph) + len(blocks), _fold_label(rep, first, last), _fold_detail(grouping, rep, first,
+                          last), nodes, rep, first, last)
+            blocks[block.id] = block
+            for n in nodes:
+                item_of[n] = block.id
+    return _view(graph, item_of, blocks)
+
+
+def _inside_folded(grouping: Grouping, rep: Repeat, item_of: list[int], graph: Graph) -> bool:
+    """A repeat nested in a member already folded away needs no blocks of its own."""
+    return item_of[grouping.groups[rep.members[0]].start] >= len(graph)
+
+
+def _runs_without(k: int, skip: int) -> list[tuple[int, int]]:
+    if not 1 <= skip <= k:
+        return [(1, k)]
+    return [(a, b) for a, b in ((1, skip - 1), (skip + 1, k)) if a <= b]
+
+
+def _fold_label(rep: Repeat, first: int, last: int) -> str:
+    return f"× {last - first + 1}  {rep.label}"
+
+
+def _fold_detail(grouping: Grouping, rep: Repeat, first: int, last: int) -> str:
+    g = grouping.groups[rep.members[0]]
+    what = {"iteration": "iterations", "call": "calls", "scope": "blocks", "loop": "loops"}[g.kind]
+    span = f"{first}" if first == last else f"{first}–{last}"
+    return f"{what} {span} of {len(rep)} · {g.source}"
+
+
+def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = None) -> View:
+    """The neighbourhood of ``node`` (``hops`` edges either way) in full, the rest as context boxes.
+
+    A node out of focus goes into a box by the deepest group it shares with
+    ``node`` and by side (before or after it), so the context is at most two
+    boxes per level of the breadcrumb: "iterations 1–6 of 18", "iterations 9–18 of 18".
+    """
+    grouping = grouping or graph.grouping
+    near = neighbourhood(graph, node, hops)
+    holding = {g.id for g in grouping.chain(node)}
+    item_of = list(range(len(graph)))
+    keyed: dict[tuple, Block] = {}
+    for nid in graph.order:
+        if nid in near:
+            continue
+        chain = grouping.chain(nid)
+        shared = [g for g in chain if g.id in holding]
+        outside = chain[len(shared)] if len(chain) > len(shared) else None
+        key = (shared[-1].id if shared else -1, "before" if nid < node else "after")
+        block = keyed.get(key)
+        if block is None:
+            block = keyed[key] = Block(len(graph) + len(keyed), "", key[1], [])
+        block.nodes.append(nid)
+        if outside is not None and (not block.parts or block.parts[-1] is not outside):
+            block.parts.append(outside)
+        item_of[nid] = block.id
+    blocks = {}
+    for block in keyed.values():
+        if len(block.nodes) == 1:  # a box for one node says less than the node
+            item_of[block.nodes[0]] = block.nodes[0]
+            continue
+        block.label, block.detail = _context_label(grouping, block)
+        blocks[block.id] = block
+    return _view(graph, item_of, blocks)
+
+
+def _context_label(grouping: Grouping, block: Block) -> tuple[str, str]:
+    """``iterations 1–6 of 18`` or ``myFunc()``: what a context box stands for."""
+    parts = block.parts
+    count = f"{len(block.nodes):,} node{'s' if len(block.nodes) != 1 else ''}"
+    if not parts:
+        return f"{count} {block.detail}", ""
+    first, last = parts[0], parts[-1]
+    if len(parts) == 1:
+        return _titled(grouping, first), count
+    if first.kind == "iteration" and last.kind == "iteration":
+        total = len(grouping.groups[first.parent].children)
+        return f"iterations {first.index}–{last.index} of {total}", count
+    return f"{_titled(grouping, first)} … {_titled(grouping, last)}", f"{len(parts)} groups · {count}"
+
+
+def _titled(grouping: Grouping, g: Group) -> str:
+    if g.kind == "iteration":
+        return f"{g.label} of {len(grouping.groups[g.parent].children)}"
+    return g.label
+
+
+def neighbourhood(graph: Graph, node: int, hops: int) -> set[int]:
+    """Nodes within ``hops`` edges of ``node``, following edges either way (breadth-first, no recursion)."""
+    consumers = graph.consumers
+    seen = {node}
+    frontier = deque([(node, 0)])
+    while frontier:
+        nid, d = frontier.popleft()
+        if d == hops:
+            continue
+        for other in (*graph.node(nid)["inputs"], *consumers[nid]):
+            if other not in seen:
+                seen.add(other)
+                frontier.append((other, d + 1))
+    return seen
+
+
+def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
+    items, seen = [], set()
+    inputs: dict[int, list[int]] = {}
+    for nid in graph.order:
+        item = item_of[nid]
+        if item not in seen:
+            seen.add(item)
+            items.append(item)
+            inputs[item] = []
+        feeds = inputs[item]
+        for i in graph.node(nid)["inputs"]:
+            src = item_of[i]
+            if src != item and src not in feeds:
+                feeds.append(src)
+    return View(items, inputs, blocks, item_of)
