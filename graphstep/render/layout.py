@@ -146,24 +146,38 @@ def _ranks(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]]) -> dict[in
 
 
 def _layers_with_dummies(nodes, inputs, rank) -> tuple[list[list[int]], dict[int, list[int]]]:
-    """Layers of node ids; an edge longer than one layer gets dummy ids (negative) in between."""
+    """Layers of node ids; an edge longer than one layer gets dummy ids (negative) in between.
+
+    A source's dummies form one lane (fan-out shares it) that only ever grows
+    downwards, so an edge extends the lane from its deepest dummy instead of
+    walking it from the top: a param used on every layer of a deep chain costs
+    the chain's depth once, not once per use.
+    """
     layers: list[list[int]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     preds: dict[int, list[int]] = {}
-    dummies: dict[tuple[int, int], int] = {}  # (source, layer) -> dummy, so fan-out shares a lane
+    dummies: dict[tuple[int, int], int] = {}  # (source, layer) -> dummy
+    deepest: dict[int, int] = {}  # source -> the last layer its lane reaches
     for n in nodes:
         layers[rank[n]].append(n)
         preds[n] = []
         for i in dict.fromkeys(inputs.get(n, ())):
-            prev = i
-            for level in range(rank[i] + 1, rank[n]):
-                key = (i, level)
-                if key not in dummies:
-                    dummies[key] = -1 - len(dummies)
-                    layers[level].append(dummies[key])
-                    preds[dummies[key]] = [prev]
-                prev = dummies[key]
-            preds[n].append(prev)
+            end = rank[n] - 1  # the lane must reach the layer just above n
+            low = deepest.get(i, rank[i])
+            prev = dummies[i, low] if low > rank[i] else i
+            for level in range(low + 1, end + 1):
+                dummies[i, level] = prev = _dummy(dummies, layers[level], preds, prev)
+            if end > low:
+                deepest[i] = end
+            preds[n].append(dummies[i, end] if end > rank[i] else i)
     return layers, preds
+
+
+def _dummy(dummies: dict, layer: list[int], preds: dict[int, list[int]], prev: int) -> int:
+    """A new dummy slot in ``layer`` fed by ``prev``."""
+    d = -1 - len(dummies)
+    layer.append(d)
+    preds[d] = [prev]
+    return d
 
 
 def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int) -> None:
