@@ -6,7 +6,7 @@ import random
 import time
 
 import graphstep as gs
-from graphstep.render.layout import layout, layout_graph
+from graphstep.render.layout import BOX_H, BUS_MIN, _tracks, layout, layout_graph
 
 
 def _random_dag(n: int, seed: int = 0) -> dict[int, tuple[int, ...]]:
@@ -67,3 +67,59 @@ def test_5000_nodes_under_a_second():
     lay = layout(range(5000), dag, {k: f"n{k}  add  (8×16)" for k in range(5000)})
     assert time.perf_counter() - start < 1.0
     assert len(lay.boxes) == 5000
+
+
+def _fan_out(branches: int) -> tuple[list[int], dict[int, tuple[int, ...]], dict[int, str]]:
+    """Node 0 feeds ``branches`` heads (each with a leaf of its own), joined by one last node."""
+    inputs: dict[int, tuple[int, ...]] = {0: ()}
+    heads = []
+    for k in range(branches):
+        leaf, head = 1 + 2 * k, 2 + 2 * k
+        inputs[leaf], inputs[head] = (), (0, leaf)
+        heads.append(head)
+    inputs[len(inputs)] = tuple(heads)
+    return list(inputs), inputs, {n: f"n{n}  add  (2×1)" for n in inputs}
+
+
+def test_fan_out_shares_one_bus_track():
+    nodes, inputs, labels = _fan_out(40)
+    lay = layout(nodes, inputs, labels)
+    assert not _overlaps(lay)
+    heads = [n for n in nodes if inputs[n] and n != nodes[-1]]
+    gap = min(lay.boxes[h].y for h in heads) - (lay.boxes[0].y + BOX_H)
+    assert gap <= 3  # one bus for node 0, not one track per consumer
+    rows = lay.text().splitlines()[lay.boxes[0].y + BOX_H:lay.boxes[0].y + BOX_H + gap]
+    bus = max(rows, key=lambda row: len(row.strip()))
+    for h in heads:  # every consumer drops from the bus: a junction with a down stroke above its box
+        assert bus[lay.boxes[h].center] in "┌┐┬┼├┤"
+
+
+def test_small_fan_out_keeps_a_track_per_consumer():
+    nodes, inputs, labels = _fan_out(BUS_MIN - 1)
+    lay = layout(nodes, inputs, labels)
+    heads = [n for n in nodes if inputs[n] and n != nodes[-1]]
+    gap = min(lay.boxes[h].y for h in heads) - (lay.boxes[0].y + BOX_H)
+    assert gap >= 2
+
+
+def test_first_fit_tracks_match_a_scan_of_every_track():
+    rng = random.Random(3)
+    groups = sorted((lo, lo + rng.choice([0, 1, 2, 5, 30, 200])) for lo in (rng.randrange(1000) for _ in range(500)))
+    ends: list[int] = []
+    expected = []
+    for lo, hi in groups:  # the plain first-fit scan the heaps must reproduce
+        if lo == hi:
+            expected.append(-1)
+            continue
+        t = next((k for k, end in enumerate(ends) if end + 1 < lo), len(ends))
+        ends[t:t + 1] = [hi]
+        expected.append(t)
+    assert _tracks(groups) == (expected, len(ends))
+
+
+def test_10000_node_fan_out_lays_out_quickly():
+    nodes, inputs, labels = _fan_out(5000)
+    start = time.perf_counter()
+    lay = layout(nodes, inputs, labels)
+    assert time.perf_counter() - start < 3.0  # one track per consumer took 13 s
+    assert len(lay.boxes) == len(nodes) and lay.height < 40

@@ -10,8 +10,11 @@ list of text runs per row, so a view can draw only the rows it shows.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+import gc
+import heapq
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..ops import fmt_shape
@@ -21,6 +24,7 @@ GLYPH = {U | D: "│", L | R: "─", D | R: "┌", D | L: "┐", U | R: "└", U
          U | D | L: "┤", D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", U: "│", D: "│", L: "─", R: "─"}
 GAP = 2  # columns between neighbours in a layer
 BOX_H = 3
+BUS_MIN = 8  # a node feeding this many boxes of the next layer draws one shared track for them
 
 
 @dataclass
@@ -92,22 +96,38 @@ def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
 
 def layout_graph(graph, passes: int = 4) -> Layout:
     """Lay out a traced ``Graph``; scalar constants are written into their op (``power 2``), not drawn."""
-    shown = [n for n in graph.order if not (graph.is_scalar_const(n) and graph.nx.out_degree(n))]
-    inputs = {n: [i for i in graph.node(n)["inputs"] if not graph.is_scalar_const(i)] for n in shown}
-    labels = {n: label_of(graph.node(n), [graph.name_of(i) for i in graph.node(n)["inputs"]
-                                           if graph.is_scalar_const(i)]) for n in shown}
+    info = {n: graph.node(n) for n in graph.order}
+    scalar = {n for n in graph.order if graph.is_scalar_const(n)}
+    consumed = {i for node in info.values() for i in node["inputs"]}  # not graph.nx: building it costs more
+    shown = [n for n in graph.order if n not in scalar or n not in consumed]
+    inputs = {n: [i for i in info[n]["inputs"] if i not in scalar] for n in shown}
+    labels = {n: label_of(info[n], [info[i]["name"] for i in info[n]["inputs"] if i in scalar]) for n in shown}
     return layout(shown, inputs, labels, passes)
 
 
 def layout(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]], labels: Mapping[int, str],
            passes: int = 4) -> Layout:
     """Lay out a DAG given in topological order; ``inputs[n]`` are the nodes feeding ``n``."""
-    rank = _ranks(nodes, inputs)
-    layers, preds = _layers_with_dummies(nodes, inputs, rank)
-    widths = {n: len(labels[n]) + 4 if n >= 0 else 1 for layer in layers for n in layer}
-    _order(layers, preds, passes)
-    xs = _place(layers, preds, widths)
-    return _route(layers, preds, widths, xs, labels)
+    with _no_gc():
+        rank = _ranks(nodes, inputs)
+        layers, preds = _layers_with_dummies(nodes, inputs, rank)
+        widths = {n: len(labels[n]) + 4 if n >= 0 else 1 for layer in layers for n in layer}
+        _order(layers, preds, passes)
+        xs = _place(layers, preds, widths)
+        return _route(layers, preds, widths, xs, labels)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a layout allocates hundreds of thousands of small objects
+    and no cycles, so the collections they trigger (a third of the time at 10,000 nodes) find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _ranks(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]]) -> dict[int, int]:
@@ -126,24 +146,38 @@ def _ranks(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]]) -> dict[in
 
 
 def _layers_with_dummies(nodes, inputs, rank) -> tuple[list[list[int]], dict[int, list[int]]]:
-    """Layers of node ids; an edge longer than one layer gets dummy ids (negative) in between."""
+    """Layers of node ids; an edge longer than one layer gets dummy ids (negative) in between.
+
+    A source's dummies form one lane (fan-out shares it) that only ever grows
+    downwards, so an edge extends the lane from its deepest dummy instead of
+    walking it from the top: a param used on every layer of a deep chain costs
+    the chain's depth once, not once per use.
+    """
     layers: list[list[int]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     preds: dict[int, list[int]] = {}
-    dummies: dict[tuple[int, int], int] = {}  # (source, layer) -> dummy, so fan-out shares a lane
+    dummies: dict[tuple[int, int], int] = {}  # (source, layer) -> dummy
+    deepest: dict[int, int] = {}  # source -> the last layer its lane reaches
     for n in nodes:
         layers[rank[n]].append(n)
         preds[n] = []
         for i in dict.fromkeys(inputs.get(n, ())):
-            prev = i
-            for level in range(rank[i] + 1, rank[n]):
-                key = (i, level)
-                if key not in dummies:
-                    dummies[key] = -1 - len(dummies)
-                    layers[level].append(dummies[key])
-                    preds[dummies[key]] = [prev]
-                prev = dummies[key]
-            preds[n].append(prev)
+            end = rank[n] - 1  # the lane must reach the layer just above n
+            low = deepest.get(i, rank[i])
+            prev = dummies[i, low] if low > rank[i] else i
+            for level in range(low + 1, end + 1):
+                dummies[i, level] = prev = _dummy(dummies, layers[level], preds, prev)
+            if end > low:
+                deepest[i] = end
+            preds[n].append(dummies[i, end] if end > rank[i] else i)
     return layers, preds
+
+
+def _dummy(dummies: dict, layer: list[int], preds: dict[int, list[int]], prev: int) -> int:
+    """A new dummy slot in ``layer`` fed by ``prev``."""
+    d = -1 - len(dummies)
+    layer.append(d)
+    preds[d] = [prev]
+    return d
 
 
 def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int) -> None:
@@ -246,37 +280,85 @@ class _Grid:
 
 
 def _route_gap(targets, preds, widths, xs, y0, grid: _Grid) -> int:
-    """Route the edges into one layer; returns the gap's height in rows."""
-    groups = []
+    """Route the edges into one layer; returns the gap's height in rows.
+
+    Each target's inputs meet on one track.  A source feeding BUS_MIN or more
+    targets of the layer gets a shared track of its own (a bus) that they all
+    drop from, so fan-out costs one row instead of one row per consumer.
+    """
+    centre = {n: xs[n] + widths[n] // 2 for v in targets for n in (v, *preds[v])}
+    buses = _buses(targets, preds, centre)
+    bus_groups, groups = [], []
+    for source, entries in buses.items():
+        exit_ = centre[source]
+        bus_groups.append((min(exit_, entries[0]), max(exit_, entries[-1]), entries, [exit_]))
     for v in targets:
         if preds[v]:
-            entry = xs[v] + widths[v] // 2
-            exits = sorted({xs[p] + widths[p] // 2 for p in preds[v]})
-            groups.append((min(exits[0], entry), max(exits[-1], entry), entry, exits))
+            entry = centre[v]
+            exits = sorted({centre[p] for p in preds[v] if p not in buses})
+            if exits:
+                groups.append((min(exits[0], entry), max(exits[-1], entry), entry, exits))
+    bus_groups.sort()
     groups.sort()
-    track_ends: list[int] = []
-    placed = []
-    for lo, hi, entry, exits in groups:
-        t = -1
-        if lo != hi:
-            t = next((k for k, end in enumerate(track_ends) if end + 1 < lo), len(track_ends))
-            track_ends[t:t + 1] = [hi]
-        placed.append((t, lo, hi, entry, exits))
-    height = max(1, len(track_ends))
-    for t, lo, hi, entry, exits in placed:
+    bus_tracks, n_bus = _tracks(bus_groups)
+    tracks, n_own = _tracks(groups)
+    height = max(1, n_bus + n_own)
+    for t, (lo, hi, entries, exits) in zip(bus_tracks, bus_groups):
+        _draw_track(grid, y0, y0 + t, height, lo, hi, entries, exits)
+    for t, (lo, hi, entry, exits) in zip(tracks, groups):
         if t < 0:
             grid.vline(entry, y0, y0 + height)
+        else:
+            _draw_track(grid, y0, y0 + n_bus + t, height, lo, hi, [entry], exits)
+    return height
+
+
+def _buses(targets, preds, centre) -> dict[int, list[int]]:
+    """Sources with at least BUS_MIN consumers in this layer, with the sorted entry columns they feed."""
+    fed: dict[int, list[int]] = {}
+    for v in targets:
+        for p in preds[v]:
+            fed.setdefault(p, []).append(centre[v])
+    return {p: sorted(set(entries)) for p, entries in fed.items() if len(entries) >= BUS_MIN}
+
+
+def _tracks(groups: list[tuple]) -> tuple[list[int], int]:
+    """First-fit track per group (sorted by left end): the lowest track free before it; -1 for a straight drop.
+
+    Groups arrive by increasing left end, so a track once free stays free until
+    reused: two heaps (busy tracks by end, free tracks by index) give the same
+    answer as scanning every track, in O(g log g).
+    """
+    busy: list[tuple[int, int]] = []  # (right end, track)
+    free: list[int] = []
+    count = 0
+    found = []
+    for lo, hi, *_ in groups:
+        if lo == hi:
+            found.append(-1)
             continue
-        ry = y0 + t
-        for c in exits:
-            grid.vline(c, y0, ry)
-            grid.mark(ry, c, U)
-            grid.joins.add((ry, c))
-        grid.spans.setdefault(ry, []).append((lo, hi))
+        while busy and busy[0][0] + 1 < lo:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            t = heapq.heappop(free)
+        else:
+            t, count = count, count + 1
+        heapq.heappush(busy, (hi, t))
+        found.append(t)
+    return found, count
+
+
+def _draw_track(grid: _Grid, y0: int, ry: int, height: int, lo: int, hi: int, entries, exits) -> None:
+    """Exits drop from the top of the gap to row ``ry``, run along it, and leave down at the entries."""
+    for c in exits:
+        grid.vline(c, y0, ry)
+        grid.mark(ry, c, U)
+        grid.joins.add((ry, c))
+    grid.spans.setdefault(ry, []).append((lo, hi))
+    for entry in entries:
         grid.mark(ry, entry, D)
         grid.joins.add((ry, entry))
         grid.vline(entry, ry + 1, y0 + height)
-    return height
 
 
 def _box(x: int, y: int, w: int, label: str, has_in: bool, has_out: bool) -> Box:
@@ -310,13 +392,12 @@ def _assemble(width: int, height: int, boxes: dict[int, Box], grid: _Grid) -> La
 def _edge_runs(row: int, spans: list[tuple[int, int]], points: dict[int, int], joins: set) -> list[Run]:
     """One run per horizontal span (with its junctions) plus one per lone vertical cell."""
     runs = []
+    cols = sorted(points)  # spans on one row never overlap, so each point is drawn once
     for lo, hi in spans:
         chars = ["─"] * (hi - lo + 1)
-        for c in range(lo, hi + 1) if hi - lo < len(points) else [c for c in points if lo <= c <= hi]:
-            mask = points.pop(c, None)
-            if mask is not None:
-                mask |= (L if c > lo else 0) | (R if c < hi else 0)
-                chars[c - lo] = _glyph(mask, (row, c) in joins)
+        for c in cols[bisect_left(cols, lo):bisect_right(cols, hi)]:
+            mask = points.pop(c) | (L if c > lo else 0) | (R if c < hi else 0)
+            chars[c - lo] = _glyph(mask, (row, c) in joins)
         runs.append(Run(lo, "".join(chars), -1))
     runs += [Run(c, _glyph(mask, (row, c) in joins), -1) for c, mask in points.items()]
     return runs
