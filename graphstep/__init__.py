@@ -7,19 +7,22 @@ graphviz; ``export`` and the TUI load them only when used.
 from __future__ import annotations
 
 from . import nn, numpy
+from .compare import Comparison, compare
 from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
 from .gradcheck import gradcheck
 from .graph import Graph, trace
 from .loader import load
 from .ops import OPS
-from .stepper import Step, Stepper
+from .persample import PerSample, per_sample_gradients
+from .stepper import Break, Step, Stepper, check_step
 from .tracer import Tensor, computation, const, input, param, rng, scope
 
 __version__ = "0.1.0"
 
-__all__ = ["OPS", "Graph", "GraphstepError", "LoadError", "ShapeError", "Step", "Stepper", "Tensor",
-           "UnsupportedError", "UserCodeError", "computation", "const", "export", "gradcheck", "input",
-           "load", "nn", "numpy", "param", "rng", "scope", "trace"]
+__all__ = ["OPS", "Break", "Comparison", "Graph", "GraphstepError", "LoadError", "PerSample", "ShapeError", "Step",
+           "Stepper", "Tensor", "UnsupportedError", "UserCodeError", "check_step", "compare", "computation", "const",
+           "export", "gradcheck", "input", "load", "nn", "numpy", "param", "per_sample_gradients", "rng", "scope",
+           "trace"]
 
 
 def export(subject, path, **options):

@@ -1,7 +1,8 @@
 """Provides the ``graphstep`` command: the TUI, ``run``, ``export`` and ``doctor``.
 
 Only argument parsing, exit codes and messages live here.  A user error prints
-one message and exits 2; a failed gradient check exits 1.
+one message and exits 2; a failed gradient check, a stop at a NaN/Inf or a
+gradient above ``--grad-norm-limit``, or a per-sample mismatch exits 1.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="store_true", help="gradient check; exit 1 on a mismatch")
     run.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
     run.add_argument("--width", type=int, default=None, help="table width (default: terminal width)")
+    run.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
+                     help="stop after the step of node NAME, forward or backward (repeatable; exit 0)")
+    run.add_argument("--stop-nonfinite", action="store_true",
+                     help="stop at the first step where NaN or Inf appears (exit 1)")
+    run.add_argument("--grad-norm-limit", type=float, default=None, metavar="X",
+                     help="stop after a backward step sending a gradient of norm above X (exit 1)")
+    run.add_argument("--per-sample", metavar="PARAM",
+                     help="per-sample gradients of PARAM against the batch gradient (exit 1 unless it is their mean)")
 
     export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
     export.add_argument("target", metavar="FILE[:NAME]")
@@ -69,7 +78,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .report import run_command
 
-        return run_command(args.target, check=args.check, mode=args.mode, width=args.width)
+        return run_command(args.target, check=args.check, mode=args.mode, width=args.width, breaks=args.breaks,
+                           stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
+                           per_sample=args.per_sample)
     if args.command == "export":
         from .render.export import export_command
 

@@ -1,4 +1,5 @@
-"""Provides ``graphstep run``: the headless walkthrough as a table, and ``--check``.
+"""Provides ``graphstep run``: the headless walkthrough as a table, break conditions, ``--check``
+and ``--per-sample``.
 
 The same records the TUI shows, printed one line per step, so a walkthrough can
 be reproduced in a terminal log, a test or a CI job.
@@ -7,40 +8,86 @@ be reproduced in a terminal log, a test or a CI job.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
+
+import numpy as np
 
 from .gradcheck import gradcheck
-from .graph import trace
+from .graph import Graph, trace
 from .loader import load, split_target
 from .ops import fmt_shape
-from .stepper import Step, Stepper, summarize
+from .persample import per_sample_gradients
+from .stepper import Break, Step, Stepper, check_step, summarize
 
 
-def run_command(target: str, *, check: bool = False, mode: str = "reverse", width: int | None = None) -> int:
-    """Trace, step to the end printing every step; 0, or 1 when ``check`` finds a mismatch."""
+def run_command(target: str, *, check: bool = False, mode: str = "reverse", width: int | None = None,
+                breaks: Sequence[str] = (), stop_nonfinite: bool = False, grad_norm_limit: float | None = None,
+                per_sample: str | None = None) -> int:
+    """Trace, step to the end printing every step, or until a break condition holds.
+
+    0; 1 when stopped at a NaN/Inf or above the norm limit, when ``check`` finds a
+    mismatch, or when the batch gradient is not the mean of the per-sample ones.
+    """
     graph = trace(load(target))
     stepper = Stepper(graph, mode=mode)
-    width = width or shutil.get_terminal_size((160, 40)).columns
+    stepper.breakpoints.update(stepper.node_id(name) for name in breaks)  # unknown names fail before the table
+    stepper.break_on_nonfinite, stepper.grad_norm_limit = stop_nonfinite, grad_norm_limit
+    samples = per_sample_gradients(graph, per_sample) if per_sample is not None else None  # fails before the table
     path, _ = split_target(target)
     print(f"graphstep  {path}:{graph.name}   {len(graph)} nodes, {stepper.total} steps, {mode} mode")
     for note in graph.notes:
         print(f"note: {note}")
+    stop = _walk(stepper, width or shutil.get_terminal_size((160, 40)).columns)
+    if stop is not None:
+        print(f"stopped after step {stop.step}: {stop.message}")
+        return 0 if stop.reason == "breakpoint" else 1
+    _print_results(stepper)
+    failed = check and not _check(graph)
+    if samples is not None:
+        print("\n".join(samples.lines()))
+        failed = failed or not samples.ok
+    return 1 if failed else 0
+
+
+def _walk(stepper: Stepper, width: int) -> Break | None:
+    """Print one row per step until the end, or until a break condition holds after a step."""
     print(_row("step", "phase", "node", "op", "shape", "formula", "value / gradient", width))
+    watch = stepper.breakpoints or stepper.break_on_nonfinite or stepper.grad_norm_limit is not None
     while (step := stepper.step()) is not None:
-        print(_format(step, graph.node(step.node)["shape"], width))
-    if mode == "reverse":
+        print(_format(step, stepper.graph.node(step.node)["shape"], width))
+        stop = check_step(stepper) if watch else None
+        if stop is not None:
+            return stop
+    return None
+
+
+def _print_results(stepper: Stepper) -> None:
+    graph = stepper.graph
+    if stepper.mode == "reverse":
         print(f"note: {stepper.seed_note}")
         for name, g in stepper.grads().items():
             print(f"grad {name} {fmt_shape(g.shape if g is not None else ())}: {summarize(g)}")
     else:
         print(f"note: {stepper.tangent_note or 'tangents given'}")
         print(f"tangent of {graph.name_of(graph.output)}: {summarize(stepper.tangent())}")
-    if not check:
-        return 0
+    if not stepper.break_on_nonfinite and not _all_finite(stepper):
+        first = Stepper(graph, mode=stepper.mode).resume()  # find where the NaN/Inf first appeared
+        if first is not None and first.reason == "nonfinite":
+            print(f"note: step {first.step} is the first with NaN/Inf (stop there with --stop-nonfinite): "
+                  f"{first.message}")
+
+
+def _all_finite(stepper: Stepper) -> bool:
+    results = [stepper.value(stepper.graph.output), *stepper.grads().values(), stepper.tangent()]
+    return all(a is None or bool(np.isfinite(a).all()) for a in results)
+
+
+def _check(graph: Graph) -> bool:
     report = gradcheck(graph)
     print("gradient check (central differences):")
     print("\n".join(f"  {line}" for line in str(report).splitlines()))
     print("gradient check passed" if report.ok else "gradient check FAILED")
-    return 0 if report.ok else 1
+    return report.ok
 
 
 def _format(step: Step, shape: tuple, width: int) -> str:

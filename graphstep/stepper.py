@@ -3,18 +3,25 @@ backward, with exact undo; and the step records the views display.
 
 The executor reads only the graph (op entries, input ids, leaf values), never
 the values the tracer saw.  History stores what a step changed (the previous
-gradient of each input it touched), not copies of the state.
+gradient of each input it touched), not copies of the state.  ``resume`` runs
+until a break condition holds (a breakpoint, the first NaN/Inf, a gradient
+above a norm limit); ``check_step`` is that test for one step.
 """
 
 from __future__ import annotations
 
+import bisect
+import linecache
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 from .errors import GraphstepError
 from .graph import Graph
 from .ops import fmt_shape
+from .tracer import _term
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
 
@@ -67,10 +74,26 @@ def summarize(a: np.ndarray | None, width: int = 40) -> str:
     return f"min {a.min():.3g} mean {a.mean():.3g} max {a.max():.3g}"
 
 
+@dataclass
+class Break:
+    """Why ``resume`` stopped: a breakpoint, the first NaN/Inf, or a gradient above the norm limit."""
+
+    reason: str  # "breakpoint", "nonfinite" or "grad-norm"
+    step: int  # 1-based index of the step after which it stopped
+    node: int
+    phase: str  # "forward" or "backward"
+    message: str  # names the node, op, source line, shapes and what was found
+    source: str = ""  # "file.py:LINE"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class Stepper:
     """Walks a graph forward then backward, one node per ``step()``; ``step_back()`` undoes."""
 
-    def __init__(self, graph: Graph, seed=None, mode: str = "reverse", tangents: dict | None = None) -> None:
+    def __init__(self, graph: Graph, seed=None, mode: str = "reverse", tangents: dict | None = None,
+                 values: dict | None = None) -> None:
         if mode not in ("reverse", "forward"):
             raise GraphstepError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.graph, self.mode = graph, mode
@@ -78,6 +101,12 @@ class Stepper:
         self._values: list = [None] * n
         for nid, value in graph.leaf_values.items():
             self._values[nid] = value
+        if values:
+            self._override(values)
+        self.breakpoints: set[int] = set()
+        self.break_on_nonfinite = True
+        self.grad_norm_limit: float | None = None
+        self._index: _Index | None = None  # built on the first query of held bytes or arrivals
         self._grads: list = [None] * n
         self._tangents: list = [None] * n
         self._history: list = []  # per step: None (forward) or [(target, old grad, contribution)]
@@ -92,6 +121,26 @@ class Stepper:
             self._init_tangents(tangents)
 
     # ── set-up ──
+    def node_id(self, node: int | str) -> int:
+        """The id of a node given by id or name; an unknown one is the user's error, with the names to pick from."""
+        try:
+            return self.graph.id(node)
+        except KeyError:
+            names = [self.graph.name_of(n) for n in self.graph.order]
+            shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+            raise GraphstepError(f"no node {node!r} in {self.graph.name or 'the graph'}",
+                                 hint=f"nodes: {shown}") from None
+
+    def _override(self, values: dict) -> None:
+        """Replace leaf values (per-sample re-runs give one row of each batched input)."""
+        for key, value in values.items():
+            nid = self.node_id(key)
+            node = self.graph.node(nid)
+            if node["kind"] == "op":
+                raise GraphstepError(f"only leaf values can be replaced: {node['name']} is computed by "
+                                     f"{node['op']}", source=node["source"])
+            self._values[nid] = np.asarray(value)
+
     def _seed(self, seed) -> tuple[np.ndarray, str]:
         out = self.graph.node(self.graph.output)
         seed = self.graph.seed if seed is None else np.asarray(seed, dtype=float)
@@ -230,6 +279,33 @@ class Stepper:
     def reset(self) -> Stepper:
         return self.run_to(0)
 
+    # ── breaks ──
+    def toggle_breakpoint(self, node: int | str) -> bool:
+        """Set or clear a breakpoint on a node; True when it is now set."""
+        nid = self.node_id(node)
+        if nid in self.breakpoints:
+            self.breakpoints.discard(nid)
+            return False
+        self.breakpoints.add(nid)
+        return True
+
+    def resume(self, to: str = "end") -> Break | None:
+        """Step until a break condition holds after a step (that Break), or to ``to`` ("end"/"forward"): None.
+
+        Conditions are tested after each step, so the first step is never held back by a
+        breakpoint on the node just stopped at: resuming again moves past it.
+        """
+        if to not in ("end", "forward"):
+            raise GraphstepError(f"resume to 'end' or 'forward', not {to!r}")
+        target = self.total if to == "end" else self.forward_steps
+        with np.errstate(all="ignore"):
+            while self.position < target:
+                self._advance()
+                found = check_step(self)
+                if found is not None:
+                    return found
+        return None
+
     # ── state ──
     def value(self, node: int | str) -> np.ndarray | None:
         """Forward value of a node (None while pending)."""
@@ -259,20 +335,27 @@ class Stepper:
 
     def contributions_to(self, node: int) -> list[tuple[int, Contribution]]:
         """Every contribution that has arrived at ``node`` so far, as (step index, contribution)."""
+        steps = self._indexed().arrival_steps.get(node, ())
         found = []
-        for k, changes in enumerate(self._history, start=1):
-            if changes and any(t == node for t, _, _ in changes) and self.plan[k - 1][0] == BACKWARD:
-                found += [(k, c) for c in self.record(k).contributions if c.target == node]
+        for k in steps[:bisect.bisect_right(steps, self.position)]:
+            nid = self.plan[k - 1][1]
+            found += [(k, self._contribution(nid, pos, target, old, c))
+                      for (pos, *_), (target, old, c) in zip(self._vjp_program[nid], self._history[k - 1])
+                      if target == node]
         return found
 
-    def arrivals(self) -> dict[int, int]:
-        """How many contributions each node has received so far (2+ means accumulated)."""
-        counts: dict[int, int] = {}
-        for k, changes in enumerate(self._history):
-            if changes and self.plan[k][0] == BACKWARD:
-                for target, _, _ in changes:
-                    counts[target] = counts.get(target, 0) + 1
-        return counts
+    def arrivals(self) -> Mapping[int, int]:
+        """How many contributions each node has received so far (2+ means accumulated); a read-only view."""
+        return MappingProxyType(self._indexed().arrivals)
+
+    def changed(self, k: int) -> tuple[int, ...]:
+        """Nodes whose value or gradient step ``k`` changes: the watches a view refreshes."""
+        if not 1 <= k <= self.total:
+            raise IndexError(f"no step {k} (the plan has {self.total})")
+        kind, nid = self.plan[k - 1]
+        if kind == BACKWARD:
+            return tuple(dict.fromkeys(i for _, i, _, _ in self._vjp_program[nid]))
+        return (nid,)
 
     def jacobian(self, node: int | str, k: int) -> np.ndarray:
         """Local Jacobian ∂node/∂(input k) in numerator layout, (out size × in size), built from the VJP."""
@@ -292,19 +375,14 @@ class Stepper:
 
     def held_bytes(self) -> int:
         """Bytes of forward values kept alive because a backward rule still needs them."""
-        if self.mode == "forward":
-            return 0
-        done_backward = {nid for kind, nid in self.plan[self.forward_steps:self.position] if kind == BACKWARD}
-        held: set[int] = set()
-        for _, nid in self.plan[: min(self.position, self.forward_steps)]:
-            if not self.needs_grad[nid] or nid in done_backward:
-                continue
-            op, inputs, _ = self.graph.program[nid]
-            if op.saves in ("out", "both"):
-                held.add(nid)
-            if op.saves in ("inputs", "both"):
-                held.update(inputs)
-        return sum(self._values[n].nbytes for n in held if self._values[n] is not None)
+        return 0 if self.mode == "forward" else self._indexed().held
+
+    def _indexed(self) -> _Index:
+        """The per-position index, brought to the current position (cost: the steps since the last query)."""
+        if self._index is None:
+            self._index = _Index(self)
+        self._index.sync(self)
+        return self._index
 
     # ── records ──
     def record(self, index: int) -> Step:
@@ -337,3 +415,166 @@ class Stepper:
         from .render.dot import mimebundle
 
         return mimebundle(self)
+
+
+class _Index:
+    """What the views ask on every repaint (held bytes, arrivals), kept per position.
+
+    Each step's effect is fixed by the plan, so the index follows the stepper lazily:
+    a query applies (or reverts) only the steps since the last one, and the hot loop
+    of ``run_to`` pays nothing.
+    """
+
+    def __init__(self, st: Stepper) -> None:
+        self.position, self.held = 0, 0
+        self.arrivals: dict[int, int] = {}
+        self.holds: dict[int, int] = {}  # node → backward steps still needing its value
+        self.nbytes: dict[int, int] = {}  # node → bytes of its value (fixed once computed)
+        self.arrival_steps: dict[int, list[int]] = {}  # node → backward steps sending it a contribution
+        self.saved: dict[int, tuple[int, ...]] = {}  # backward node → the values its rule reads
+        for nid, (op, inputs, _) in enumerate(st.graph.program):
+            if nid in st._vjp_program:
+                keep = (nid,) if op.saves in ("out", "both") else ()
+                self.saved[nid] = keep + (tuple(inputs) if op.saves in ("inputs", "both") else ())
+        for k, (kind, nid) in enumerate(st.plan, start=1):
+            if kind == BACKWARD:
+                for i in dict.fromkeys(i for _, i, _, _ in st._vjp_program[nid]):  # x·x: one step, two arrivals
+                    self.arrival_steps.setdefault(i, []).append(k)
+
+    def sync(self, st: Stepper) -> None:
+        while self.position < st.position:
+            self.position += 1
+            self._apply(st, self.position, 1)
+        while self.position > st.position:
+            self._apply(st, self.position, -1)
+            self.position -= 1
+
+    def _apply(self, st: Stepper, k: int, sign: int) -> None:
+        kind, nid = st.plan[k - 1]
+        if kind == FORWARD and nid in self.saved:
+            for n in self.saved[nid]:
+                self._hold(st, n, sign)
+        elif kind == BACKWARD:
+            for n in self.saved[nid]:  # backward done: its saved values may be freed
+                self._hold(st, n, -sign)
+            for _, i, _, _ in st._vjp_program[nid]:
+                count = self.arrivals.get(i, 0) + sign
+                if count:
+                    self.arrivals[i] = count
+                else:
+                    del self.arrivals[i]
+
+    def _hold(self, st: Stepper, n: int, sign: int) -> None:
+        count = self.holds.get(n, 0)
+        if sign > 0 and count == 0:
+            if n not in self.nbytes:
+                self.nbytes[n] = st._values[n].nbytes
+            self.held += self.nbytes[n]
+        elif sign < 0 and count == 1:
+            self.held -= self.nbytes[n]
+        if count + sign:
+            self.holds[n] = count + sign
+        else:
+            del self.holds[n]
+
+
+# ───────────────────────────── break conditions ─────────────────────────────
+
+
+def check_step(st: Stepper, index: int | None = None) -> Break | None:
+    """The break condition that holds after step ``index`` (default: the last taken), or None.
+
+    NaN/Inf rule: a step breaks where non-finite numbers first appear, not everywhere they
+    flow afterwards.  Forward: the value is non-finite while every input value is finite.
+    Backward: a contribution is non-finite while the incoming gradient G, the node's value
+    and its inputs' values are finite.  The seed breaks when it is itself non-finite.
+    """
+    k = st.position if index is None else index
+    if not 1 <= k <= st.position:
+        return None
+    kind, nid = st.plan[k - 1]
+    found = _nonfinite(st, k, kind, nid) if st.break_on_nonfinite else None
+    if found is None and st.grad_norm_limit is not None and kind == BACKWARD:
+        found = _grad_norm(st, k, nid, st.grad_norm_limit)
+    if found is None and kind != SEED and nid in st.breakpoints:
+        found = _breakpoint(st, k, kind, nid)
+    return found
+
+
+def _finite(a) -> bool:
+    return a is None or bool(np.isfinite(a).all())
+
+
+def _nonfinite(st: Stepper, k: int, kind: str, nid: int) -> Break | None:
+    graph, values = st.graph, st._values
+    node = graph.node(nid)
+    if kind == SEED:
+        if _finite(st.seed):
+            return None
+        return _break(st, "nonfinite", k, nid, f"the seed d{_term(node['name'])} holds {_found(st.seed)}", "")
+    inputs = st._program[nid][1]
+    parts = "; ".join(_describe(f"input {graph.name_of(i)}", values[i]) for i in inputs)
+    if kind == FORWARD:
+        if _finite(values[nid]) or not all(_finite(values[i]) for i in inputs):
+            return None
+        return _break(st, "nonfinite", k, nid, f"{node['op']} gave {_found(values[nid])} of {node['name']} "
+                                                f"{fmt_shape(np.shape(values[nid]))}", parts)
+    bad = [(pos, target, c) for (pos, *_), (target, _, c) in zip(st._vjp_program[nid], st._history[k - 1])
+           if not _finite(c)]
+    if not bad or not all(_finite(a) for a in (st._grads[nid], values[nid], *(values[i] for i in inputs))):
+        return None
+    pos, target, c = bad[0]
+    return _break(st, "nonfinite", k, nid,
+                  f"backward of {node['name']} ({node['op']}) sent {_found(c)} to d{_term(graph.name_of(target))} "
+                  f"{fmt_shape(np.shape(c))} by {graph.backward_rule(nid, pos)[0]}",
+                  f"G {summarize(st._grads[nid])} is finite; {parts}")
+
+
+def _grad_norm(st: Stepper, k: int, nid: int, limit: float) -> Break | None:
+    for (pos, *_), (target, _, c) in zip(st._vjp_program[nid], st._history[k - 1]):
+        norm = float(np.linalg.norm(np.ravel(c)))
+        if norm > limit:
+            name = st.graph.name_of(nid)
+            g = float(np.linalg.norm(np.ravel(st._grads[nid])))
+            return _break(st, "grad-norm", k, nid,
+                          f"backward of {name} ({st.graph.node(nid)['op']}) sent d{_term(st.graph.name_of(target))} "
+                          f"{fmt_shape(np.shape(c))} with norm {norm:.4g} > limit {limit:g} by "
+                          f"{st.graph.backward_rule(nid, pos)[0]}", f"G at {name} has norm {g:.4g}")
+    return None
+
+
+def _breakpoint(st: Stepper, k: int, kind: str, nid: int) -> Break:
+    node = st.graph.node(nid)
+    a = st._values[nid] if kind == FORWARD else st._grads[nid]
+    what = "value" if kind == FORWARD else f"gradient d{_term(node['name'])}"
+    return _break(st, "breakpoint", k, nid, f"breakpoint at {node['name']} ({node['op']}) after its {kind} step",
+                  f"{what} {fmt_shape(np.shape(a))} {summarize(a)}")
+
+
+def _break(st: Stepper, reason: str, k: int, nid: int, head: str, detail: str) -> Break:
+    """A Break whose message reads ``HEAD at file:line  code line: DETAIL``."""
+    node = st.graph.node(nid)
+    code = linecache.getline(node["file"], node["line"]).strip()
+    where = f"{node['source']}  {code}" if code else node["source"]
+    phase = FORWARD if st.plan[k - 1][0] == FORWARD else BACKWARD
+    return Break(reason, k, nid, phase, f"{head} at {where}" + (f": {detail}" if detail else ""), node["source"])
+
+
+def _found(a) -> str:
+    """'nan in 1 of 4 values', 'inf …', 'nan and inf …': what a non-finite array holds."""
+    a = np.asarray(a)
+    nan, inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
+    kinds = " and ".join(w for w, c in (("nan", nan), ("inf", inf)) if c)
+    return f"{kinds} in {nan + inf} of {a.size} values" if a.ndim else kinds
+
+
+def _describe(label: str, a) -> str:
+    """``input x−3 (4) has min -2.1 max 2 (1 zero)``: what a learner checks first."""
+    a = np.asarray(a)
+    if a.size == 1:
+        return f"{label} {fmt_shape(a.shape)} is {a.item():.4g}"
+    if not _finite(a):
+        return f"{label} {fmt_shape(a.shape)} holds {_found(a)}"
+    zeros = int(np.count_nonzero(a == 0))
+    extra = f" ({zeros} zero{'s' if zeros > 1 else ''})" if zeros else ""
+    return f"{label} {fmt_shape(a.shape)} has min {a.min():.4g} max {a.max():.4g}{extra}"

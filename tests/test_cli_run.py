@@ -6,6 +6,7 @@ import dataclasses
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from graphstep.cli import main
@@ -43,6 +44,9 @@ def test_run_mlp_with_check_prints_the_table_and_passes(in_repo, capsys):
 
 def test_run_every_sample(in_repo, capsys):
     for sample in sorted((REPO / "samples").glob("*.py")):
+        if sample.name == "nan.py":  # its loss is NaN on purpose: central differences cannot check it
+            assert main(["run", "samples/nan.py", "--check"]) == 1
+            continue
         assert main(["run", f"samples/{sample.name}", "--check"]) == 0, sample.name
     out = capsys.readouterr().out
     assert "no seed" not in out  # double declares its seed
@@ -183,3 +187,75 @@ def test_exception_at_import_time_shows_their_frames(tmp_path, capsys):
     err = capsys.readouterr().err
     assert_user_traceback(err, path, line_of(path, "np.loadtxt"), "does-not-exist.csv")
     assert "numpy/" not in err  # numpy's frames are trimmed too
+
+
+# ───────────────────────────── break conditions and per-sample gradients ─────────────────────────────
+
+
+def test_stop_nonfinite_stops_at_the_log_and_exits_1(in_repo, capsys):
+    assert main(["run", "samples/nan.py", "--stop-nonfinite"]) == 1
+    out = capsys.readouterr().out
+    line = line_of(REPO / "samples" / "nan.py", "gnp.log(x - 3)")
+    assert f"stopped after step 2: log gave nan in 1 of 4 values of y (4) at samples/nan.py:{line}  " \
+           "y = gnp.log(x - 3): input x−3 (4) has min -2.1 max 2" in out
+    assert "   2 fwd   y" in out and "   3 fwd" not in out  # the table ends at the stop
+    assert "grad x" not in out
+
+
+def test_without_stop_the_first_nonfinite_step_is_noted(in_repo, capsys):
+    assert main(["run", "samples/nan.py"]) == 0
+    out = capsys.readouterr().out
+    assert "note: step 2 is the first with NaN/Inf (stop there with --stop-nonfinite): log gave nan" in out
+    assert "grad x (4): [ 0.25   0.5   -0.119  0.125]" in out  # 1 / (4(x − 3)) for x = 4, 3.5, 0.9, 5
+    assert main(["run", "samples/mlp.py"]) == 0
+    assert "NaN" not in capsys.readouterr().out
+
+
+def test_break_stops_after_the_named_node_and_exits_0(in_repo, capsys):
+    assert main(["run", "samples/mlp.py", "--break", "Z2", "--break", "H", "--width", "160"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped after step 3: breakpoint at H (tanh) after its forward step at samples/mlp.py:24  " \
+           "H = gnp.tanh(Z1): value (8×16)" in out
+    assert "   4 fwd" not in out
+
+
+def test_break_on_an_unknown_node_is_one_clear_message(in_repo, capsys):
+    assert main(["run", "samples/mlp.py", "--break", "nope"]) == 2
+    captured = capsys.readouterr()
+    assert_one_clear_message(captured.err, "no node 'nope' in mlp", "W1", "Z1")
+    assert captured.out == ""  # refused before the table
+
+
+def test_grad_norm_limit_exits_1_with_the_norm(in_repo, capsys):
+    import graphstep as gs
+
+    walker = gs.Stepper(gs.trace(gs.load("samples/mlp.py"))).run_forward()
+    norm = np.linalg.norm(2 * (walker.value("Z2") - walker.value("y")) / 8)  # d(Z2−y) of the mean square
+    assert main(["run", "samples/mlp.py", "--grad-norm-limit", "0.5"]) == 1
+    out = capsys.readouterr().out
+    assert f"stopped after step 10: backward of (Z2−y)**2 (power) sent d(Z2−y) (8×1) with norm {norm:.4g} > " \
+           "limit 0.5" in out
+    assert main(["run", "samples/mlp.py", "--grad-norm-limit", "100"]) == 0
+
+
+def test_per_sample_mean_passes(in_repo, capsys):
+    assert main(["run", "samples/regression.py", "--per-sample", "beta1"]) == 0
+    out = capsys.readouterr().out
+    assert "per-sample gradients of beta1 (5×1), n = 10 (rows of X, y)" in out
+    assert "✓ the batch gradient is the mean of the per-sample gradients" in out
+
+
+def test_per_sample_of_a_sum_loss_exits_1(in_repo, capsys):
+    assert main(["run", "samples/least_squares.py", "--per-sample", "theta"]) == 1
+    assert "✗ batch = 6 × mean" in capsys.readouterr().out
+
+
+def test_per_sample_errors_are_refused_before_the_table(in_repo, capsys):
+    assert main(["run", "samples/mlp.py", "--per-sample", "X"]) == 2
+    captured = capsys.readouterr()
+    assert_one_clear_message(captured.err, "'X' is not a param of mlp", "W1, b1, W2")
+    assert captured.out == ""
+    assert main(["run", "samples/myfunc.py", "--per-sample", "a"]) == 2
+    captured = capsys.readouterr()
+    assert_one_clear_message(captured.err, "no batch to split")
+    assert captured.out == ""
