@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
 
     tui = sub.add_parser("tui", help="open the interactive stepper (the default command)")
     tui.add_argument("target", metavar="FILE[:NAME]")
+    tui.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
+                     help="a breakpoint on this node (repeatable): e and f stop there in both passes")
+    tui.add_argument("--grad-norm-limit", type=float, default=None, metavar="X",
+                     help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
+    tui.add_argument("--reseed", type=int, default=0, metavar="K",
+                     help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
 
     run = sub.add_parser("run", help="step headless and print a table of every step")
     run.add_argument("target", metavar="FILE[:NAME]")
@@ -91,7 +97,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return doctor()
     from .tui.app import run_app
 
-    return run_app(args.target)
+    return run_app(args.target, breaks=args.breaks, grad_norm_limit=args.grad_norm_limit, reseed=args.reseed)
 
 
 if __name__ == "__main__":

@@ -121,13 +121,20 @@ class Graph:
     def backward_rule(self, nid: int, k: int) -> tuple[str, str, tuple[int, ...]]:
         """(rule, factor shapes, broadcast axes summed) of the gradient node ``nid`` sends to input ``k``."""
         op, inputs, _ = self.program[nid]
-        names = [_term(self.name_of(i)) for i in inputs]
+        names = self._operands(nid)
         text = op.bwd_text(k).format(*names, y=self.name_of(nid), x=names[k])
         g_shape, shape = self._nodes[nid]["shape"], self._nodes[inputs[k]]["shape"]
         factors = op.factors(g_shape, *(self._nodes[i]["shape"] for i in inputs))[k] if op.factors else [g_shape]
         summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
         shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
         return text, shapes, summed
+
+    def _operands(self, nid: int) -> list[str]:
+        """The input names as operands (``(Z2−y)``), once per node: a concat of 2,000 asks 2,000 times."""
+        cache = self.__dict__.setdefault("_operand_cache", {})
+        if nid not in cache:
+            cache[nid] = [_term(self.name_of(i)) for i in self.program[nid][1]]
+        return cache[nid]
 
     def backward_formulas(self, nid: int) -> list[str]:
         """The rules backward will apply at ``nid``, with shapes: what a pending step is going to do."""

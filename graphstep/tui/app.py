@@ -18,18 +18,24 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer
 
-from ..errors import LoadError
+from ..compare import compare
+from ..errors import GraphstepError, LoadError
 from ..gradcheck import gradcheck
 from ..loader import split_target
+from ..persample import per_sample_gradients
 from ..stepper import Stepper
 from .graph_view import GraphView
 from .inspector import Inspector
 from .messages import NodePicked, StepPicked
+from .reports import ReportScreen
 from .screens import ErrorScreen, HelpScreen
 from .session import Session, short_path
 from .source_view import SourceView
 from .status_bar import StatusBar
 from .step_log import StepLog
+from .watch_panel import WatchPanel
+
+STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
 
 
 class NodeCommands(Provider):
@@ -58,6 +64,10 @@ class GraphstepApp(App[int]):
         Binding("c", "check", "check"),
         Binding("x", "export", "export"),
         Binding("l", "reload", "reload"),
+        Binding("L", "reseed", "new inputs", show=False),
+        Binding("b", "breakpoint", "break"),
+        Binding("w", "watch", "watch"),
+        Binding("g", "per_sample", "per-sample", show=False),
         Binding("m", "toggle_mode", "mode"),
         Binding("slash", "find", "find"),
         Binding("j", "jacobian", "jacobian", show=False),
@@ -91,6 +101,7 @@ class GraphstepApp(App[int]):
                 yield SourceView(id="source")
             with Vertical(id="right"):
                 yield Inspector(id="inspector")
+                yield WatchPanel(id="watches")
                 yield StepLog(id="log")
         yield Footer()
 
@@ -104,10 +115,14 @@ class GraphstepApp(App[int]):
     # ── actions: one line each ──
     def action_next(self) -> None: self._move(Stepper.step)
     def action_back(self) -> None: self._move(Stepper.step_back)
-    def action_forward_end(self) -> None: self._move(Stepper.run_forward)
-    def action_end(self) -> None: self._move(Stepper.run)
+    def action_forward_end(self) -> None: self._resume("forward")
+    def action_end(self) -> None: self._resume("end")
     def action_restart(self) -> None: self._move(Stepper.reset)
     def action_reload(self) -> None: self._reload()
+    def action_reseed(self) -> None: self._reload(reseed=self.session.reseed + 1)
+    def action_breakpoint(self) -> None: self._toggle_breakpoint()
+    def action_watch(self) -> None: self._toggle_watch()
+    def action_per_sample(self) -> None: self._per_sample()
     def action_check(self) -> None: self._check()
     def action_export(self) -> None: self._export()
     def action_toggle_mode(self) -> None: self._switch_mode()
@@ -123,9 +138,29 @@ class GraphstepApp(App[int]):
             method(self.session.stepper)
             self.tick += 1
 
-    def _reload(self) -> None:
-        self.session.reload()
+    def _resume(self, to: str) -> None:
+        """``e``/``f``: run on, stopping at a breakpoint, the first NaN/Inf or a gradient over the limit."""
+        if not self.session.ready:
+            return
+        stop = self.session.stop = self.session.stepper.resume(to)
+        if stop is not None:
+            self.set_reactive(GraphstepApp.follow, True)
+            self.notify(stop.message, title=STOP_TITLES.get(stop.reason, stop.reason),
+                        severity="warning" if stop.reason == "breakpoint" else "error", timeout=10)
+        self.tick += 1
+
+    def _reload(self, reseed: int | None = None) -> None:
+        """Trace again (after an edit, or on new random inputs with ``L``) and say what changed."""
+        before = self.session.stepper if self.session.ready else None  # replaced, never changed
+        self.session.reload(reseed=reseed)
         self._loaded()
+        if before is not None and self.session.ready:
+            comparison = compare(before.graph, self.session.graph, before, self.session.stepper)
+            what = f"new random inputs (draw {self.session.reseed})" if reseed is not None else "reloaded"
+            if comparison.changed:
+                self.push_screen(ReportScreen(f"What changed · {what}", comparison.lines()))
+            else:
+                self.notify(f"{what}: nothing changed", timeout=4)
 
     def _loaded(self) -> None:
         """After a (re)load: show the error screen, or lay out the new graph and redraw."""
@@ -200,6 +235,44 @@ class GraphstepApp(App[int]):
         line_node = node if node is not None else st.current
         self.query_one(SourceView).show(session.graph.node(line_node)["line"] if line_node is not None else None)
         self.query_one(StepLog).show(session, node)
+        self.query_one(WatchPanel).show(session, session.watched)
+
+    # ── breakpoints, watches, per-sample gradients ──
+    def _toggle_breakpoint(self) -> None:
+        if self.session.ready and self.selected is not None:
+            on = self.session.stepper.toggle_breakpoint(self.selected)
+            name = self.session.graph.name_of(self.selected)
+            self.notify(f"breakpoint {'set on' if on else 'removed from'} {name}"
+                        + (": e and f stop after its forward and its backward step" if on else ""), timeout=4)
+            self._redraw()
+
+    def _toggle_watch(self) -> None:
+        if self.session.ready and self.selected is not None:
+            watched = self.session.watched
+            if self.selected in watched:
+                watched.remove(self.selected)
+            else:
+                watched.append(self.selected)
+            self._redraw()
+
+    @work(thread=True, exclusive=True, group="per-sample")
+    def _per_sample(self) -> None:
+        session = self.session
+        if not session.ready:
+            return
+        graph, node = session.graph, self.selected
+        param = node if node is not None and graph.node(node)["kind"] == "param" else next(iter(graph.params.values()),
+                                                                                           None)
+        if param is None:
+            self.call_from_thread(self.notify, "no parameter to take per-sample gradients of", severity="warning")
+            return
+        try:
+            report = per_sample_gradients(graph, param)
+        except GraphstepError as err:
+            self.call_from_thread(self.notify, err.summary(), severity="error", timeout=8)
+            return
+        title = f"Per-sample gradients of {graph.name_of(param)} · {'✓' if report.ok else '✗'}"
+        self.call_from_thread(self.push_screen, ReportScreen(title, report.lines(), report.ok))
 
     # ── messages from the views ──
     @on(NodePicked)
@@ -269,11 +342,17 @@ class GraphstepApp(App[int]):
                 "[reverse b #ffd75f] current [/]")
 
 
-def run_app(target: str) -> int:
-    """Open the TUI on ``FILE[:NAME]``; a missing file is an error before the screen opens."""
+def run_app(target: str, breaks: list[str] = (), grad_norm_limit: float | None = None, reseed: int = 0) -> int:
+    """Open the TUI on ``FILE[:NAME]``; a missing file or an unknown breakpoint is an error before the screen opens."""
     path, _ = split_target(target)
     if not os.path.isfile(path):
         raise LoadError(f"no such file: {path}", hint="give the path of a .py file with a @gs.computation")
-    app = GraphstepApp(target)
+    session = Session(target, reseed=reseed, break_at=list(breaks), grad_norm_limit=grad_norm_limit)
+    session.reload()
+    unknown = [name for name in breaks if session.ready and name not in session.graph.ids]
+    if unknown:
+        raise GraphstepError(f"--break {unknown[0]}: no node of that name in {session.display_name()}",
+                             hint="nodes: " + ", ".join(session.graph.name_of(n) for n in session.graph.order[:40]))
+    app = GraphstepApp(target, session)
     app.run()
     return app.return_code or 0

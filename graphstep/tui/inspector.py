@@ -112,6 +112,7 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
             ("kind", Text(f"{KINDS[info['kind']]}{where}")),
             ("state", Text(STATE_TEXT[st.state(node)] + ("" if session.graph.feeds_output[node] else
                                                            "; does not reach the output, so no gradient")))]
+    rows += _stops(session, node)
     rows += _formulas(session, node)
     rows += array_lines("value", st.value(node), width)
     if st.mode == "reverse":
@@ -126,6 +127,18 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
     if jacobian:
         parts.append(_jacobian(session, node, width))
     return parts
+
+
+def _stops(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+    """Why ``e``/``f`` stopped here (while the walk is still at that step), and the node's breakpoint."""
+    rows: list[tuple[str, RenderableType]] = []
+    stop = session.stop
+    if stop is not None and stop.node == node and stop.step == session.stepper.position:
+        rows.append(("stopped", Text(stop.message, style="bold red" if stop.reason != "breakpoint" else "bold")))
+    if node in session.stepper.breakpoints:
+        rows.append(("break", Text("● breakpoint: e and f stop after this node's forward and backward steps",
+                                   style="#ff5f5f")))
+    return rows
 
 
 def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:

@@ -53,7 +53,7 @@ class StepLog(CachedStyles, ScrollView, can_focus=False):
         elif step.node == self.selected:
             style += self._component("selected")
         phase = "fwd" if step.phase == "forward" else "bwd"
-        text = f"{k:>4} {phase} {step.name[:12]:<12} {step.formula}"
+        text = f"{k:>4} {phase} {step.name[:12]:<12} {step.formula[:width]}"  # a concat of 2,000 is long
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def on_click(self, event: events.Click) -> None:

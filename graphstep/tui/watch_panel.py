@@ -1,0 +1,43 @@
+"""Provides ``WatchPanel``: a few nodes kept in view while you step, changes highlighted.
+
+Each watched node shows its value and gradient summaries; a row lights up when
+the last step changed it (``Stepper.changed``), so the moment a gradient
+arrives is visible without selecting the node.  Hidden while nothing is watched.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from ..ops import fmt_shape
+from ..stepper import summarize
+from .session import Session
+
+
+class WatchPanel(Static):
+    """Watched nodes: name, shape, value and gradient, lit when the last step touched them."""
+
+    def show(self, session: Session, watched: list[int]) -> None:
+        """Redraw the watched rows as of the session's stepper."""
+        self.display = bool(watched) and session.ready
+        if not self.display:
+            return
+        st = session.stepper
+        touched = set(st.changed(st.position)) if st.position else set()
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True, style="dim")
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        for nid in watched:
+            node = session.graph.node(nid)
+            lit = nid in touched
+            table.add_row(Text(("● " if lit else "  ") + session.graph.name_of(nid), style="bold" if lit else ""),
+                          fmt_shape(node["shape"]), Text(f"v {summarize(st.value(nid), 30)}", style="#5fafff"),
+                          Text(f"g {summarize(st.grad(nid), 30)}", style="#87d75f"),
+                          style="on #5f5f00" if lit else "")
+        self.border_title = f"Watches · {len(watched)}"
+        self.border_subtitle = "w toggles the selected node"
+        self.update(table)

@@ -1,0 +1,130 @@
+"""The TUI as a debugger: breakpoints (b), first-NaN stops, watches (w), compare on reload (l, L), per-sample (g)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from test_tui import SAMPLES, SIZE, screen_text
+
+from graphstep.cli import main
+from graphstep.tui.app import GraphstepApp
+from graphstep.tui.reports import ReportScreen
+from graphstep.tui.watch_panel import WatchPanel
+
+
+async def test_breakpoint_stops_e_in_both_passes():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        graph, st = app.session.graph, app.session.stepper
+        app.pick(graph.ids["H"])
+        await pilot.press("b")
+        assert st.breakpoints == {graph.ids["H"]}
+        await pilot.press("e")
+        assert st.plan[st.position - 1] == ("forward", graph.ids["H"])
+        assert st.value("H") is not None and st.value("Z2") is None
+        await pilot.press("e")
+        assert st.plan[st.position - 1] == ("backward", graph.ids["H"])
+        assert st.grad("W2") is not None and st.grad("W1") is None
+        await pilot.press("e")
+        assert st.done
+        await pilot.press("r")
+        app.pick(graph.ids["H"])
+        await pilot.press("b")  # cleared: f runs through
+        assert not st.breakpoints
+        await pilot.press("f")
+        assert st.position == st.forward_steps
+
+
+async def test_e_stops_at_the_first_nan_with_its_source_line():
+    app = GraphstepApp(str(SAMPLES / "nan.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        graph, st = app.session.graph, app.session.stepper
+        log = graph.ids["y"]
+        assert st.current == log and not st.done
+        assert np.isnan(st.value(log)).any()
+        assert app.selected == log
+        text = screen_text(app)
+        assert "stopped" in text and "nan.py:19" in text and "log" in text
+
+
+async def test_watch_panel_shows_value_and_gradient_and_lights_changes():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        graph, st = app.session.graph, app.session.stepper
+        panel = app.query_one(WatchPanel)
+        assert not panel.display
+        app.pick(graph.ids["W1"])
+        await pilot.press("w")
+        assert app.session.watched == [graph.ids["W1"]] and panel.display
+        assert "W1" in screen_text(app) and "Watches · 1" in screen_text(app)
+        st.run_to(st.plan.index(("backward", graph.ids["X@W1"])))
+        await pilot.press("n")  # the matmul's backward step sends dW1 = Xᵀ·G
+        text = screen_text(app)
+        assert "● W1" in text
+        await pilot.press("p")  # the step before sent nothing to W1
+        assert "● W1" not in screen_text(app)
+        app.pick(graph.ids["W1"])
+        await pilot.press("w")
+        assert not panel.display
+
+
+async def test_new_random_inputs_show_what_changed(tmp_path: Path):
+    path = tmp_path / "myfunc.py"
+    shutil.copy(SAMPLES / "myfunc.py", path)
+    app = GraphstepApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        before = len(app.session.graph)
+        for _ in range(4):  # until a draw changes the loop count
+            await pilot.press("L")
+            await pilot.pause()
+            if isinstance(app.screen, ReportScreen):
+                break
+        assert isinstance(app.screen, ReportScreen)
+        text = screen_text(app)
+        assert "What changed" in text and "new random inputs" in text
+        assert len(app.session.graph) != before
+        assert "a = a * 2" in text  # the loop body ran a different number of times
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReportScreen)
+
+
+async def test_reload_after_an_edit_keeps_breakpoints_and_watches(tmp_path: Path):
+    path = tmp_path / "mlp.py"
+    shutil.copy(SAMPLES / "mlp.py", path)
+    app = GraphstepApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        graph = app.session.graph
+        app.pick(graph.ids["Z2"])
+        await pilot.press("b", "w")
+        path.write_text(path.read_text().replace("* 0.5", "* 0.25"))
+        await pilot.press("l")
+        await pilot.pause()
+        new = app.session.graph
+        assert app.session.stepper.breakpoints == {new.ids["Z2"]}
+        assert app.session.watched == [new.ids["Z2"]]
+        assert isinstance(app.screen, ReportScreen)  # the weights changed, so values did
+        assert "W1" in screen_text(app)
+
+
+async def test_per_sample_gradients_screen_for_the_selected_param():
+    app = GraphstepApp(str(SAMPLES / "regression.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.pick(app.session.graph.ids["beta1"])
+        await pilot.press("g")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ReportScreen):
+                break
+        assert isinstance(app.screen, ReportScreen) and app.screen.ok
+        text = screen_text(app)
+        assert "Per-sample gradients of beta1" in text and "✓" in text
+
+
+def test_cli_break_on_an_unknown_node_is_a_clear_error(capsys):
+    assert main([str(SAMPLES / "mlp.py"), "--break", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--break nope: no node of that name" in err and "W1" in err
