@@ -7,6 +7,7 @@ graphviz; ``export`` and the TUI load them only when used.
 from __future__ import annotations
 
 from . import nn, numpy
+from .breaks import Break, check_step
 from .compare import Comparison, compare
 from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
 from .gradcheck import gradcheck
@@ -14,7 +15,7 @@ from .graph import Graph, trace
 from .loader import load
 from .ops import OPS
 from .persample import PerSample, per_sample_gradients
-from .stepper import Break, Step, Stepper, check_step
+from .stepper import Step, Stepper
 from .tracer import Tensor, computation, const, input, param, rng, scope
 
 __version__ = "0.1.0"

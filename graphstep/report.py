@@ -12,12 +12,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .breaks import Break, check_step
 from .gradcheck import gradcheck
 from .graph import Graph, trace
 from .loader import load, split_target
 from .ops import fmt_shape
 from .persample import per_sample_gradients
-from .stepper import Break, Step, Stepper, check_step, summarize
+from .stepper import Step, Stepper, summarize
 
 
 def run_command(target: str, *, check: bool = False, mode: str = "reverse", width: int | None = None,

@@ -10,12 +10,13 @@ import gc
 import os
 from dataclasses import dataclass, field
 
+from ..breaks import Break
 from ..errors import GraphstepError
 from ..gradcheck import GradcheckReport
 from ..graph import Graph, trace
 from ..loader import load, split_target
 from ..render.layout import Layout, layout_graph
-from ..stepper import FORWARD, Break, Step, Stepper
+from ..stepper import FORWARD, Step, Stepper
 from ..tracer import display_path
 
 
