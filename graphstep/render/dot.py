@@ -68,6 +68,8 @@ def scene_dot(scene: Scene, *, rankdir: str = "TB") -> str:
     _emit(g, placements, labels)
     for src, dst, attrs in _edges(scene):
         g.edge(src, dst, **attrs)
+    for src, dst in _time_edges(scene):
+        g.edge(src, dst, style="invis")
     return g.source
 
 
@@ -83,11 +85,12 @@ def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str
     labels: dict[tuple, str] = {}
     paths: dict[int, tuple] = {}
     firsts: dict[tuple, int] = {}  # statement -> its first node drawn, which orders the clusters
+    whole = _whole_statements(scene)
     for v in scene.nodes.values():
         if v.id in scene.hidden:
             continue
         path = _group_path(scene, v.group, paths, labels)
-        if v.statement:
+        if v.statement and v.statement not in whole:
             key = ("line", firsts.setdefault(v.statement, v.id), *v.statement)
             labels[key] = f"line {v.statement[0]}:  {v.code}"
             path = (*path, key)
@@ -99,6 +102,19 @@ def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str
         placements.setdefault(_group_path(scene, s.parent, paths, labels), []).append(
             lambda g, s=s: _summary_node(g, s))
     return placements, labels
+
+
+def _whole_statements(scene: Scene) -> set[tuple]:
+    """Statements that are all their group draws (each iteration of ``x = tanh(x) * 0.5 + x``): no inner cluster."""
+    per_group: dict[int, int] = {}
+    per_statement: dict[tuple, tuple[int, int]] = {}
+    for v in scene.nodes.values():
+        if v.id not in scene.hidden and v.group >= 0:
+            per_group[v.group] = per_group.get(v.group, 0) + 1
+            if v.statement:
+                count = per_statement.get(v.statement, (v.group, 0))[1]
+                per_statement[v.statement] = (v.group, count + 1)
+    return {key for key, (group, count) in per_statement.items() if count == per_group[group]}
 
 
 def _group_path(scene: Scene, gid: int, paths: dict[int, tuple], labels: dict[tuple, str]) -> tuple:
@@ -240,6 +256,30 @@ def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
             attrs = _merge(edges.get((src, dst_op)), _input_edge(scene, v, i))
             edges[(src, dst_op)] = attrs
     return [(s, d, _finish(a)) for (s, d), a in edges.items()]
+
+
+def _time_edges(scene: Scene) -> list[tuple[str, str]]:
+    """Invisible edges that put a group starting with a leaf below the sibling group before it.
+
+    Layer k of a deep MLP begins with its parameter W(k), which no edge ties
+    to layer k−1; Graphviz would rank it beside layer k−1's end, and the
+    iteration clusters, which may not overlap, would step sideways like stairs.
+    """
+    grouping, edges = scene.grouping, {}
+    for siblings in [grouping.roots, *(g.children for g in grouping.groups)] if grouping else ():
+        for previous, gid in zip(siblings, siblings[1:]):
+            first = scene.nodes.get(grouping.groups[gid].start)
+            last = scene.nodes.get(grouping.groups[previous].end - 1)
+            if first is None or last is None or first.inputs:
+                continue
+            src, dst = _item(scene, last.id), _item(scene, first.id)
+            if src != dst:
+                edges[(src, dst)] = None
+    return list(edges)
+
+
+def _item(scene: Scene, nid: int) -> str:
+    return scene.hidden.get(nid) or f"n{nid}"
 
 
 def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
