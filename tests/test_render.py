@@ -187,6 +187,16 @@ def test_deep_mlp_folds_its_layers_and_opens_the_one_being_stepped():
     assert drawn(mid, graph.ids["W3"]) and not drawn(mid, graph.ids["W2"]) and not drawn(mid, graph.ids["W4"])
 
 
+def test_each_layer_is_ranked_below_the_one_before():
+    graph = sample("deep_mlp")
+    groups = graph.grouping.groups
+    layers = [groups[m] for m in graph.grouping.repeats[0].members]
+    dot = to_dot(graph, fold=False)
+    for before, layer in zip(layers, layers[1:]):  # W(k) is tied to nothing in layer k−1 but time
+        assert f"n{before.end - 1} -> n{layer.start} [style=invis]" in dot
+    assert "style=invis" not in to_dot(sample("mlp"))
+
+
 def test_no_fold_draws_every_node():
     graph = sample("myfunc")
     dot = to_dot(gs.Stepper(graph).run(), fold=False)

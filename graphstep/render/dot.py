@@ -19,6 +19,7 @@ from typing import Any
 import graphviz
 
 from ..graph import Graph
+from ..grouping import Group
 from ..ops import fmt_shape
 from ..stepper import Stepper
 from . import style as S
@@ -130,7 +131,7 @@ def _group_path(scene: Scene, gid: int, paths: dict[int, tuple], labels: dict[tu
     return path
 
 
-def _group_label(scene: Scene, g) -> str:
+def _group_label(scene: Scene, g: Group) -> str:
     """``layer()``, ``while a.norm() < 100``, ``iteration 3 of 18``, ``layer1`` (a scope, as the user named it)."""
     if g.kind == "iteration":
         return f"{g.label} of {len(scene.grouping.groups[g.parent].children)}"

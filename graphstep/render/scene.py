@@ -137,8 +137,8 @@ def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
         view = NodeView(
             id=nid, kind=node["kind"], name=node["name"], shape=tuple(node["shape"]), dtype=node["dtype"],
             state=stepper.state(nid) if stepper else "plain", used=used[nid], gets_grad=used[nid] and needs[nid],
-            source=node["source"],
-            code=source_line(node), op=node["op"], scope=node.get("scope", ""), inputs=tuple(node["inputs"]),
+            source=node["source"], code=source_line(node), op=node["op"], scope=node.get("scope", ""),
+            inputs=tuple(node["inputs"]),
             group=innermost[nid], statement=run if run and sizes[run] > 1 else (),
             arrivals=arrivals.get(nid, 0), backward_done=nid in done)
         if view.op:
