@@ -55,7 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--step", type=int, default=None, help="draw the state after N steps (default: the end)")
     export.add_argument("--rankdir", choices=("LR", "TB"), default="TB")
     export.add_argument("--frames", metavar="DIR", help="write one picture per step into DIR, plus index.html")
-    export.add_argument("--full", action="store_true", help="draw every node even for very large graphs")
+    export.add_argument("--fold", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw each repeat (loop iterations or calls doing the same thing) as one box '× k', "
+                             "the step in progress opened; --no-fold draws them all (default: fold repeats of more "
+                             "than 6, and all repeats in graphs over 300 nodes)")
+    export.add_argument("--full", action="store_true", help="draw every node, neither folded nor collapsed, even for "
+                                                            "very large graphs")
 
     sub.add_parser("doctor", help="say which Graphviz renderer graphstep will use")
     return parser

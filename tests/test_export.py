@@ -157,19 +157,46 @@ def test_notebook_display_without_graphviz_falls_back_to_text(monkeypatch, mlp):
     assert "image/svg+xml" not in bundle and "digraph mlp" in bundle["text/plain"]
 
 
+def test_cli_fold_and_no_fold(tmp_path, capsys):
+    w3 = gs.trace(gs.load("samples/deep_mlp.py")).ids["W3"]
+    out = tmp_path / "deep.dot"
+    assert main(["export", "samples/deep_mlp.py", "-o", str(out), "--fold"]) == 0
+    folded = out.read_text(encoding="utf-8")
+    assert "× 6  for k in range(1, LAYERS + 1)" in folded and "shape=box3d" in folded and f"\tn{w3} [" not in folded
+    assert main(["export", "samples/deep_mlp.py", "-o", str(out), "--no-fold", "--step", "40"]) == 0
+    every = out.read_text(encoding="utf-8")
+    assert "× " not in every and every.count('label="layer()"') == 6 and f"\tn{w3} [" in every
+    assert main(["export", "samples/deep_mlp.py", "-o", str(out)]) == 0
+    assert "× " not in out.read_text(encoding="utf-8")  # six layers: drawn in full by default
+    assert main(["export", "samples/myfunc.py", "-o", str(tmp_path / "m.svg"), "--fold", "--step", "20"]) == 0
+    svg = (tmp_path / "m.svg").read_text(encoding="utf-8")
+    assert "× " in svg and "◀ step 20" in svg
+
+
+def test_library_export_fold_option(tmp_path):
+    graph = gs.trace(gs.load("samples/deep_mlp.py"))
+    st = gs.Stepper(graph).run_to(40)
+    assert "× " in gs.export(st, tmp_path / "a.dot", fold=True).read_text(encoding="utf-8")
+    assert "× " not in gs.export(st, tmp_path / "b.dot", fold=False).read_text(encoding="utf-8")
+    assert "× " not in gs.export(st, tmp_path / "c.dot", fold=True, full=True).read_text(encoding="utf-8")
+    assert st.position == 40
+
+
 @pytest.mark.skipif(not HAS_DOT, reason="no system dot")
-def test_large_graph_exports_quickly_by_default(tmp_path):
+def test_10k_node_chain_exports_folded_in_under_10_s(tmp_path):
     import time
 
     import numpy as np
 
-    def fn(x):
-        for _ in range(1500):
-            x = gs.numpy.tanh(x * 0.5)
+    def f(x):
+        for _ in range(2500):
+            x = gs.numpy.tanh(x) * 0.5 + x
         return gs.numpy.sum(x)
 
-    graph = gs.trace(fn, np.ones(3))
+    graph = gs.trace(f, np.ones(2))
+    assert len(graph) > 10_000
+    stepper = gs.Stepper(graph).run()
     start = time.perf_counter()
-    svg = gs.export(graph, tmp_path / "big.svg").read_bytes()
+    svg = gs.export(stepper, tmp_path / "big.svg").read_bytes()
     assert time.perf_counter() - start < 10
-    assert b"folded" in svg
+    assert b"folded" in svg and "× 2500".encode() in svg

@@ -3,8 +3,11 @@
 Each tensor is a box with its name, shape and dtype and, once known, its value
 and gradient; each op is a small ellipse with its symbol, fed by edges that
 carry the input's shape (micrograd's picture, with graphstep's state on top).
-DOT node names come from node ids (``n5`` the tensor, ``op5`` its op), so the
-text is stable and can be compared with a golden file.
+Clusters are the groups of ``graph.grouping`` (calls, scopes, loops and their
+iterations, nested), with a statement that made several ops as the innermost
+cluster; a folded repeat is one stacked box "× k".  DOT node names come from
+node ids (``n5`` the tensor, ``op5`` its op), so the text is stable and can be
+compared with a golden file.
 """
 
 from __future__ import annotations
@@ -16,21 +19,29 @@ from typing import Any
 import graphviz
 
 from ..graph import Graph
+from ..grouping import Group
 from ..ops import fmt_shape
 from ..stepper import Stepper
 from . import style as S
-from .collapse import collapse, fold_loops
+from .collapse import collapse, fold_repeats
 from .scene import NodeView, Scene, Summary, build_scene, shape_text
 
-LIMIT = 800  # above this many nodes the picture collapses repeated lines into summaries
+LIMIT = 800  # above this many boxes (after folding repeats) the picture collapses lines into summaries
 
 
-def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False, limit: int = LIMIT) -> str:
-    """DOT text of a Graph (structure) or a Stepper (its current state); large graphs collapse unless ``full``."""
+def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False, fold: bool | None = None,
+           limit: int = LIMIT) -> str:
+    """DOT text of a Graph (structure) or a Stepper (its current state).
+
+    ``fold``: True folds every repeat into a "× k" box, False none, None (the
+    default) the repeats longer than 6 members, and all of them in graphs over
+    300 nodes.  A picture still over ``limit`` boxes is collapsed further;
+    ``full`` draws every node, neither folded nor collapsed.
+    """
     graph, stepper = split_subject(subject)
     scene = build_scene(graph, stepper)
     if not full:
-        scene = fold_loops(scene)
+        scene = fold_repeats(scene, graph, stepper, fold)
         if len(scene.nodes) - len(scene.hidden) + len(scene.summaries) > limit:
             scene = collapse(scene, graph, limit)
     return scene_dot(scene, rankdir=rankdir)
@@ -55,75 +66,102 @@ def scene_dot(scene: Scene, *, rankdir: str = "TB") -> str:
     g.attr("node", fontname=S.FONT, fontsize="11", color=S.BORDER)
     g.attr("edge", fontname=S.FONT, fontsize="9", color=S.EDGE, fontcolor=S.MUTED, arrowsize="0.7")
     placements, labels = _placements(scene)
-    _emit(g, (), placements, labels)
+    _emit(g, placements, labels)
     for src, dst, attrs in _edges(scene):
         g.edge(src, dst, **attrs)
+    for src, dst in _time_edges(scene):
+        g.edge(src, dst, style="invis")
     return g.source
 
 
 # ── clusters ──
 
 Place = Callable[[graphviz.Digraph], None]
+FILL = {"loop": S.LOOP, "iteration": S.ITERATION}  # calls, scopes and statements: S.CLUSTER
 
 
 def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str]]:
-    """Which statements go in which cluster: scopes (nested), then source-line visits."""
-    per_visit: dict[tuple, int] = {}
-    for v in scene.nodes.values():
-        if v.visit and v.id not in scene.hidden:
-            per_visit[v.visit] = per_visit.get(v.visit, 0) + 1
+    """Which statements go in which cluster: the node's groups, outermost first, then its statement."""
     placements: dict[tuple, list[Place]] = {}
     labels: dict[tuple, str] = {}
+    paths: dict[int, tuple] = {}
+    firsts: dict[tuple, int] = {}  # statement -> its first node drawn, which orders the clusters
+    whole = _whole_statements(scene)
     for v in scene.nodes.values():
         if v.id in scene.hidden:
             continue
-        path = _scope_path(v.scope, labels)
-        if v.loop:
-            key = ("loop", *v.loop)
+        path = _group_path(scene, v.group, paths, labels)
+        if v.statement and v.statement not in whole:
+            key = ("line", firsts.setdefault(v.statement, v.id), *v.statement)
+            labels[key] = f"line {v.statement[0]}:  {v.code}"
             path = (*path, key)
-            labels[key] = scene.loops[v.loop]
-        elif v.visit and per_visit[v.visit] > 1:
-            key = ("line", *v.visit)
-            path = (*path, key)
-            labels[key] = _line_label(v)
         stmts = placements.setdefault(path, [])
         if v.op:
             stmts.append(lambda g, v=v: _op_node(g, v, scene))
         stmts.append(lambda g, v=v: _tensor_node(g, v, scene))
     for s in scene.summaries.values():
-        placements.setdefault((), []).append(lambda g, s=s: _summary_node(g, s))
+        placements.setdefault(_group_path(scene, s.parent, paths, labels), []).append(
+            lambda g, s=s: _summary_node(g, s))
     return placements, labels
 
 
-def _scope_path(scope: str, labels: dict[tuple, str]) -> tuple:
-    path: tuple = ()
-    parts = scope.split("/") if scope else []
-    for depth in range(len(parts)):
-        key = ("scope", "/".join(parts[: depth + 1]))
-        labels[key] = parts[depth]
-        path = (*path, key)
+def _whole_statements(scene: Scene) -> set[tuple]:
+    """Statements that are all their group draws (each iteration of ``x = tanh(x) * 0.5 + x``): no inner cluster."""
+    per_group: dict[int, int] = {}
+    per_statement: dict[tuple, tuple[int, int]] = {}
+    for v in scene.nodes.values():
+        if v.id not in scene.hidden and v.group >= 0:
+            per_group[v.group] = per_group.get(v.group, 0) + 1
+            if v.statement:
+                count = per_statement.get(v.statement, (v.group, 0))[1]
+                per_statement[v.statement] = (v.group, count + 1)
+    return {key for key, (group, count) in per_statement.items() if count == per_group[group]}
+
+
+def _group_path(scene: Scene, gid: int, paths: dict[int, tuple], labels: dict[tuple, str]) -> tuple:
+    """The cluster keys of group ``gid`` and its ancestors, outermost first (memoised per group)."""
+    if gid < 0:
+        return ()
+    path = paths.get(gid)
+    if path is None:
+        g = scene.grouping.groups[gid]
+        key = (g.kind, g.start, g.id)
+        labels[key] = _group_label(scene, g)
+        path = paths[gid] = (*_group_path(scene, g.parent, paths, labels), key)
     return path
 
 
-def _line_label(v: NodeView) -> str:
-    return f"line {v.source.rsplit(':', 1)[-1]}:  {v.code}"
+def _group_label(scene: Scene, g: Group) -> str:
+    """``layer()``, ``while a.norm() < 100``, ``iteration 3 of 18``, ``layer1`` (a scope, as the user named it)."""
+    if g.kind == "iteration":
+        return f"{g.label} of {len(scene.grouping.groups[g.parent].children)}"
+    if g.kind == "scope":
+        return g.label.removeprefix("scope ")
+    return g.label
 
 
-def _emit(g: graphviz.Digraph, path: tuple, placements: dict[tuple, list[Place]], labels: dict[tuple, str]) -> None:
-    for stmt in placements.get(path, []):
-        stmt(g)
-    children = sorted({p[len(path)] for p in placements if len(p) > len(path) and p[: len(path)] == path},
-                      key=_cluster_order)
-    for key in children:
-        with g.subgraph(name="cluster_" + _slug("_".join(map(str, key[:1] + key[2:])))) as c:
-            loop = key[0] == "loop"
-            c.attr(label=labels[key], labeljust="l", fontsize="10", fontcolor=S.MUTED, style="rounded,filled",
-                   color=S.PENDING, fillcolor=S.LOOP if loop else S.CLUSTER)
-            _emit(c, (*path, key), placements, labels)
+def _emit(g: graphviz.Digraph, placements: dict[tuple, list[Place]], labels: dict[tuple, str]) -> None:
+    """Nodes of the top level, then each cluster with its nodes and sub-clusters, in order of their first node."""
+    children: dict[tuple, set[tuple]] = {}  # indexed once: finding them per cluster was quadratic
+    for path in placements:
+        for depth in range(len(path)):
+            children.setdefault(path[:depth], set()).add(path[depth])
+
+    def walk(graph: graphviz.Digraph, path: tuple) -> None:
+        for stmt in placements.get(path, []):
+            stmt(graph)
+        for key in sorted(children.get(path, ()), key=lambda k: (k[1], k[0])):
+            with graph.subgraph(name="cluster_" + _cluster_name(key)) as c:
+                c.attr(label=labels[key], labeljust="l", fontsize="10", fontcolor=S.MUTED, style="rounded,filled",
+                       color=S.PENDING, fillcolor=FILL.get(key[0], S.CLUSTER))
+                walk(c, (*path, key))
+
+    walk(g, ())
 
 
-def _cluster_order(key: tuple) -> tuple:
-    return (key[0], str(key[1]), *key[2:])
+def _cluster_name(key: tuple) -> str:
+    """``line_23_1`` for a statement, ``iteration_7`` (the group id) for a group: stable, made of ids."""
+    return f"line_{key[2]}_{key[3]}" if key[0] == "line" else f"{key[0]}_{key[2]}"
 
 
 # ── nodes ──
@@ -181,14 +219,22 @@ def _array_row(word: str, text: str, colour: str) -> str:
 
 
 def _summary_node(g: graphviz.Digraph, s: Summary) -> None:
-    detail = "".join(f'<TR><TD><FONT POINT-SIZE="9">{_esc(line)}</FONT></TD></TR>' for line in s.detail.split("\n")
-                     if line)
+    """A folded repeat is a stacked box (``box3d``) headed "× k …"; a collapsed part of a huge graph a bold box."""
+    detail = "".join(f'<TR><TD><FONT POINT-SIZE="9"{_marked(line)}>{_esc(line)}</FONT></TD></TR>'
+                     for line in s.detail.split("\n") if line)
+    header = S.HEADER["fold" if s.folded else "summary"]
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-             f'<TR><TD BGCOLOR="{S.HEADER["summary"]}"><B>{_esc(s.label)}</B></TD></TR>{detail}</TABLE>>')
+             f'<TR><TD BGCOLOR="{header}"><B>{_esc(s.label)}</B></TD></TR>{detail}</TABLE>>')
     fill = {"computed": S.VALUE, "grad": S.GRAD, "current": S.HEADER["param"]}.get(s.state, "#ffffff")
-    border = {"color": S.CURRENT, "penwidth": "3"} if s.state == "current" else {}
-    g.node(s.id, label=label, shape="box", style="rounded,filled,bold", fillcolor=fill, margin="0.04",
-           tooltip=f"{len(s.members)} nodes drawn as one box", **border)
+    border = {"color": S.CURRENT, "penwidth": "3"} if s.current else {}
+    shape = {"shape": "box3d", "style": "filled"} if s.folded else {"shape": "box", "style": "rounded,filled,bold"}
+    what = "folded: the stepper still visits each node" if s.folded else "drawn as one box"
+    g.node(s.id, label=label, fillcolor=fill, margin="0.04", tooltip=f"{len(s.members)} nodes {what}", **shape,
+           **border)
+
+
+def _marked(line: str) -> str:
+    return f' COLOR="{S.CURRENT}"' if line.startswith("◀") else ""
 
 
 # ── edges ──
@@ -211,6 +257,30 @@ def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
             attrs = _merge(edges.get((src, dst_op)), _input_edge(scene, v, i))
             edges[(src, dst_op)] = attrs
     return [(s, d, _finish(a)) for (s, d), a in edges.items()]
+
+
+def _time_edges(scene: Scene) -> list[tuple[str, str]]:
+    """Invisible edges that put a group starting with a leaf below the sibling group before it.
+
+    Layer k of a deep MLP begins with its parameter W(k), which no edge ties
+    to layer k−1; Graphviz would rank it beside layer k−1's end, and the
+    iteration clusters, which may not overlap, would step sideways like stairs.
+    """
+    grouping, edges = scene.grouping, {}
+    for siblings in [grouping.roots, *(g.children for g in grouping.groups)] if grouping else ():
+        for previous, gid in zip(siblings, siblings[1:]):
+            first = scene.nodes.get(grouping.groups[gid].start)
+            last = scene.nodes.get(grouping.groups[previous].end - 1)
+            if first is None or last is None or first.inputs:
+                continue
+            src, dst = _item(scene, last.id), _item(scene, first.id)
+            if src != dst:
+                edges[(src, dst)] = None
+    return list(edges)
+
+
+def _item(scene: Scene, nid: int) -> str:
+    return scene.hidden.get(nid) or f"n{nid}"
 
 
 def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:

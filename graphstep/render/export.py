@@ -27,26 +27,28 @@ FORMATS = ("svg", "png", "pdf", "dot")
 
 
 def export(subject: Graph | Stepper, path: str | os.PathLike, *, format: str | None = None,  # noqa: A002
-           step: int | None = None, rankdir: str = "TB", full: bool = False, limit: int = LIMIT,
-           timeout: float = TIMEOUT) -> Path:
+           step: int | None = None, rankdir: str = "TB", full: bool = False, fold: bool | None = None,
+           limit: int = LIMIT, timeout: float = TIMEOUT) -> Path:
     """Write a picture of ``subject`` to ``path`` (.svg .png .pdf .dot); ``step`` draws the state after N steps.
 
     A Graph without ``step`` is drawn as structure; a Stepper as it stands now.
+    ``fold``: True draws every repeat (loop iterations, equal calls) as one
+    "× k" box, False none, None the long ones (see ``to_dot``).
     """
     path = Path(path)
     fmt = output_format(path, format)
     subject = at_step(subject, step)
-    data = picture(subject, fmt, rankdir=rankdir, full=full, limit=limit, timeout=timeout)
+    data = picture(subject, fmt, rankdir=rankdir, full=full, fold=fold, limit=limit, timeout=timeout)
     write_atomic(path, data)
     return path
 
 
-def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bool = False, limit: int = LIMIT,
-            timeout: float = TIMEOUT) -> bytes:
+def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bool = False,
+            fold: bool | None = None, limit: int = LIMIT, timeout: float = TIMEOUT) -> bytes:
     """The bytes of a picture in ``fmt`` (svg, png, pdf or dot)."""
     if rankdir not in ("TB", "LR"):
         raise GraphstepError(f"rankdir must be TB or LR, not {rankdir!r}")
-    dot = to_dot(subject, rankdir=rankdir, full=full, limit=limit)
+    dot = to_dot(subject, rankdir=rankdir, full=full, fold=fold, limit=limit)
     return dot.encode("utf-8") if fmt == "dot" else render(dot, fmt, timeout=timeout)
 
 
@@ -107,7 +109,7 @@ def _remove(tmp: str) -> None:
 # ── frames ──
 
 def export_frames(subject: Graph | Stepper, directory: str | os.PathLike, *, format: str = "svg",  # noqa: A002
-                  rankdir: str = "TB", full: bool = False, limit: int = LIMIT,
+                  rankdir: str = "TB", full: bool = False, fold: bool | None = None, limit: int = LIMIT,
                   timeout: float = TIMEOUT) -> list[Path]:
     """One picture per step (``step-000.svg`` … after the last step) plus ``index.html``, a player for them."""
     if format not in ("svg", "png"):
@@ -122,7 +124,7 @@ def export_frames(subject: Graph | Stepper, directory: str | os.PathLike, *, for
     dots, titles = [], []
     for k in range(stepper.total + 1):
         stepper.run_to(k)
-        dots.append(to_dot(stepper, rankdir=rankdir, full=full, limit=limit))
+        dots.append(to_dot(stepper, rankdir=rankdir, full=full, fold=fold, limit=limit))
         titles.append(_frame_title(stepper))
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         images = list(pool.map(lambda dot: render(dot, format, timeout=timeout), dots))
@@ -145,11 +147,11 @@ def _frame_title(stepper: Stepper) -> str:
 # ── command line ──
 
 def export_command(args: argparse.Namespace) -> int:
-    """``graphstep export FILE[:NAME] -o OUT [--format] [--step N] [--rankdir] [--frames DIR] [--full]``."""
+    """``graphstep export FILE[:NAME] -o OUT [--format] [--step N] [--rankdir] [--frames DIR] [--[no-]fold]``."""
     if not args.output and not args.frames:
         raise GraphstepError("nothing to write", hint="give -o OUT.svg (or .png .pdf .dot) and/or --frames DIR")
     graph = trace(load(args.target))
-    options = {"rankdir": args.rankdir, "full": args.full}
+    options = {"rankdir": args.rankdir, "full": args.full, "fold": args.fold}
     if args.output:
         stepper = at_step(graph, len(Stepper(graph).plan) if args.step is None else args.step)
         path = export(stepper, args.output, format=args.format, **options)

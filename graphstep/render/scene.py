@@ -1,8 +1,10 @@
 """Provides ``Scene``: what a picture of a graph shows at one step, as plain data.
 
 A scene knows each node's kind, state and value summaries, which nodes reach
-the output, and which source-line visit (a loop iteration) each op belongs to.
-It reads the ``Stepper`` but never changes it, and knows nothing of Graphviz.
+the output, the group (call, scope, loop iteration) each node was made in, from
+``graph.grouping`` (the one place that decides grouping for the TUI and the
+pictures), and which statement made several ops.  It reads the ``Stepper`` but
+never changes it, and knows nothing of Graphviz.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..graph import Graph
+from ..grouping import Grouping
 from ..ops import OPS, fmt_shape
 from ..stepper import Stepper, summarize
-from ..tracer import _assigned_name
 
 FULL_ARRAY = 4  # arrays up to 4×4 are shown in full
 
@@ -31,6 +33,7 @@ class NodeView:
     dtype: str
     state: str  # plain (no stepper), pending, computed, current, grad
     used: bool  # lies on a path to the output
+    gets_grad: bool  # backward sends it a gradient (on the way from a param to the output)
     source: str
     code: str  # the source line, stripped
     op: str | None = None
@@ -39,9 +42,8 @@ class NodeView:
     grad: str | None = None  # summary once a gradient arrived
     arrivals: int = 0  # gradient contributions received (2+ = accumulated)
     backward_done: bool = False  # this op already sent its gradient to its inputs
-    iteration: int = 0  # 1-based visit of a line that ran several times, else 0
-    visit: tuple = ()  # (file, line, visit) of an op node
-    loop: tuple = ()  # (file, first line of the loop's lines, iteration) of an op in an unrolled loop
+    group: int = -1  # innermost group (grouping.Group id) the node was made in, -1 outside every group
+    statement: tuple = ()  # (line, visit) of an op whose statement made several ops in its group
     scope: str = ""
     inputs: tuple[int, ...] = ()
     inline: dict[int, str] = field(default_factory=dict)  # input position -> scalar const text
@@ -60,18 +62,21 @@ class Scene:
     summaries: dict[str, Summary] = field(default_factory=dict)  # large graphs: groups drawn as one box
     hidden: dict[int, str] = field(default_factory=dict)  # node id -> summary id it is drawn in
     note: str = ""  # said in the picture, e.g. that nodes were collapsed
-    loops: dict[tuple, str] = field(default_factory=dict)  # loop key -> "iteration 3 · a = a * 2"
+    grouping: Grouping | None = None  # the group tree the clusters are drawn from
 
 
 @dataclass
 class Summary:
-    """Many nodes drawn as one box (a repeated line, a scope, a block of a huge graph)."""
+    """Many nodes drawn as one box: a folded run of a repeat ("× 5"), or a line, scope or block of a huge graph."""
 
     id: str
     label: str
     members: list[int]
     detail: str = ""
     state: str = "plain"  # the state most of its members are in
+    folded: bool = False  # members of a repeat folded "× k" (drawn stacked), not a summary of a huge graph
+    parent: int = -1  # the group whose cluster holds the box, -1 for the top level
+    current: bool = False  # the step in progress is inside
 
 
 def array_text(a: np.ndarray | None) -> str | None:
@@ -91,42 +96,35 @@ def source_line(node: dict) -> str:
     return linecache.getline(node["file"], node["line"]).strip() if node.get("file") else ""
 
 
-def line_visits(graph: Graph) -> dict[int, tuple]:
-    """(file, line, visit) per op node: an unrolled loop visits the same line again and again.
+def statements(graph: Graph) -> dict[int, tuple]:
+    """(line, visit) per op node: the run of ops one statement made inside one group, numbered per line.
 
-    A node joins the open visit of its line when it consumes a node of that
-    visit or directly follows one; the visit closes at the node named after the
-    variable the line assigns (``a = a * 2`` closes at ``a#3``).
+    ``Z1 = X @ W1 + b1`` makes two ops in a row; ops a call makes meanwhile are
+    in their own group and do not break the run.  Iterations are groups, so
+    each pass of a loop over the same line is a new visit.
     """
-    visits: dict[tuple, int] = {}
-    open_nodes: dict[tuple, set[int]] = {}
+    innermost = graph.grouping.innermost
+    last: dict[int, tuple[str, tuple]] = {}  # group -> (source, key) of its latest op
+    visits: dict[str, int] = {}
     result: dict[int, tuple] = {}
-    prev_key = None
     for nid in graph.op_nodes:
-        node = graph.node(nid)
-        key = (node["file"], node["line"])
-        members = open_nodes.get(key)
-        joins = members is not None and (prev_key == key or any(i in members for i in node["inputs"]))
-        if not joins:
-            visits[key] = visits.get(key, 0) + 1
-            members = open_nodes[key] = set()
-        members.add(nid)
-        result[nid] = (*key, visits[key])
-        target = _assigned_name(*key)
-        if target and node["name"].split("#")[0] == target:
-            del open_nodes[key]
-        prev_key = key
+        source, group = graph.node(nid)["source"], innermost[nid]
+        seen = last.get(group)
+        if seen is None or seen[0] != source:
+            visits[source] = visits.get(source, 0) + 1
+            seen = last[group] = (source, (int(source.rsplit(":", 1)[-1]), visits[source]))
+        result[nid] = seen[1]
     return result
 
 
 def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
     """The picture's content for ``graph`` as of ``stepper`` (structure only without one)."""
-    used = graph.feeds_output
-    visits = line_visits(graph)
-    repeats: dict[tuple, int] = {}
-    for key in visits.values():
-        repeats[key[:2]] = max(repeats.get(key[:2], 0), key[2])
-    blocks = loop_blocks(repeats)
+    used, needs = graph.feeds_output, graph.needs_grad
+    runs = statements(graph)
+    sizes: dict[tuple, int] = {}
+    for key in runs.values():
+        sizes[key] = sizes.get(key, 0) + 1
+    innermost = graph.grouping.innermost
     arrivals = stepper.arrivals() if stepper else {}
     done = _backward_done(stepper)
     nodes = {}
@@ -135,49 +133,22 @@ def build_scene(graph: Graph, stepper: Stepper | None = None) -> Scene:
         if graph.is_scalar_const(nid) and all(is_op(graph, c) for c in graph.nx.successors(nid)) \
                 and graph.nx.out_degree(nid) > 0:
             continue
-        visit = visits.get(nid, ())
+        run = runs.get(nid, ())
         view = NodeView(
             id=nid, kind=node["kind"], name=node["name"], shape=tuple(node["shape"]), dtype=node["dtype"],
-            state=stepper.state(nid) if stepper else "plain", used=used[nid], source=node["source"],
-            code=source_line(node), op=node["op"], scope=node.get("scope", ""), inputs=tuple(node["inputs"]),
-            visit=visit, iteration=visit[2] if visit and repeats[visit[:2]] > 1 else 0,
+            state=stepper.state(nid) if stepper else "plain", used=used[nid], gets_grad=used[nid] and needs[nid],
+            source=node["source"], code=source_line(node), op=node["op"], scope=node.get("scope", ""),
+            inputs=tuple(node["inputs"]),
+            group=innermost[nid], statement=run if run and sizes[run] > 1 else (),
             arrivals=arrivals.get(nid, 0), backward_done=nid in done)
-        if visit and visit[:2] in blocks:
-            view.loop = (visit[0], blocks[visit[:2]], visit[2])
         if view.op:
             view.symbol = _op_label(graph, nid, view)
         if stepper:
             view.value = array_text(stepper.value(nid))
             view.grad = array_text(stepper.grad(nid))
         nodes[nid] = view
-    scene = Scene(graph.name, nodes, graph.output, title(graph, stepper), stepper is not None,
-                  stepper.position if stepper else 0)
-    scene.loops = _loop_labels(nodes.values(), blocks)
-    return scene
-
-
-def loop_blocks(repeats: dict[tuple, int]) -> dict[tuple, int]:
-    """Lines that ran several times, grouped into loops: (file, line) -> the loop's first line.
-
-    Repeated lines at most two apart (``while`` test and body) are taken as one loop.
-    """
-    blocks: dict[tuple, int] = {}
-    last: tuple | None = None
-    for file, line in sorted(key for key, n in repeats.items() if n > 1):
-        start = blocks[last] if last and last[0] == file and line - last[1] <= 2 else line
-        blocks[(file, line)] = start
-        last = (file, line)
-    return blocks
-
-
-def _loop_labels(views, blocks: dict[tuple, int]) -> dict[tuple, str]:
-    """``iteration 3 ·  while a.norm() < 100:  a = a * 2``: the iteration and the loop's code."""
-    code = {}
-    for v in views:
-        if v.loop:
-            code.setdefault(v.loop[:2], {})[v.visit[1]] = v.code
-    text = {loop: _clip("   ".join(c for _, c in sorted(lines.items()))) for loop, lines in code.items()}
-    return {v.loop: f"iteration {v.loop[2]} ·  {text[v.loop[:2]]}" for v in views if v.loop}
+    return Scene(graph.name, nodes, graph.output, title(graph, stepper), stepper is not None,
+                 stepper.position if stepper else 0, grouping=graph.grouping)
 
 
 def is_op(graph: Graph, nid: int) -> bool:
@@ -220,14 +191,17 @@ def title(graph: Graph, stepper: Stepper | None) -> str:
     elif k == fwd:
         where = "forward pass done"
     elif stepper.done:
-        where = "backward pass done: gradients of " + ", ".join(graph.params) + " ready"
+        where = f"backward pass done: gradients of {_names(list(graph.params))} ready"
     else:
         where = f"backward: gradient through {graph.name_of(stepper.current)}"
     return f"{head} · step {k} of {total} · {where}"
 
 
-def _clip(text: str, width: int = 70) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _names(names: list[str], most: int = 6) -> str:
+    """``W1, b1, W2`` or, for thousands of params, ``W1_0, b1_0, W2_0, … (4,000 params)``: a title stays short."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])}, … ({len(names):,} params)"
 
 
 def shape_text(view: NodeView) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
 
-HEADER = {"param": "#ffd8a8", "input": "#dee2e6", "const": "#f1f3f5", "op": "#ffffff", "summary": "#e5dbff"}
+HEADER = {"param": "#ffd8a8", "input": "#dee2e6", "const": "#f1f3f5", "op": "#ffffff", "summary": "#e5dbff",
+          "fold": "#ffec99"}
 KIND_WORD = {"param": "param", "input": "input", "const": "const", "op": ""}
 VALUE = "#dbe9ff"
 GRAD = "#d3f9d8"
@@ -23,7 +24,8 @@ MUTED = "#868e96"
 EDGE = "#495057"
 EDGE_GRAD = "#2b8a3e"
 CLUSTER = "#f8f9fa"
-LOOP = "#fff9db"
+LOOP = "#fff9db"  # a loop's cluster
+ITERATION = "#fff3bf"  # one iteration inside it
 
 
 def legend_html(stateful: bool) -> str:
