@@ -92,6 +92,10 @@ class Grouping:
             parts.append(text)
         return " ▸ ".join(parts)
 
+    def repeats_at(self, node: int) -> dict[int, int]:
+        """Every repeat around ``node`` → its member holding it: what to open so the node shows."""
+        return dict(self.member_of[g.id] for g in self.chain(node) if g.id in self.member_of)
+
     def repeat_at(self, node: int) -> tuple[Repeat, int] | None:
         """The outermost repeat whose members hold ``node``, and which member (1-based)."""
         for g in self.chain(node):
@@ -398,10 +402,15 @@ def _fold_label(rep: Repeat, first: int, last: int) -> str:
 
 
 def _fold_detail(grouping: Grouping, rep: Repeat, first: int, last: int) -> str:
-    g = grouping.groups[rep.members[0]]
-    what = {"iteration": "iterations", "call": "calls", "scope": "blocks", "loop": "loops"}[g.kind]
-    span = f"{first}" if first == last else f"{first}–{last}"
-    return f"{what} {span} of {len(rep)} · {g.source}"
+    """``iterations 1–17 of 18``: numbered as the breadcrumb numbers them (a loop's last test counts)."""
+    lo, hi = grouping.groups[rep.members[first - 1]], grouping.groups[rep.members[last - 1]]
+    what = {"iteration": "iterations", "call": "calls", "scope": "blocks", "loop": "loops"}[lo.kind]
+    if lo.kind == "iteration":
+        a, b, total = lo.index, hi.index, len(grouping.groups[lo.parent].children)
+    else:
+        a, b, total = first, last, len(rep)
+    span = f"{a}" if a == b else f"{a}–{b}"
+    return f"{what} {span} of {total} · {lo.source}"
 
 
 def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = None) -> View:

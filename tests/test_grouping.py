@@ -42,7 +42,7 @@ def test_myfunc_doublings_fold_into_one_block_times_k():
     view = fold(graph)
     (block,) = view.blocks.values()
     assert block.label == f"× {k}  while a.norm() < 100: a = a * 2"
-    assert block.detail.startswith(f"iterations 1–{k} of {k}")
+    assert block.detail.startswith(f"iterations 1–{k} of {k + 1}")  # numbered as the breadcrumb: the last test counts
     assert len(block) == 3 * k  # norm, the constant 2, multiply
     assert [graph.node(n)["op"] for n in block.nodes[:3]] == ["norm", None, "multiply"]
     assert len(view.items) == len(graph) - 3 * k + 1
@@ -67,13 +67,19 @@ def test_opened_iteration_is_drawn_in_full_between_two_blocks():
     third = graph.grouping.groups[repeat.members[2]]
     view = fold(graph, opened={repeat.id: 3})
     k = len(repeat)
-    assert [b.detail.split(" · ")[0] for b in view.blocks.values()] == [f"iterations 1–2 of {k}",
-                                                                         f"iterations 4–{k} of {k}"]
+    assert [b.detail.split(" · ")[0] for b in view.blocks.values()] == [f"iterations 1–2 of {k + 1}",
+                                                                         f"iterations 4–{k} of {k + 1}"]
     for n in third.nodes:
         assert view.item_of[n] == n
     first, second = view.blocks
     assert view.inputs[third.start] == [first]  # norm(a#3) reads the last value of the folded block
     assert second in view.items
+
+
+def test_repeats_at_opens_every_repeat_around_a_node():
+    graph = sample("myfunc")
+    assert graph.grouping.repeats_at(graph.ids["a#4"]) == {0: 3}
+    assert graph.grouping.repeats_at(graph.ids["a"]) == {}
 
 
 def test_breadcrumb_names_the_iteration():
