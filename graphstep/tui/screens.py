@@ -26,9 +26,9 @@ KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("/", "find nodes: a name, an op, op:matmul, kind:param, line:14"),
         ("]  [", "next / previous match of the last search, in execution order"),
         ("ctrl+p", "jump to a node by name"),
-        ("z", "fold / unfold repeats (loop iterations, repeated calls) into blocks × k"),
-        ("o", "open the selected block (its first iteration) or focus on a context box"),
-        ("v", "focus: only the nodes near the current one, the rest as context boxes"),
+        ("z", "fold repeats (loop iterations, calls) into blocks × k, or unfold"),
+        ("o", "open the selected block, or focus on a context box"),
+        ("v", "focus: the nodes near the current one, the rest in boxes"),
         ("+  −", "more / fewer hops around the node in focus"),
         ("↑ ↓  tab  click", "select another node (or block) to inspect"),
         ("esc", "follow the current node again"),
@@ -62,8 +62,8 @@ class HelpScreen(ModalScreen[None]):
         for state, what in COLOURS:
             legend.append(f" {state} ", style=self.legend_styles.get(state, ""))
             legend.append(f" {what}   ")
-        legend.append("\nA heavy border marks the selected node; the inspector shows it. A double border is a block:\n"
-                      "several nodes drawn as one, its progress on its lower edge (▶ when the step is inside).\n"
+        legend.append("\nA heavy border marks the selected node; the inspector shows it.\n"
+                      "A double border: a block of nodes, progress on its edge (▶ the step is inside it).\n"
                       "Backward sends G (the gradient of the output) from each node to its inputs;\n"
                       "a node used twice receives the sum of both contributions.")
         self.query_one("#legend", Static).update(legend)
