@@ -79,7 +79,7 @@ async def step_times(target: str, steps: int = 60) -> tuple[float, float, int]:
             await pilot.press("n" if k % 4 != 3 else "p")
             trips.append(time.perf_counter() - start)
             start = time.perf_counter()
-            await pilot.press("z")
+            await pilot.press("k")  # bound to nothing (z folds now)
             idle.append(time.perf_counter() - start)
         nodes = len(app.session.graph)
     return (statistics.median(inproc) * 1e3,

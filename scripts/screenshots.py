@@ -33,6 +33,9 @@ SHOTS = [
     ("samples/myfunc.py", "tui-myfunc-forward", ["n"] * 10, (160, 48)),
     ("samples/myfunc.py", "tui-myfunc-backward", ["f"] + ["n"] * 12, (160, 48)),
     ("samples/myfunc.py", "tui-myfunc-end", ["e", "j"], (160, 48)),
+    ("samples/myfunc.py", "tui-myfunc-grouped", ["n"] * 10 + ["down"], (160, 48)),
+    ("samples/deep_mlp.py", "tui-deep-mlp-folded", ["z", "f"] + ["n"] * 12, (160, 48)),
+    ("samples/deep_mlp.py", "tui-deep-mlp-focus", ["n"] * 11 + ["v", "minus"], (160, 48)),
 ]
 
 

@@ -94,6 +94,61 @@ def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
     return f"{name}  {op}  {fmt_shape(node['shape'])}"
 
 
+BLOCK_LABEL = (40, 60)  # block labels are padded to the first (room for progress on the border), cut at the second
+
+
+def layout_view(graph, view, passes: int = 4) -> Layout:
+    """Lay out a ``grouping.View`` (folded repeats, a focus): nodes as ``layout_graph`` draws them, each block
+    as one box with its label.  The items come from ``grouping``, so the TUI folds what the pictures fold."""
+    consumers = graph.consumers
+
+    def inlined(item: int) -> bool:  # a scalar constant written into its op
+        return item not in view.blocks and graph.is_scalar_const(item) and bool(consumers[item])
+
+    shown, inputs = _acyclic([i for i in view.items if not inlined(i)],
+                             {i: [s for s in view.inputs[i] if not inlined(s)] for i in view.items})
+    labels = {}
+    for i in shown:
+        if i in view.blocks:
+            block = view.blocks[i]
+            text = block.label if block.repeat is not None or not block.detail else f"{block.label} · {block.detail}"
+            text = text if len(text) <= BLOCK_LABEL[1] else text[:BLOCK_LABEL[1] - 1] + "…"
+            labels[i] = text.ljust(BLOCK_LABEL[0])
+        else:
+            ins = graph.node(i)["inputs"]
+            labels[i] = label_of(graph.node(i), [graph.name_of(c) for c in ins if graph.is_scalar_const(c)])
+    return layout(shown, inputs, labels, passes)
+
+
+def _acyclic(items: list[int], inputs: dict[int, list[int]]) -> tuple[list[int], dict[int, list[int]]]:
+    """Items in a topological order (inputs first, else in the given order), without the edges of any cycle.
+
+    A context box holds nodes from both sides of the node in focus (one feeds it, one reads it), so a
+    view's edges can go round; an input still on the depth-first path closes a cycle and is not drawn.
+    """
+    known, state = set(items), {}  # state: 1 while on the path, 2 once placed
+    order: list[int] = []
+    kept: dict[int, list[int]] = {}
+    for root in items:
+        if root in state:
+            continue
+        state[root] = 1
+        path = [(root, iter(inputs[root]))]
+        while path:  # depth-first without recursion: views can be 10,000 items deep
+            item, pending = path[-1]
+            for source in pending:
+                if source in known and source not in state:
+                    state[source] = 1
+                    path.append((source, iter(inputs[source])))
+                    break
+            else:
+                path.pop()
+                state[item] = 2
+                order.append(item)
+                kept[item] = [s for s in inputs[item] if s != item and state.get(s) == 2]
+    return order, kept
+
+
 def layout_graph(graph, passes: int = 4) -> Layout:
     """Lay out a traced ``Graph``; scalar constants are written into their op (``power 2``), not drawn."""
     info = {n: graph.node(n) for n in graph.order}

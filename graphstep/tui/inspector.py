@@ -57,10 +57,11 @@ class Inspector(ScrollView, can_focus=False):
         self.lines: list[Strip] = []
         self._shown: tuple = ()
         self._args: tuple = ()
+        self._rows: tuple = ()
 
     def show(self, session: Session, node: int | None, jacobian: bool = False) -> None:
         """Redraw for ``node`` from the session's stepper."""
-        self._args = (session, node, jacobian)
+        self._args, self._rows = (session, node, jacobian), ()
         if node is None or not session.ready:
             self.border_title = "Inspector"
             self._render(Text("no node selected", style="dim"))
@@ -72,6 +73,15 @@ class Inspector(ScrollView, can_focus=False):
             self._shown = (node, jacobian)
             self.scroll_to(y=0, animate=False, immediate=True)
         self._render(Group(*_sections(session, node, width, jacobian)))
+
+    def show_rows(self, title: str, rows: list[tuple[str, str]]) -> None:
+        """Redraw with prepared rows: what a folded block or a context box stands for (``Session.block_rows``)."""
+        self._args, self._rows = (), (title, rows)
+        self.border_title = title
+        if self._shown != (title,):
+            self._shown = (title,)
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._render(_grid([(key, Text(value)) for key, value in rows]))
 
     def _render(self, renderable: RenderableType) -> None:
         width = max(1, self.scrollable_content_region.width)
@@ -88,6 +98,8 @@ class Inspector(ScrollView, can_focus=False):
     def on_resize(self) -> None:
         if self._args:
             self.show(*self._args)
+        elif self._rows:
+            self.show_rows(*self._rows)
 
     def render_line(self, y: int) -> Strip:
         k = self.scroll_offset.y + y

@@ -23,8 +23,14 @@ KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("x", "export the graph as drawn now (SVG and PNG, next to your file)"),
         ("m", "switch reverse / forward mode"),
         ("j", "show the local Jacobian of the selected node (small nodes)"),
-        ("/  ctrl+p", "jump to a node by name"),
-        ("↑ ↓  tab  click", "select another node to inspect"),
+        ("/", "find nodes: a name, an op, op:matmul, kind:param, line:14"),
+        ("]  [", "next / previous match of the last search, in execution order"),
+        ("ctrl+p", "jump to a node by name"),
+        ("z", "fold repeats (loop iterations, calls) into blocks × k, or unfold"),
+        ("o", "open the selected block, or focus on a context box"),
+        ("v", "focus: the nodes near the current one, the rest in boxes"),
+        ("+  −", "more / fewer hops around the node in focus"),
+        ("↑ ↓  tab  click", "select another node (or block) to inspect"),
         ("esc", "follow the current node again"),
         ("?", "this help"),
         ("q", "quit")]
@@ -57,6 +63,7 @@ class HelpScreen(ModalScreen[None]):
             legend.append(f" {state} ", style=self.legend_styles.get(state, ""))
             legend.append(f" {what}   ")
         legend.append("\nA heavy border marks the selected node; the inspector shows it.\n"
+                      "A double border: a block of nodes, progress on its edge (▶ the step is inside it).\n"
                       "Backward sends G (the gradient of the output) from each node to its inputs;\n"
                       "a node used twice receives the sum of both contributions.")
         self.query_one("#legend", Static).update(legend)

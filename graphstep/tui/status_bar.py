@@ -1,4 +1,4 @@
-"""Provides ``StatusBar``: file, phase, step k of n, bytes held for backward, mode."""
+"""Provides ``StatusBar``: file, phase, step k of n, bytes held for backward, mode, search match."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ class StatusBar(Widget):
         self.text = text
         self.refresh()
 
-    def show(self, session: Session, follow: bool, selected_name: str = "") -> None:
-        """Redraw from the session."""
+    def show(self, session: Session, follow: bool, selected_name: str = "", note: str = "") -> None:
+        """Redraw from the session; ``note`` is e.g. ``match 3/17 “tanh”``."""
         text = Text()
         text.append(" graphstep ", style="bold reverse")
         text.append(f"  {session.display_name()}   ")
@@ -50,6 +50,8 @@ class StatusBar(Widget):
         if st.mode == "reverse":
             text.append(f" · {human_bytes(st.held_bytes())} held{' for backward' if wide else ''}")
         text.append(f" · {st.mode}{' mode' if wide else ''}")
-        text.append(" · following current" if follow else f" · inspecting {selected_name} (esc: follow)",
-                    style="dim")
+        name = selected_name if len(selected_name) <= 32 else selected_name[:31] + "…"
+        text.append(" · following current" if follow else f" · inspecting {name} (esc: follow)", style="dim")
+        if note:
+            text.append(f" · {note}", style="bold")
         self.update(text)

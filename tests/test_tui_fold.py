@@ -1,0 +1,209 @@
+"""Tests folding, focus and search in the TUI with Pilot: a view changes, the walk does not."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from test_tui import SAMPLES, SIZE, screen_text
+
+from graphstep.search import find_nodes
+from graphstep.tui.app import GraphstepApp
+from graphstep.tui.breadcrumb import Breadcrumb
+from graphstep.tui.graph_view import GraphView
+
+MYFUNC_BLOCK = "while a.norm() < 100: a = a * 2"
+LAYER_BLOCK = "for k in range(1, LAYERS + 1): H = layer(H, W, b)"
+
+
+def drawn(app) -> set[int]:
+    """The items that have a box in the graph view now."""
+    return set(app.query_one(GraphView).layout_.boxes)
+
+
+async def test_myfunc_opens_folded_into_one_block():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        k = len(app.session.graph.grouping.repeats[0])
+        text = screen_text(app)
+        assert text.count(f"× {k}  {MYFUNC_BLOCK}") == 1
+        assert "Graph · folded (z)" in text and "0/34 computed" in text
+        assert "myfunc() ▸" not in text  # a at the top level: the breadcrumb is the computation alone
+        assert "myfunc()" in text and "node 1 of 54" in text
+
+
+async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        st = app.session.stepper
+        grouping = app.session.graph.grouping
+        visited = []
+        for position in range(1, st.total + 1):
+            await pilot.press("n")
+            assert st.position == position  # one node per key, folded or not
+            visited.append(st.current)
+            assert st.current in drawn(app) and app.selected == st.current  # its iteration is open
+            if grouping.repeat_at(st.current) is not None and position < st.forward_steps:
+                assert "× " in screen_text(app)  # the other iterations stay folded around it
+        assert visited == [node for _, node in st.plan]
+
+
+async def test_z_unfolds_and_folds_again():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n", "z")
+        assert not app.session.folded and app.query_one(GraphView).drawing.view is None
+        assert "× " not in screen_text(app) and len(drawn(app)) > 30
+        assert app.selected == app.session.stepper.current
+        await pilot.press("z")
+        assert app.session.folded and f"× 1  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
+
+
+async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
+    app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.session.folded and "× " not in screen_text(app)
+        await pilot.press("z")
+        assert f"× 6  {LAYER_BLOCK}" in screen_text(app)
+        graph = app.session.graph
+        while app.session.stepper.current != graph.ids["Z#3"]:
+            await pilot.press("n")
+        text = screen_text(app)
+        assert f"× 2  {LAYER_BLOCK}" in text and f"× 3  {LAYER_BLOCK}" in text
+        assert "Z#3  add  (8×16)" in text and "iteration 3 of 6 ▸ layer()" in text
+        await pilot.press("f", *["n"] * 12)  # mid-backward, inside layer 4
+        text = screen_text(app)
+        assert "iteration 4 of 6" in text and "6/6 backward" in text and "0/9 backward" in text
+
+
+async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * 7, "down", "down")
+        view = app.query_one(GraphView)
+        block = view.drawing.block(app.selected)
+        assert block is not None and not app.follow
+        text = screen_text(app)
+        assert "× 13 · iterations 5–17 of 18" in text and "0/26 ops computed" in text
+        assert "press o to open iteration 5" in text
+        await pilot.press("o")
+        first = block.nodes[0]
+        assert app.selected == first and first in drawn(app)
+        assert "iteration 5 of 18" in screen_text(app)
+        # the current step (iteration 4) is now folded away: its block shows the step in progress
+        current_block = view.drawing.block(view.drawing.item_of(app.session.stepper.current))
+        assert current_block is not None and "▶ 7/8 computed" in screen_text(app)
+        await pilot.press("n")
+        assert "▶ 8/8 computed" in screen_text(app)
+        await pilot.press("escape")
+        assert app.follow and app.session.stepper.current in drawn(app)
+
+
+async def test_click_on_a_block_selects_it():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(GraphView)
+        (block_id,) = view.drawing.view.blocks
+        box = view.layout_.boxes[block_id]
+        x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
+        await pilot.click(GraphView, offset=(x, y))
+        assert app.selected == block_id
+        assert "× 17 · iterations 1–17 of 18" in screen_text(app)
+
+
+async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
+    app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        graph = app.session.graph
+        while app.session.stepper.current != graph.ids["Z#4"]:
+            await pilot.press("n")
+        await pilot.press("v")
+        text = screen_text(app)
+        assert "Graph · focus, 2 hops" in text
+        view = app.query_one(GraphView)
+        labels = {block.label for block in view.drawing.view.blocks.values()}
+        assert {"iterations 1–3 of 6", "iterations 5–6 of 6"} <= labels  # context, drawn above and below
+        assert "iterations 5–6 of 6" in view.layout_.text()
+        assert "deep_mlp() ▸ for k in range(1, LAYERS + 1) ▸ iteration 4 of 6 ▸ layer()" in text
+        assert len(drawn(app)) < 20
+        await pilot.press("minus")
+        assert "focus, 1 hop" in screen_text(app) and len(drawn(app)) < 12
+        await pilot.press("n")
+        assert app.session.stepper.current in drawn(app)  # the focus follows the walk
+        await pilot.press("v")
+        assert "Graph · focus" not in screen_text(app)
+
+
+async def test_search_then_brackets_visit_every_match_in_order():
+    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        matches = find_nodes(app.session.graph, "op:multiply")
+        await pilot.press("slash", *"op:multiply")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == matches[0] and f"match 1/{len(matches)} “op:multiply”" in screen_text(app)
+        for k in range(1, len(matches)):
+            await pilot.press("right_square_bracket")
+            assert app.selected == matches[k] and matches[k] in drawn(app)  # a folded match opens
+        await pilot.press("right_square_bracket")
+        assert app.selected == matches[0]  # wraps around
+        await pilot.press("left_square_bracket")
+        assert app.selected == matches[-1] and f"match {len(matches)}/{len(matches)}" in screen_text(app)
+
+
+async def test_small_graphs_look_as_before():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("z")
+        assert not app.query_one(Breadcrumb).display and "× " not in screen_text(app)
+        assert "nothing repeats in this graph" in screen_text(app)
+
+
+BIG = """
+import numpy as np
+import graphstep as gs
+from graphstep import numpy as gnp
+
+@gs.computation
+def big():
+    x = gs.param(np.linspace(-1, 1, 4), name="x")
+    for _ in range(2500):
+        x = gnp.tanh(x) * 0.5 + x
+    return gnp.sum(x)
+"""
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.py"
+    path.write_text(BIG)
+    return path
+
+
+async def test_ten_thousand_nodes_start_step_and_search_fast(big_file):
+    start = time.perf_counter()
+    app = GraphstepApp(str(big_file))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen._compositor.render_update(full=True)
+        assert time.perf_counter() - start < 3.0
+        assert len(app.session.graph) > 10_000 and app.session.folded
+        steps = []
+        for k in range(30):
+            t = time.perf_counter()
+            app.action_next() if k % 4 != 3 else app.action_back()
+            app.screen._compositor.render_update(full=True)
+            steps.append(time.perf_counter() - t)
+        assert statistics.median(steps) < 0.050
+        t = time.perf_counter()
+        app.use_matches("op:tanh", find_nodes(app.session.graph, "op:tanh"))
+        app.action_match(1)
+        app.screen._compositor.render_update(full=True)
+        assert time.perf_counter() - t < 0.100
+        assert "node " in screen_text(app) and "of 10,002" in screen_text(app)
