@@ -425,13 +425,15 @@ def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = No
     holding = {g.id for g in grouping.chain(node)}
     item_of = list(range(len(graph)))
     keyed: dict[tuple, Block] = {}
+    placed: dict[int, tuple[int, Group | None]] = {}  # innermost group → (deepest shared group, first unshared)
     for nid in graph.order:
         if nid in near:
             continue
-        chain = grouping.chain(nid)
-        shared = [g for g in chain if g.id in holding]
-        outside = chain[len(shared)] if len(chain) > len(shared) else None
-        key = (shared[-1].id if shared else -1, "before" if nid < node else "after")
+        inner = grouping.innermost[nid]
+        if inner not in placed:
+            placed[inner] = _place(grouping, holding, inner)
+        shared, outside = placed[inner]
+        key = (shared, "before" if nid < node else "after")
         block = keyed.get(key)
         if block is None:
             block = keyed[key] = Block(len(graph) + len(keyed), "", key[1], [])
@@ -447,6 +449,15 @@ def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = No
         block.label, block.detail = _context_label(grouping, block)
         blocks[block.id] = block
     return _view(graph, item_of, blocks)
+
+
+def _place(grouping: Grouping, holding: set[int], inner: int) -> tuple[int, Group | None]:
+    """For nodes whose innermost group is ``inner``: the deepest group they share with the focus node,
+    and their outermost group that the focus node is not in (None when they share every one)."""
+    outside, g = None, inner
+    while g >= 0 and g not in holding:
+        outside, g = grouping.groups[g], grouping.groups[g].parent
+    return g, outside
 
 
 def _context_label(grouping: Grouping, block: Block) -> tuple[str, str]:
