@@ -21,6 +21,7 @@ async def test_breakpoint_stops_e_in_both_passes():
         app.pick(graph.ids["H"])
         await pilot.press("b")
         assert st.breakpoints == {graph.ids["H"]}
+        assert "┏●b━" in screen_text(app)  # marked on the selected box's top border
         await pilot.press("e")
         assert st.plan[st.position - 1] == ("forward", graph.ids["H"])
         assert st.value("H") is not None and st.value("Z2") is None

@@ -97,6 +97,8 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
         if block is None:
             style = self._component(self._state(item))
             text = text.translate(HEAVY) if selected else text
+            if row == box.y and item in self.session.stepper.breakpoints and len(text) > 3:
+                text = text[:1] + "●b" + text[3:]  # a breakpoint: e and f stop here
         else:
             progress = self.session.progress(self.drawing, block)
             style = self._component(progress.state) + self._component("block")
