@@ -36,6 +36,8 @@ SHOTS = [
     ("samples/myfunc.py", "tui-myfunc-grouped", ["n"] * 10 + ["down"], (160, 48)),
     ("samples/deep_mlp.py", "tui-deep-mlp-folded", ["z", "f"] + ["n"] * 12, (160, 48)),
     ("samples/deep_mlp.py", "tui-deep-mlp-focus", ["n"] * 11 + ["v", "minus"], (160, 48)),
+    ("samples/mlp.py", "tui-mlp-debug", ["n"] * 3 + ["w", "b", "down", "down", "w", "r", "e", "e"], (160, 48)),
+    ("samples/nan.py", "tui-nan-stop", ["e"], (160, 48)),
 ]
 
 
