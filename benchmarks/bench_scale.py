@@ -81,7 +81,7 @@ async def step_times(path: str, start: str, steps: int = 40) -> tuple[float, flo
             await pilot.press("n" if k % 4 != 3 else "p")
             trips.append(time.perf_counter() - begin)
             begin = time.perf_counter()
-            await pilot.press("z")
+            await pilot.press("k")  # bound to nothing
             idle.append(time.perf_counter() - begin)
     return (statistics.median(inproc) * 1e3, max(inproc) * 1e3,
             max(0.0, statistics.median(trips) - statistics.median(idle)) * 1e3)

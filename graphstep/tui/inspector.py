@@ -21,6 +21,7 @@ from ..stepper import BACKWARD, FORWARD, summarize
 from .session import Session
 
 JACOBIAN_MAX = 64  # entries in and out
+MAX_ROWS = 12  # contributions listed per node
 KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradient needed)",
          "const": "constant", "op": "operation"}
 STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (forward value known)",
@@ -161,11 +162,20 @@ def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
     rows = [("forward", Text(done.formula if done else graph.forward_formula(node) + "   (pending)"))]
     back = session.taken(node, BACKWARD)
     if back is not None:
-        rows += [("backward" if k == 0 else "", _checked(c.formula, c.ok)) for k, c in enumerate(back.contributions)]
+        rows += [("backward" if k == 0 else "", _checked(c.formula, c.ok))
+                 for k, c in enumerate(back.contributions[:MAX_ROWS])]
+        rows += _more(len(back.contributions))
     elif session.step_of(node, BACKWARD) is not None:
+        formulas = graph.backward_formulas(node)
         rows += [("backward" if k == 0 else "", Text(f"{text}   (pending)", style="dim"))
-                 for k, text in enumerate(graph.backward_formulas(node))]
+                 for k, text in enumerate(formulas[:MAX_ROWS])]
+        rows += _more(len(formulas))
     return rows
+
+
+def _more(count: int) -> list[tuple[str, RenderableType]]:
+    """A concat of 2,000 inputs sends 2,000 contributions: the inspector lists the first few."""
+    return [("", Text(f"… and {count - MAX_ROWS:,} more", style="dim"))] if count > MAX_ROWS else []
 
 
 def _checked(formula: str, ok: bool) -> Text:
@@ -178,13 +188,14 @@ def _checked(formula: str, ok: bool) -> Text:
 def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
     found = session.stepper.contributions_to(node)
     rows: list[tuple[str, RenderableType]] = []
-    for k, (index, c) in enumerate(found):
+    for k, (index, c) in enumerate(found[:MAX_ROWS]):
         sender = session.record(index)
         # each note on its own line, so a narrow panel never splits it
         note = f"\n  summed over broadcast axis {', '.join(map(str, c.summed_axes))}" if c.summed_axes else ""
         note += "\n  added (+=) to the gradient already here" if c.accumulated else ""
         line = _checked(f"step {index} from {sender.name} ({sender.op}): {fmt_shape(np.shape(c.grad))}{note}", c.ok)
         rows.append(("received" if k == 0 else "", line))
+    rows += _more(len(found))
     if len(found) > 1:
         rows.append(("", Text(f"grad = sum of these {len(found)} contributions", style="bold")))
     return rows
