@@ -35,8 +35,7 @@ def opened_at(graph: Graph, stepper: Stepper | None) -> dict[int, int]:
     """Repeat id -> member holding the step in progress, for every repeat around it: that member is drawn open."""
     if stepper is None or stepper.current is None or stepper.done:
         return {}
-    grouping = graph.grouping
-    return dict(grouping.member_of[g.id] for g in grouping.chain(stepper.current) if g.id in grouping.member_of)
+    return graph.grouping.repeats_at(stepper.current)
 
 
 def fold_repeats(scene: Scene, graph: Graph, stepper: Stepper | None, fold_option: bool | None = None) -> Scene:

@@ -184,7 +184,7 @@ class Session:
         if self.focused and anchor is not None:
             return ("focus", anchor, self.focus_hops(anchor))
         if self.folded and grouping.repeats:
-            return ("fold", opened_at(grouping, anchor))
+            return ("fold", tuple(grouping.repeats_at(anchor).items()) if anchor is not None else ())
         return ("all",)
 
     def _draw(self, key: tuple) -> Drawing:
@@ -285,13 +285,6 @@ class Session:
 def folds_by_default(grouping: Grouping, nodes: int) -> bool:
     """Fold when a repeat is long (myFunc's 17 doublings) or the graph is large; a 6-layer MLP opens unfolded."""
     return bool(grouping.repeats) and (nodes > FOLD_NODES or max(map(len, grouping.repeats)) > FOLD_MEMBERS)
-
-
-def opened_at(grouping: Grouping, node: int | None) -> tuple[tuple[int, int], ...]:
-    """(repeat id, member) of every repeat holding ``node``, outermost first: what to open to show it."""
-    if node is None:
-        return ()
-    return tuple(grouping.member_of[g.id] for g in grouping.chain(node) if g.id in grouping.member_of)
 
 
 def short_path(path: str) -> str:
