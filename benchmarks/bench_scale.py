@@ -36,7 +36,7 @@ from graphstep.render.layout import layout_graph
 from graphstep.search import find_nodes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tui import SIZE, first_screen  # noqa: E402 - a sibling script, not a package
+from bench_tui import SIZE, first_screen, walk  # noqa: E402 - a sibling script, not a package
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPHS = {"chain": ROOT / "benchmarks" / "graphs" / "chain.py", "wide": ROOT / "benchmarks" / "graphs" / "wide.py"}
@@ -66,25 +66,8 @@ async def step_times(path: str, start: str, steps: int = 40) -> tuple[float, flo
     app = GraphstepApp(path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        getattr(app, f"action_{start}")()
-        app.screen._compositor.render_update(full=True)
-        inproc = []
-        for k in range(steps):
-            begin = time.perf_counter()
-            app.action_next() if k % 4 != 3 else app.action_back()
-            app.screen._compositor.render_update(full=True)
-            inproc.append(time.perf_counter() - begin)
-        getattr(app, f"action_{start}")()
-        trips, idle = [], []
-        for k in range(steps // 2):
-            begin = time.perf_counter()
-            await pilot.press("n" if k % 4 != 3 else "p")
-            trips.append(time.perf_counter() - begin)
-            begin = time.perf_counter()
-            await pilot.press("k")  # bound to nothing
-            idle.append(time.perf_counter() - begin)
-    return (statistics.median(inproc) * 1e3, max(inproc) * 1e3,
-            max(0.0, statistics.median(trips) - statistics.median(idle)) * 1e3)
+        inproc, trip = await walk(app, pilot, start, steps)
+    return statistics.median(inproc) * 1e3, max(inproc) * 1e3, trip
 
 
 def search_times(graph: gs.Graph) -> tuple[float, float, float]:

@@ -66,24 +66,32 @@ async def step_times(target: str, steps: int = 60) -> tuple[float, float, int]:
     app = GraphstepApp(target)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.action_forward_end()
-        inproc = []
-        for k in range(steps):
-            start = time.perf_counter()
-            app.action_next() if k % 4 != 3 else app.action_back()
-            app.screen._compositor.render_update(full=True)
-            inproc.append(time.perf_counter() - start)
-        trips, idle = [], []
-        for k in range(steps // 2):
-            start = time.perf_counter()
-            await pilot.press("n" if k % 4 != 3 else "p")
-            trips.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            await pilot.press("k")  # bound to nothing (z folds now)
-            idle.append(time.perf_counter() - start)
+        inproc, trip = await walk(app, pilot, "forward_end", steps)
         nodes = len(app.session.graph)
-    return (statistics.median(inproc) * 1e3,
-            max(0.0, statistics.median(trips) - statistics.median(idle)) * 1e3, nodes)
+    return statistics.median(inproc) * 1e3, trip, nodes
+
+
+async def walk(app, pilot, start: str, steps: int) -> tuple[list[float], float]:
+    """Seconds per step (action + full repaint, next, next, next, back from ``start``), and the median ms of
+    Pilot's key round trip minus the same for a key bound to nothing."""
+    getattr(app, f"action_{start}")()
+    app.screen._compositor.render_update(full=True)
+    inproc = []
+    for k in range(steps):
+        begin = time.perf_counter()
+        app.action_next() if k % 4 != 3 else app.action_back()
+        app.screen._compositor.render_update(full=True)
+        inproc.append(time.perf_counter() - begin)
+    getattr(app, f"action_{start}")()
+    trips, idle = [], []
+    for k in range(steps // 2):
+        begin = time.perf_counter()
+        await pilot.press("n" if k % 4 != 3 else "p")
+        trips.append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        await pilot.press("k")  # bound to nothing
+        idle.append(time.perf_counter() - begin)
+    return inproc, max(0.0, statistics.median(trips) - statistics.median(idle)) * 1e3
 
 
 def terminal_latency(target: str, presses: int = 40) -> tuple[float, float] | None:

@@ -106,40 +106,27 @@ def compare(old: Graph, new: Graph, old_stepper: Stepper | None = None,
 
 
 def line_runs(old: Graph, new: Graph) -> list[LineRuns]:
-    """Lines whose op count differs; a line's runs are how often its sequence of ops repeats."""
+    """Lines whose op count differs, with how often each ran in either trace."""
     before, after = _ops_by_line(old), _ops_by_line(new)
     found = []
     for key in sorted(before.keys() | after.keys()):
-        (source, a), (_, b) = before.get(key, ("", [])), after.get(key, ("", []))
-        if len(a) != len(b):
-            found.append(LineRuns(source or after[key][0], linecache.getline(*key).strip(), len(a), len(b),
-                                  _runs(a, b), _runs(b, a)))
+        (source, a, ran_a), (_, b, ran_b) = before.get(key, ("", 0, 0)), after.get(key, ("", 0, 0))
+        if a != b:
+            found.append(LineRuns(source or after[key][0], linecache.getline(*key).strip(), a, b, ran_a, ran_b))
     return found
 
 
-def _ops_by_line(graph: Graph) -> dict[tuple[str, int], tuple[str, list[str]]]:
-    """(file, line) → (its "file.py:LINE" as shown, the ops it recorded in order)."""
-    by_line: dict[tuple[str, int], tuple[str, list[str]]] = {}
+def _ops_by_line(graph: Graph) -> dict[tuple[str, int], tuple[str, int, int]]:
+    """(file, line) → (its "file.py:LINE" as shown, its op count, how often it ran).
+
+    A line ran once per group (loop iteration, function call) its ops were made in: the grouping knows.
+    """
+    innermost = graph.grouping.innermost
+    seen: dict[tuple[str, int], tuple[str, list[int]]] = {}
     for nid in graph.op_nodes:
         node = graph.node(nid)
-        by_line.setdefault((node["file"], node["line"]), (node["source"], []))[1].append(node["op"])
-    return by_line
-
-
-def _runs(ops: list[str], other: list[str]) -> int:
-    """Times the line ran: ops / the shortest unit both traces repeat (``a * 2`` once per loop turn).
-
-    A line whose ops do not repeat a common unit counts one op per run.
-    """
-    for p in range(1, len(ops) + 1):
-        unit = ops[:p]
-        if len(ops) % p == 0 and ops == unit * (len(ops) // p) and _repeats(other, unit):
-            return len(ops) // p
-    return len(ops)
-
-
-def _repeats(ops: list[str], unit: list[str]) -> bool:
-    return len(ops) % len(unit) == 0 and ops == unit * (len(ops) // len(unit))
+        seen.setdefault((node["file"], node["line"]), (node["source"], []))[1].append(nid)
+    return {key: (source, len(ops), len({innermost[n] for n in ops})) for key, (source, ops) in seen.items()}
 
 
 def _leaves(old_ids: dict[str, int], old: Graph, new_ids: dict[str, int], new: Graph) -> tuple[dict, dict, dict]:
