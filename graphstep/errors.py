@@ -36,6 +36,10 @@ class LoadError(GraphstepError):
     """A file that cannot be read, parsed or holds no computation."""
 
 
+class RuleError(GraphstepError):
+    """A rule of the op table gave a gradient of the wrong shape: a bug in graphstep, never carried on from."""
+
+
 class UserCodeError(GraphstepError):
     """An exception raised by the user's own code; carries their trimmed traceback."""
 

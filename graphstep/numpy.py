@@ -1,97 +1,50 @@
 """Provides ``graphstep.numpy``: NumPy's names for traced tensors.
 
-Differentiable functions record a node through the op table; array creators and
+Differentiable functions come from the op table's entry points (``ops.NUMPY``):
+each records a node.  Functions without a gradient (``argmax``, ``isfinite``,
+comparisons, ``round``…) answer with plain NumPy values computed from the traced
+values, so accuracy metrics and divergence guards just work.  Array creators and
 constants (``zeros``, ``arange``, ``pi``…) pass through to NumPy unchanged.
 Anything else raises an error naming the function, never an untracked result.
 """
 
 from __future__ import annotations
 
+import types
+
 import numpy as _np
 
-from .tracer import _raw, _unsupported, apply
+from .ops import NUMPY
+from .tracer import VALUE_ONLY, _unsupported
 
-__all__ = ["TRACED"]
+__all__ = ["TRACED", "VALUE_ONLY", "linalg"]
 
+# every differentiable NumPy function graphstep traces, by NumPy's qualified name ("linalg.inv")
+TRACED = dict(NUMPY)
 
-def _unary(opname: str):
-    def fn(x):
-        return apply(opname, x)
-
-    fn.__name__ = opname
-    fn.__doc__ = f"Traced numpy.{opname}."
-    return fn
-
-
-def _binary(opname: str):
-    def fn(x, y):
-        return apply(opname, x, y)
-
-    fn.__name__ = opname
-    fn.__doc__ = f"Traced numpy.{opname}."
-    return fn
+linalg = types.ModuleType("graphstep.numpy.linalg", "The part of ``numpy.linalg`` graphstep traces.")
+for _qualname, _fn in TRACED.items():
+    _space, _, _name = _qualname.rpartition(".")
+    if _space == "linalg":
+        setattr(linalg, _name, _fn)
+    elif not _space:
+        globals()[_name] = _fn
+globals().update(VALUE_ONLY)
 
 
-def _reduction(opname: str):
-    def fn(x, axis=None, keepdims=False):
-        return apply(opname, x, axis=axis, keepdims=keepdims)
-
-    fn.__name__ = opname
-    return fn
+def _linalg_missing(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise _unsupported(f"numpy.linalg.{name}")
 
 
-def transpose(x, axes=None):
-    return apply("transpose", x, axes=None if axes is None else tuple(axes))
+linalg.__getattr__ = _linalg_missing
 
-
-def reshape(x, shape):
-    return apply("reshape", x, shape=shape)
-
-
-def clip(x, a_min=None, a_max=None):
-    return apply("clip", x, lo=a_min, hi=a_max)
-
-
-def where(condition, x, y):
-    return apply("where", _raw(condition), x, y)
-
-
-def concatenate(arrays, axis=0):
-    return apply("concatenate", *arrays, axis=axis)
-
-
-def stack(arrays, axis=0):
-    return apply("stack", *arrays, axis=axis)
-
-
-def dot(a, b):
-    return apply("matmul", a, b) if _np.ndim(_raw(a)) and _np.ndim(_raw(b)) else apply("multiply", a, b)
-
-
-class linalg:  # noqa: N801 - mirrors numpy.linalg
-    """The part of ``numpy.linalg`` graphstep traces."""
-
-    @staticmethod
-    def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's name
-        if ord not in (None, 2, "fro") or (ord == 2 and axis is None and _np.ndim(_raw(x)) > 1):
-            raise _unsupported(f"numpy.linalg.norm(ord={ord!r})")
-        return apply("norm", x, axis=axis, keepdims=keepdims)
-
-
-TRACED = {name: _unary(name) for name in ("negative", "exp", "log", "tanh", "sqrt", "abs", "square", "sin", "cos")}
-TRACED |= {name: _binary(name) for name in ("add", "subtract", "multiply", "divide", "power",
-                                            "matmul", "maximum", "minimum")}
-TRACED |= {name: _reduction(name) for name in ("sum", "mean", "max", "min")}
-TRACED |= {"transpose": transpose, "reshape": reshape, "clip": clip, "where": where, "dot": dot,
-           "concatenate": concatenate, "stack": stack, "norm": linalg.norm, "true_divide": TRACED["divide"],
-           "absolute": TRACED["abs"], "amax": TRACED["max"], "amin": TRACED["min"]}
-globals().update(TRACED)
-del globals()["norm"]
-
-# not differentiable: plain NumPy, so data can be built inside a computation
-_PASSTHROUGH = ("zeros", "ones", "full", "eye", "arange", "linspace", "array", "asarray", "zeros_like",
-                "ones_like", "pi", "e", "inf", "nan", "newaxis", "float64", "float32", "int64",
-                "random", "ndarray", "isfinite", "isnan", "allclose", "shape", "ndim")
+# not differentiable and not reading tensors: plain NumPy, so data can be built inside a computation
+_PASSTHROUGH = ("zeros", "ones", "full", "empty", "eye", "identity", "arange", "linspace", "array", "asarray",
+                "pi", "e", "inf", "nan", "newaxis", "float64", "float32", "int64", "int32", "bool_",
+                "random", "ndarray", "errstate", "seterr", "set_printoptions", "meshgrid", "indices",
+                "tri", "diag_indices", "triu_indices", "tril_indices")
 globals().update({name: getattr(_np, name) for name in _PASSTHROUGH})
 
 
@@ -102,5 +55,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(list(TRACED) + list(_PASSTHROUGH) + ["linalg"])
-
+    return sorted({q for q in TRACED if "." not in q} | set(VALUE_ONLY) | set(_PASSTHROUGH) | {"linalg"})

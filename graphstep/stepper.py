@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import GraphstepError
+from .errors import GraphstepError, RuleError
 from .graph import Graph
 from .ops import fmt_shape
 
@@ -223,12 +223,24 @@ class Stepper:
         g, out = grads[nid], values[nid]
         xs = [values[i] for i in self._program[nid][1]]
         changes = []
-        for _k, i, rule, kw in self._vjp_program[nid]:
+        for k, i, rule, kw in self._vjp_program[nid]:
             c = rule(g, out, *xs, **kw)
+            if np.shape(c) != np.shape(xs[k]):
+                self._rule_failed(nid, k, c)
             old = grads[i]
             grads[i] = c if old is None else old + c  # several consumers: contributions add up
             changes.append((i, old, c))
         return changes
+
+    def _rule_failed(self, nid: int, k: int, c) -> None:
+        """A VJP whose result is not shaped like its input is a bug in the op table: stop, naming everything."""
+        node, target = self.graph.node(nid), self._program[nid][1][k]
+        text, shapes, _ = self.graph.backward_rule(nid, k)
+        raise RuleError(f"internal error: the {node['op']} rule sent {fmt_shape(np.shape(c))} to "
+                        f"{self.graph.name_of(target)} {fmt_shape(np.shape(self._values[target]))}: "
+                        f"{text}  {shapes} ✗",
+                        source=node["source"], node=node["name"],
+                        hint="this is a bug in graphstep's op table, not in your code: please report it")
 
     def step_back(self) -> bool:
         """Undo the last step exactly; False when already at the start."""

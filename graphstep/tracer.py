@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from .errors import GraphstepError, ShapeError, UnsupportedError
-from .ops import OPS, fmt_shape
+from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _INTERNAL = (_PACKAGE_DIR, _NUMPY_DIR, "<__array_function__")
 _ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
-_INFIX = {"add": "+", "subtract": "−", "multiply": "*", "divide": "/", "matmul": "@", "power": "**"}
 
 
 _internal_files: dict[str, bool] = {}
@@ -241,8 +240,9 @@ class Tracer:
             return f"{node['kind']}{nid}"
         names = [_term(self.nodes[i]["name"] or "?") for i in node["inputs"]]
         op = node["op"]
-        if op in _INFIX and len(names) == 2:
-            text = f"{names[0]}{_INFIX[op]}{names[1]}"
+        infix = OPS[op].operator.replace("-", "−")
+        if infix and len(names) == 2:
+            text = f"{names[0]}{infix}{names[1]}"
         elif op == "transpose" and len(names) == 1:
             text = f"{names[0]}ᵀ"
         else:
@@ -266,7 +266,11 @@ def current_tracer(what: str) -> Tracer:
 
 
 class Tensor:
-    """A traced ndarray: NumPy semantics, and every op becomes a graph node."""
+    """A traced ndarray: NumPy semantics, and every op becomes a graph node.
+
+    Operators and methods are built from the op table (``ops.METHODS``, each op's
+    ``operator``) below the class; what has no gradient answers with plain values.
+    """
 
     __slots__ = ("node", "value", "tracer")
     __array_priority__ = 1000
@@ -280,6 +284,9 @@ class Tensor:
     dtype = property(lambda self: self.value.dtype)
     size = property(lambda self: self.value.size)
     T = property(lambda self: apply("transpose", self))
+    mT = property(  # noqa: N815 - NumPy's name
+        lambda self: apply("transpose", self, axes=tuple(range(self.ndim - 2)) + (self.ndim - 1,
+                                                                                            self.ndim - 2)))
 
     @property
     def name(self) -> str | None:
@@ -295,8 +302,11 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     # ── values leave the graph only explicitly ──
-    def item(self) -> float:
-        return self.value.item()
+    def item(self, *args) -> float:
+        return self.value.item(*args)
+
+    def tolist(self):
+        return self.value.tolist()
 
     def __float__(self) -> float:
         return float(self.value)
@@ -311,7 +321,8 @@ class Tensor:
         raise UnsupportedError(
             "a traced Tensor was turned into a plain NumPy array, which would drop it from the graph",
             source=self.tracer.source_of(), node=self.name or str(self.node),
-            hint="use graphstep.numpy (gnp.*) functions on tensors, or .item()/float() for a number")
+            hint="use graphstep.numpy (gnp.*) or np.* functions on tensors; t.value is the raw array, "
+                 ".item()/float() a number")
 
     # comparisons are not differentiable: they give plain values, so `if`/`while` work
     def __lt__(self, other):
@@ -334,66 +345,100 @@ class Tensor:
 
     __hash__ = object.__hash__  # tensors stay usable as dict keys: identity, as before
 
-    # ── arithmetic ──
-    def __add__(self, o): return apply("add", self, o)
-    def __radd__(self, o): return apply("add", o, self)
-    def __sub__(self, o): return apply("subtract", self, o)
-    def __rsub__(self, o): return apply("subtract", o, self)
-    def __mul__(self, o): return apply("multiply", self, o)
-    def __rmul__(self, o): return apply("multiply", o, self)
-    def __truediv__(self, o): return apply("divide", self, o)
-    def __rtruediv__(self, o): return apply("divide", o, self)
-    def __pow__(self, o): return apply("power", self, o)
-    def __rpow__(self, o): return apply("power", o, self)
-    def __matmul__(self, o): return apply("matmul", self, o)
-    def __rmatmul__(self, o): return apply("matmul", o, self)
-    def __neg__(self): return apply("negative", self)
     def __pos__(self): return self
-    def __abs__(self): return apply("abs", self)
     def __getitem__(self, index): return apply("getitem", self, index=_raw_index(index))
-
-    # ── methods people use ──
-    def sum(self, axis=None, keepdims=False): return apply("sum", self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return apply("mean", self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return apply("max", self, axis=axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return apply("min", self, axis=axis, keepdims=keepdims)
-    def norm(self, axis=None, keepdims=False): return apply("norm", self, axis=axis, keepdims=keepdims)
-    def transpose(self, *axes): return apply("transpose", self, axes=_axes(axes))
-    def clip(self, lo=None, hi=None): return apply("clip", self, lo=lo, hi=hi)
-
-    def reshape(self, *shape):
-        return apply("reshape", self, shape=shape[0] if len(shape) == 1 else shape)
 
     # ── NumPy's own functions on tensors go through our table, or fail clearly ──
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
-        from . import numpy as gnp
-
-        if ufunc.__name__ in _COMPARISONS and method == "__call__":  # `array < tensor`: a plain value too
-            return ufunc(*(_raw(a) for a in args), **kwargs)
-        fn = getattr(gnp, ufunc.__name__, None) if method == "__call__" and not kwargs else None
-        if fn is None or not callable(fn):
-            raise _unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
-        return fn(*args)
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        if name in VALUE_ONLY:
+            return VALUE_ONLY[name](*args, **kwargs)
+        fn = NUMPY.get(name)
+        extra = sorted(k for k in kwargs if k != "out")
+        if fn is None or extra:
+            raise _unsupported(f"numpy.{name}" + (f"(..., {extra[0]}=...)" if fn and extra else ""))
+        return fn(*args, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from . import numpy as gnp
-
-        name = func.__name__
-        fn = gnp.TRACED.get(name)
+        name = _qualname(func)
+        fn = VALUE_ONLY.get(name) or NUMPY.get(name)
         if fn is None:
             raise _unsupported(f"numpy.{name}")
         return fn(*args, **kwargs)
 
 
 _COMPARISONS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
+_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul"}
+
+
+def _qualname(func) -> str:
+    """``numpy.linalg.inv`` → ``linalg.inv``; ``numpy.sum`` → ``sum``: the key of ``ops.NUMPY``."""
+    module = (getattr(func, "__module__", "") or "").removeprefix("numpy").lstrip(".")
+    module = "" if module in ("", "_core", "core") or module.startswith(("_core.", "core.")) else module
+    module = module.split(".")[0] if module.startswith("linalg") else module
+    return f"{module}.{func.__name__}" if module else func.__name__
+
+
+def _operator(opname: str, reflected: bool):
+    if reflected:
+        return lambda self, other: apply(opname, other, self)
+    return lambda self, other: apply(opname, self, other)
+
+
+def _install_operators() -> None:
+    """``a + b``, ``2 ** x``…: each op that has a Python operator declares it in the table."""
+    for op in OPS.values():
+        stem = _DUNDERS.get(op.operator)
+        if stem:
+            setattr(Tensor, f"__{stem}__", _operator(op.name, False))
+            setattr(Tensor, f"__r{stem}__", _operator(op.name, True))
+    Tensor.__neg__ = lambda self: apply("negative", self)
+    Tensor.__abs__ = lambda self: apply("abs", self)
+
+
+def _values(fn: Callable) -> Callable:
+    """A NumPy function without a gradient, on the traced values: plain results, nothing recorded."""
+
+    def on_values(*args, **kw):
+        return fn(*(_raw_deep(a) for a in args), **{k: _raw_deep(v) for k, v in kw.items()})
+
+    on_values.__name__ = getattr(fn, "__name__", "values")
+    on_values.__doc__ = f"numpy.{on_values.__name__} on the traced values (no gradient: a plain result)."
+    return on_values
+
+
+_VALUE_UFUNCS = ("isfinite", "isnan", "isinf", "sign", "floor", "ceil", "rint", "trunc", "signbit",
+                 "logical_and", "logical_or", "logical_not", "logical_xor", *_COMPARISONS)
+_VALUE_FUNCTIONS = ("argmax", "argmin", "argsort", "all", "any", "round", "around", "count_nonzero", "nonzero",
+                    "flatnonzero", "isclose", "allclose", "array_equal", "shape", "ndim", "size", "zeros_like",
+                    "ones_like", "full_like", "empty_like", "unique", "argwhere", "isreal", "iscomplex",
+                    "result_type", "can_cast", "searchsorted", "digitize", "bincount", "histogram")
+# functions without a gradient: their results are plain NumPy values computed from the traced values
+VALUE_ONLY: dict[str, Callable] = {name: _values(getattr(np, name)) for name in _VALUE_UFUNCS + _VALUE_FUNCTIONS}
+_VALUE_METHODS = ("argmax", "argmin", "argsort", "all", "any", "round", "nonzero")
+
+
+def _install_methods() -> None:
+    """Tensor methods: ``t.sum(axis=0)`` and friends from the table, ``t.argmax()`` on values."""
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
+    for name in _VALUE_METHODS:
+        setattr(Tensor, name, _values(getattr(np.ndarray, name)))
+
+
+def _raw_deep(x):
+    """Values of tensors, also inside the lists and tuples NumPy functions take."""
+    if isinstance(x, Tensor):
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_raw_deep(i) for i in x)
+    return x
 
 
 def _unsupported(what: str) -> UnsupportedError:
-    from .numpy import TRACED
-
     return UnsupportedError(f"{what} is not in graphstep's op table, so it cannot be traced",
                             source=_active[-1].source_of() if _active else "",
-                            hint="traced functions: " + ", ".join(sorted(TRACED)))
+                            hint="traced functions: " + ", ".join(sorted(NUMPY)))
 
 
 def _raw(x):
@@ -404,12 +449,6 @@ def _raw_index(index):
     if isinstance(index, tuple):
         return tuple(_raw(i) for i in index)
     return _raw(index)
-
-
-def _axes(axes: tuple) -> tuple | None:
-    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-        axes = axes[0]
-    return tuple(axes) if axes else None
 
 
 def _tracer_of(args) -> Tracer:
@@ -538,3 +577,12 @@ def computation(fn: Callable | None = None, *, seed=None, name: str | None = Non
         return f
 
     return mark(fn) if fn is not None else mark
+
+
+def _user_source() -> str:
+    return _active[-1].source_of() if _active else ""
+
+
+_install_operators()
+_install_methods()
+install_apply(apply, _user_source)

@@ -1,0 +1,270 @@
+"""Provides the ``Op`` record, the registries every entry point is built from, and
+the helpers rules share (broadcasting, reduced-axis expansion, shape formatting).
+
+Rule signatures (the same short names everywhere):
+
+* ``forward(*xs, **kw) -> out``
+* ``vjp[i](g, out, *xs, **kw) -> gradient for input i`` (``None`` = no gradient)
+* ``jvp[i](t, out, *xs, **kw) -> tangent of out`` given tangent ``t`` of input i
+* ``shape(*shapes, **kw) -> shape`` (raises ``ValueError`` with a readable reason)
+
+Formula templates use ``{y}`` for the output's name, ``{0}``, ``{1}``… for the
+inputs' names and ``G`` for the gradient arriving at the output.  ``factors[i]``
+gives the shapes that the backward formula for input i multiplies, so the step
+can print ``dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓``.
+
+Entry points.  ``numpy=`` names the NumPy functions an op answers to
+(``"linalg.inv"`` for a submodule), ``methods=`` the ``ndarray`` methods, each with
+a *binder* turning NumPy's call signature into ``(inputs, params)``.  A NumPy
+function that is several primitives (``np.split``, ``np.average``) is a
+*composite*, registered with ``defcomposite`` next to the ops it uses.
+``graphstep.numpy``, NumPy's dispatch on a ``Tensor`` and the ``Tensor`` methods
+are all built from ``NUMPY`` and ``METHODS``: adding an op touches one place.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Shape = tuple[int, ...]
+Binder = Callable[..., tuple[tuple, dict]]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive: everything graphstep knows about it lives here."""
+
+    name: str
+    forward: Callable
+    vjp: tuple[Callable | None, ...]
+    jvp: tuple[Callable | None, ...]
+    shape: Callable[..., Shape]
+    fwd: str
+    bwd: tuple[str, ...]
+    symbol: str = ""
+    saves: str = "inputs"  # which forward values backward reads: "inputs", "out", "both", ""
+    factors: Callable | None = None  # (g_shape, *in_shapes) -> list per input of shapes
+    variadic: bool = False  # concatenate/stack: rules apply to every input
+    doc: str = ""
+    kwargs: tuple[str, ...] = field(default=())
+    infix: str = ", "  # how the forward formula joins input shapes: (8×4)·(4×16)
+    numpy: tuple[str, ...] = ()  # NumPy functions answering to this op ("exp2", "linalg.inv")
+    methods: tuple[str, ...] = ()  # ndarray methods answering to it
+    operator: str = ""  # Python operator spelling in automatic names: "+", "@", "**"
+
+    @property
+    def broadcasts(self) -> bool:
+        """Binary elementwise ops broadcast, so their backward may sum axes away."""
+        return self.shape is shape_broadcast
+
+    def vjp_rule(self, i: int) -> Callable | None:
+        return self.vjp[0] if self.variadic else self.vjp[i]
+
+    def jvp_rule(self, i: int) -> Callable | None:
+        return self.jvp[0] if self.variadic else self.jvp[i]
+
+    def bwd_text(self, i: int) -> str:
+        return self.bwd[0] if self.variadic else self.bwd[i]
+
+
+OPS: dict[str, Op] = {}
+NUMPY: dict[str, Callable] = {}  # "exp2", "linalg.inv" → function on tensors (and plain values)
+METHODS: dict[str, Callable] = {}  # "sum" → Tensor method
+COMPOSITES: set[str] = set()  # NUMPY names that are several primitives
+
+
+def _apply_unset(opname: str, *args, **params):
+    raise RuntimeError("graphstep.ops.call used before the tracer installed apply")
+
+
+_apply: list[Callable] = [_apply_unset]
+_source: list[Callable[[], str]] = [lambda: ""]
+
+
+def install_apply(fn: Callable, source: Callable[[], str]) -> None:
+    """The tracer hands over ``apply`` and "the user's line", so entry points record nodes and
+    name the line of a bad call without ops importing the tracer."""
+    _apply[0], _source[0] = fn, source
+
+
+def call(opname: str, *inputs, **params):
+    """Record primitive ``opname`` on ``inputs`` (tensors or plain values)."""
+    return _apply[0](opname, *inputs, **params)
+
+
+def positional(*xs, **kw) -> tuple[tuple, dict]:
+    """The default binder: positional arguments are inputs, keywords are the op's params."""
+    return xs, kw
+
+
+def _named(names, binder: Binder | None) -> dict[str, Binder]:
+    if not names:
+        return {}
+    if isinstance(names, str):
+        names = (names,)
+    if isinstance(names, dict):
+        return {k: v or binder or positional for k, v in names.items()}
+    return {k: binder or positional for k in names}
+
+
+def entry(opname: str, bind: Binder, qualname: str) -> Callable:
+    """A function with NumPy's signature that records ``opname``."""
+
+    def fn(*args, **kw):
+        refuse_out(kw, qualname)
+        try:
+            inputs, params = bind(*args, **kw)
+        except (TypeError, ValueError) as err:
+            raise bad_call(qualname, err) from None
+        return call(opname, *inputs, **params)
+
+    fn.__name__ = qualname.rpartition(".")[2]
+    fn.__qualname__ = qualname
+    fn.__doc__ = f"Traced numpy.{qualname}: records the {opname} op."
+    return fn
+
+
+def bad_call(qualname: str, err: Exception):
+    """An argument graphstep cannot take (``order='F'``, ``ord=3``, a wrong keyword): the user's error, clearly."""
+    from ..errors import UnsupportedError
+
+    return UnsupportedError(f"numpy.{qualname}: {err}", source=_source[0]())
+
+
+def refuse_out(kw: dict, qualname: str) -> None:
+    """``out=`` would write into an array behind the graph's back: refuse it clearly (``out=None`` is fine)."""
+    if kw.pop("out", None) is not None:
+        from ..errors import UnsupportedError
+
+        raise UnsupportedError(f"numpy.{qualname}(..., out=...) writes into an existing array, which graphstep "
+                               "cannot record", source=_source[0](),
+                               hint=f"assign the result instead: y = np.{qualname}(...)")
+
+
+def defop(name: str, forward: Callable, vjp, jvp, shape, fwd: str, bwd, *, numpy=(), methods=(),
+          bind: Binder | None = None, **extra) -> Op:
+    """Register a primitive; the single place an op's facts are written down.
+
+    ``numpy``/``methods``: names (or {name: binder}) of its entry points; ``bind`` the
+    binder shared by the names given without one.
+    """
+    as_tuple = (lambda r: r if isinstance(r, tuple) else (r,))
+    numpy_names, method_names = _named(numpy, bind), _named(methods, bind)
+    op = Op(name, forward, as_tuple(vjp), as_tuple(jvp), shape, fwd, as_tuple(bwd),
+            numpy=tuple(numpy_names), methods=tuple(method_names), **extra)
+    if name in OPS:
+        raise ValueError(f"op {name!r} registered twice")
+    OPS[name] = op
+    for qualname, binder in numpy_names.items():
+        _register(NUMPY, qualname, entry(name, binder, qualname))
+    for method, binder in method_names.items():
+        _register(METHODS, method, entry(name, binder, method))
+    return op
+
+
+def defcomposite(qualname: str, fn: Callable, *, method: str | bool = False) -> Callable:
+    """Register a NumPy function made of several primitives (and its ndarray method when ``method``)."""
+    def wrapped(*args, **kw):
+        refuse_out(kw, qualname)
+        return fn(*args, **kw)
+
+    wrapped.__name__ = qualname.rpartition(".")[2]
+    wrapped.__qualname__ = qualname
+    wrapped.__doc__ = fn.__doc__
+    _register(NUMPY, qualname, wrapped)
+    COMPOSITES.add(qualname)
+    if method:
+        _register(METHODS, qualname if method is True else method, wrapped)
+    return fn
+
+
+def _register(table: dict, name: str, fn: Callable) -> None:
+    if name in table:
+        raise ValueError(f"entry point {name!r} registered twice")
+    table[name] = fn
+
+
+# ───────────────────────────── shared by the rules ─────────────────────────────
+
+
+def fmt_shape(shape: Shape) -> str:
+    """(4×16) for learners; a 1-D shape is (16), a scalar ()."""
+    return "(" + "×".join(str(n) for n in shape) + ")"
+
+
+@functools.lru_cache(maxsize=1024)
+def broadcast_axes(g_shape: Shape, shape: Shape) -> tuple[int, ...]:
+    """Axes of a gradient shaped ``g_shape`` that broadcasting added to ``shape``."""
+    extra = len(g_shape) - len(shape)
+    kept = tuple(i + extra for i, n in enumerate(shape) if n == 1 and g_shape[i + extra] != 1)
+    return tuple(range(extra)) + kept
+
+
+def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:
+    """Undo broadcasting: a value broadcast in forward is summed in backward."""
+    if g.shape == shape:
+        return g
+    return g.sum(axis=broadcast_axes(g.shape, shape)).reshape(shape)
+
+
+def shape_broadcast(*shapes: Shape) -> Shape:
+    if all(s == shapes[0] for s in shapes):
+        return shapes[0]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            "shapes " + " and ".join(fmt_shape(s) for s in shapes) + " cannot be broadcast together"
+        ) from None
+
+
+def shape_same(x: Shape, **_) -> Shape:
+    return x
+
+
+def by_evaluation(forward: Callable) -> Callable[..., Shape]:
+    """Shape rule for structural ops: run the forward on zero-stride dummies."""
+
+    def rule(*shapes: Shape, **kw) -> Shape:
+        dummies = [np.broadcast_to(np.zeros(()), s) for s in shapes]
+        return np.shape(forward(*dummies, **kw))
+
+    return rule
+
+
+def expand(g, x, axis, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes (a view, no copy)."""
+    if axis is None and not keepdims and x.size <= 4096:
+        return np.full(x.shape, g)  # small: a fresh array is cheaper than a broadcast view
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    elif axis is None and not keepdims:
+        g = np.reshape(g, (1,) * x.ndim)
+    return np.broadcast_to(g, x.shape)
+
+
+def count(x, axis) -> int:
+    """How many entries a reduction over ``axis`` combines."""
+    if axis is None:
+        return x.size
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
+def normalize_axis(axis, ndim: int):
+    """Axes as non-negative ints (``-1`` → ``ndim−1``), so rules can invert and compare them."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim if ndim else int(a) for a in axis)
+    return int(axis) % ndim if ndim else int(axis)
+
+
+def safe_divide(num, den):
+    """num / den where den ≠ 0, else 0: the 0·∞ and 0/0 of a rule at a kink are 0, as in PyTorch and JAX."""
+    den_ok = den != 0
+    return np.where(den_ok, num / np.where(den_ok, den, 1.0), 0.0)
