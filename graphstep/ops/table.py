@@ -125,6 +125,7 @@ def entry(opname: str, bind: Binder, qualname: str) -> Callable:
     fn.__name__ = qualname.rpartition(".")[2]
     fn.__qualname__ = qualname
     fn.__doc__ = f"Traced numpy.{qualname}: records the {opname} op."
+    fn.op = opname  # aliases (abs, absolute) are different functions recording the same op
     return fn
 
 
