@@ -112,17 +112,17 @@ class Graph:
 
     def forward_formula(self, nid: int) -> str:
         """The op's rule with names and shapes, e.g. ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``."""
-        op, inputs, _ = self.program[nid]
+        op, inputs, kw = self.program[nid]
         names = [_term(self.name_of(i)) for i in inputs]
-        text = op.fwd.format(*names, y=self.name_of(nid))
+        text = _template(op.fwd, kw).format(*names, y=self.name_of(nid))
         shapes = op.infix.join(fmt_shape(self._nodes[i]["shape"]) for i in inputs)
         return f"{text}  {shapes} → {fmt_shape(self._nodes[nid]['shape'])}"
 
     def backward_rule(self, nid: int, k: int) -> tuple[str, str, tuple[int, ...]]:
         """(rule, factor shapes, broadcast axes summed) of the gradient node ``nid`` sends to input ``k``."""
-        op, inputs, _ = self.program[nid]
+        op, inputs, kw = self.program[nid]
         names = self._operands(nid)
-        text = op.bwd_text(k).format(*names, y=self.name_of(nid), x=names[k])
+        text = _template(op.bwd_text(k), kw, i=k).format(*names, y=self.name_of(nid), x=names[k])
         g_shape, shape = self._nodes[nid]["shape"], self._nodes[inputs[k]]["shape"]
         factors = op.factors(g_shape, *(self._nodes[i]["shape"] for i in inputs))[k] if op.factors else [g_shape]
         summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
@@ -172,6 +172,11 @@ class Graph:
         from .render.dot import mimebundle
 
         return mimebundle(self)
+
+
+def _template(template, params: dict, **where) -> str:
+    """A formula template; an op whose formula depends on its params (einsum's subscripts) gives a function of them."""
+    return template(**params, **where) if callable(template) else template
 
 
 def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:

@@ -12,8 +12,8 @@ from graphstep.errors import RuleError, UnsupportedError
 from graphstep.ops import COMPOSITES, METHODS, NUMPY, OPS
 from graphstep.tracer import VALUE_ONLY, Tensor, _qualname
 
-# primitives that NumPy has no function for: reached through an operator, indexing or graphstep.nn
-NOT_NUMPY = {"sigmoid", "relu", "softmax", "log_softmax", "getitem", "setitem"}
+# primitives that NumPy has no function for: reached through an operator, indexing, graphstep.nn or a composite
+NOT_NUMPY = {"sigmoid", "relu", "softmax", "log_softmax", "getitem", "setitem", "logabsdet"}
 
 
 def _numpy_function(qualname: str):
