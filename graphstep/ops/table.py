@@ -257,12 +257,22 @@ def count(x, axis) -> int:
 
 
 def normalize_axis(axis, ndim: int):
-    """Axes as non-negative ints (``-1`` → ``ndim−1``), so rules can invert and compare them."""
+    """Axes as non-negative ints (``-1`` → ``ndim−1``), so rules can invert and compare them.
+
+    An axis outside the array is NumPy's ``AxisError`` (a ``ValueError``), never silently wrapped.
+    """
     if axis is None:
         return None
     if isinstance(axis, (tuple, list)):
-        return tuple(int(a) % ndim if ndim else int(a) for a in axis)
-    return int(axis) % ndim if ndim else int(axis)
+        return tuple(_axis_index(a, ndim) for a in axis)
+    return _axis_index(axis, ndim)
+
+
+def _axis_index(axis, ndim: int) -> int:
+    axis = int(axis)
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim if ndim else axis
 
 
 def safe_divide(num, den):
