@@ -16,8 +16,9 @@ import networkx as nx
 import numpy as np
 
 from .errors import GraphstepError, UserCodeError
+from .naming import _term, tidy, with_index
 from .ops import OPS, Op, broadcast_axes, fmt_shape
-from .tracer import _INTERNAL, Tensor, Tracer, _active, _term, display_path, reseeded
+from .tracer import _INTERNAL, Tensor, Tracer, _active, display_path, reseeded
 
 
 class Graph:
@@ -114,7 +115,7 @@ class Graph:
         """The op's rule with names and shapes, e.g. ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``."""
         op, inputs, kw = self.program[nid]
         names = [_term(self.name_of(i)) for i in inputs]
-        text = _template(op.fwd, kw).format(*names, y=self.name_of(nid))
+        text = tidy(with_index(_template(op.fwd, kw), self._nodes[nid]).format(*names, y=self.name_of(nid)))
         shapes = op.infix.join(fmt_shape(self._nodes[i]["shape"]) for i in inputs)
         return f"{text}  {shapes} → {fmt_shape(self._nodes[nid]['shape'])}"
 
@@ -122,7 +123,8 @@ class Graph:
         """(rule, factor shapes, broadcast axes summed) of the gradient node ``nid`` sends to input ``k``."""
         op, inputs, kw = self.program[nid]
         names = self._operands(nid)
-        text = _template(op.bwd_text(k), kw, i=k).format(*names, y=self.name_of(nid), x=names[k])
+        template = with_index(_template(op.bwd_text(k), kw, i=k), self._nodes[nid])
+        text = tidy(template.format(*names, y=self.name_of(nid), x=names[k]))
         g_shape, shape = self._nodes[nid]["shape"], self._nodes[inputs[k]]["shape"]
         factors = op.factors(g_shape, *(self._nodes[i]["shape"] for i in inputs))[k] if op.factors else [g_shape]
         summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
@@ -219,7 +221,17 @@ def _call_user(fn: Callable, args: list):
     except GraphstepError:
         raise
     except Exception as err:  # the user's own bug: show their frames only
-        raise user_code_error(err) from None
+        raise _graphstep_cause(err) or user_code_error(err) from None
+
+
+def _graphstep_cause(err: BaseException) -> GraphstepError | None:
+    """Our own refusal that NumPy wrapped in its error (``buf[0] = t`` → "setting an array element…")."""
+    seen = 0
+    while err is not None and seen < 8:
+        if isinstance(err, GraphstepError):
+            return err
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return None
 
 
 def user_code_error(err: BaseException) -> UserCodeError:

@@ -143,3 +143,27 @@ def test_a_vjp_of_the_wrong_shape_raises_a_rule_error():
     message = str(caught.value)
     assert "tanh" in message and "(3×2)" in message and "(2×3)" in message and "x" in message
     assert "test_numpy_surface.py" in message  # the user's line
+
+
+@pytest.mark.parametrize("store", ["buf[0] = s", "buf[1] += s"])
+def test_storing_a_tensor_into_a_plain_array_is_refused_not_silently_dropped(store):
+    def f(x):
+        s = x.sum()
+        buf = np.zeros(3)
+        exec(store, {}, {"buf": buf, "s": s})  # noqa: S102 - the two spellings, one test
+        return s
+
+    with pytest.raises(UnsupportedError, match="stored into a plain NumPy array"):
+        gs.trace(f, np.ones(3))
+
+
+def test_float_of_a_scalar_tensor_is_still_a_number():
+    seen = []
+
+    def f(x):
+        s = x.sum()
+        seen.append((float(s), int(s)))
+        return s
+
+    gs.trace(f, np.ones(3))
+    assert seen == [(3.0, 3)]
