@@ -80,7 +80,7 @@ class Stepper:
     """Walks a graph forward then backward, one node per ``step()``; ``step_back()`` undoes."""
 
     def __init__(self, graph: Graph, seed=None, mode: str = "reverse", tangents: dict | None = None,
-                 values: dict | None = None) -> None:
+                 values: dict | None = None, params: dict | None = None) -> None:
         if mode not in ("reverse", "forward"):
             raise GraphstepError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.graph, self.mode = graph, mode
@@ -100,6 +100,10 @@ class Stepper:
         self.needs_grad = graph.needs_grad
         self.seed, self.seed_note = self._seed(seed)
         self._program, self._vjp_program = graph.program, graph.vjp_program
+        if params:  # node id → keyword params replacing the traced ones (per-sample re-runs cut an index)
+            self._program = [(op, ins, params.get(nid, kw)) for nid, (op, ins, kw) in enumerate(self._program)]
+            self._vjp_program = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in rules)
+                                 for nid, rules in self._vjp_program.items()}
         self.plan: list[tuple[str, int]] = [(FORWARD, nid) for nid in graph.op_nodes]
         self.forward_steps = len(self.plan)
         if mode == "reverse":
