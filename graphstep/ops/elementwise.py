@@ -1,4 +1,13 @@
-"""Provides the elementwise primitives: binary ops that broadcast, and unary functions."""
+"""Provides the elementwise primitives: binary ops that broadcast, and unary functions.
+
+An elementwise function has a diagonal Jacobian, so one rule, linear in its first
+argument, is both its JVP (applied to a tangent) and its VJP (applied to G; a
+broadcast input then sums G back to its own shape).
+
+Edge cases: where a rule meets 0·∞ or 0/0 (a kink, the end of a domain, a tie, a
+NaN), it gives what PyTorch and JAX give; where the two differ, PyTorch's answer,
+and a comment says so.
+"""
 
 from __future__ import annotations
 
@@ -8,100 +17,252 @@ import numpy as np
 
 from .table import (
     defop,
+    safe_divide,
     shape_broadcast,
     shape_same,
     unbroadcast,
 )
 
-# ───────────────────────────── elementwise binary ─────────────────────────────
-
-defop("add", np.add,
-      (lambda g, out, x, y: unbroadcast(g, x.shape), lambda g, out, x, y: unbroadcast(g, y.shape)),
-      (lambda t, out, x, y: t, lambda t, out, x, y: t),
-      shape_broadcast, "{y} = {0} + {1}", ("d{0} = G", "d{1} = G"),
-      infix="+", symbol="+", saves="", numpy="add", operator="+")
-defop("subtract", np.subtract,
-      (lambda g, out, x, y: unbroadcast(g, x.shape), lambda g, out, x, y: unbroadcast(-g, y.shape)),
-      (lambda t, out, x, y: t, lambda t, out, x, y: -t),
-      shape_broadcast, "{y} = {0} − {1}", ("d{0} = G", "d{1} = −G"),
-      infix="−", symbol="−", saves="", numpy="subtract", operator="-")
-defop("multiply", np.multiply,
-      (lambda g, out, x, y: unbroadcast(g * y, x.shape), lambda g, out, x, y: unbroadcast(g * x, y.shape)),
-      (lambda t, out, x, y: t * y, lambda t, out, x, y: x * t),
-      shape_broadcast, "{y} = {0} ⊙ {1}", ("d{0} = G ⊙ {1}", "d{1} = G ⊙ {0}"),
-      infix="⊙", symbol="×", numpy="multiply", operator="*")
-defop("divide", np.divide,
-      (lambda g, out, x, y: unbroadcast(g / y, x.shape),
-       lambda g, out, x, y: unbroadcast(-g * out / y, y.shape)),
-      (lambda t, out, x, y: t / y, lambda t, out, x, y: -t * out / y),
-      shape_broadcast, "{y} = {0} / {1}", ("d{0} = G / {1}", "d{1} = −G ⊙ {y} / {1}"),
-      infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/")
+LN2, LN10 = np.log(2.0), np.log(10.0)
 
 
-def _power_slope(x, p):
-    """d(x^p)/dx = p·x^(p−1), and 0 where p == 0: x⁰ is the constant 1, even at x = 0 (PyTorch, JAX)."""
+def _unary(name: str, forward: Callable, rule: Callable, fwd: str, bwd: str, **kw) -> None:
+    """An elementwise function: ``rule(g, out, x)`` scales G (or a tangent) by the slope at x."""
+    defop(name, forward, rule, rule, shape_same, fwd, bwd, **kw)
+
+
+def _binary(name: str, forward: Callable, rule_x: Callable, rule_y: Callable, fwd: str, bwd: tuple[str, str],
+            **kw) -> None:
+    """A broadcasting binary function: ``rule_i(g, out, x, y)`` scales G by ∂out/∂input i; as a VJP the
+    product is summed back over the axes broadcasting added to that input."""
+    defop(name, forward,
+          (lambda g, out, x, y: unbroadcast(rule_x(g, out, x, y), np.shape(x)),
+           lambda g, out, x, y: unbroadcast(rule_y(g, out, x, y), np.shape(y))),
+          (rule_x, rule_y), shape_broadcast, fwd, bwd, **kw)
+
+
+# ───────────────────────────── arithmetic ─────────────────────────────
+
+_binary("add", np.add, lambda g, out, x, y: g, lambda g, out, x, y: g,
+        "{y} = {0} + {1}", ("d{0} = G", "d{1} = G"),
+        infix="+", symbol="+", saves="", numpy="add", operator="+")
+_binary("subtract", np.subtract, lambda g, out, x, y: g, lambda g, out, x, y: -g,
+        "{y} = {0} − {1}", ("d{0} = G", "d{1} = −G"),
+        infix="−", symbol="−", saves="", numpy="subtract", operator="-")
+_binary("multiply", np.multiply, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x,
+        "{y} = {0} ⊙ {1}", ("d{0} = G ⊙ {1}", "d{1} = G ⊙ {0}"),
+        infix="⊙", symbol="×", numpy="multiply", operator="*")
+# d(x/y)/dy = −(x/y)/y, PyTorch's form: 0 wherever x == 0 and y ≠ 0, while JAX's −x/y² is 0/0 = NaN
+# once y² underflows (y = 1e-200).  G·(out/y), not (G·out)/y: G = 0 against an infinite slope is
+# 0·∞ = NaN, as in both
+_binary("divide", np.divide, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y),
+        "{y} = {0} / {1}", ("d{0} = G / {1}", "d{1} = −G ⊙ {y} / {1}"),
+        infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/")
+
+
+def _power_dx(g, x, p):
+    """G·p·x^(p−1), and 0 where p == 0: x⁰ is the constant 1, even at x = 0 and whatever G is.
+
+    At x = 0 the slope is ∞ for 0 < p < 1 (√x), 1 for p = 1 (0⁰ = 1) and 0 for p > 1, as in
+    PyTorch and JAX.  For p == 0 PyTorch gives 0 (even for G = ∞ or NaN) and JAX's general
+    ``pow`` gives 0·∞ = NaN (its ``x ** 0`` with a literal int gives 0): PyTorch's 0.
+    """
     if np.ndim(p) == 0:
         if p == 2:  # the common case needs no pow
-            return 2.0 * x
-        return np.zeros(np.shape(x)) if p == 0 else p * x ** (p - 1)
-    return np.where(p == 0, 0.0, p * x ** np.where(p == 0, 1.0, p - 1))
+            return g * (2.0 * x)
+        return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(x))) if p == 0 else g * (p * x ** (p - 1))
+    return np.where(p == 0, 0.0, g * (p * x ** np.where(p == 0, 1.0, p - 1)))
 
 
 def _power_log(out, x, p):
-    """d(x^p)/dp = x^p·log x; 0 where x == 0 and p ≥ 0 (the limit), NaN for x < 0 as in PyTorch."""
+    """d(x^p)/dp = x^p·log x; 0 where x == 0 and p ≥ 0 (the limit), NaN for x < 0, as in PyTorch.
+
+    At x == 0 with p < 0 it is ∞·(−∞) = −∞, PyTorch's value (JAX gives NaN).  Unlike the base's
+    rule, this slope is masked before G multiplies it, so G = ∞ meets the 0 as NaN, as in PyTorch.
+    """
     at_zero = (x == 0) & (p >= 0)
     with np.errstate(invalid="ignore"):
         return np.where(at_zero, 0.0, out * np.log(np.where(at_zero, 1.0, x)))
 
 
-defop("power", np.power,
-      (lambda g, out, x, p: unbroadcast(g * _power_slope(x, p), x.shape),
-       lambda g, out, x, p: unbroadcast(g * _power_log(out, x, p), np.shape(p))),
-      (lambda t, out, x, p: t * _power_slope(x, p), lambda t, out, x, p: t * _power_log(out, x, p)),
-      shape_broadcast, "{y} = {0}^{1}", ("d{0} = G ⊙ {1}·{0}^({1}−1)", "d{1} = G ⊙ {y}·log {0}"),
-      infix="^", symbol="**", saves="both", numpy="power", operator="**")
+_binary("power", np.power, lambda g, out, x, p: _power_dx(g, x, p), lambda g, out, x, p: g * _power_log(out, x, p),
+        "{y} = {0}^{1}", ("d{0} = G ⊙ {1}·{0}^({1}−1)", "d{1} = G ⊙ {y}·log {0}"),
+        infix="^", symbol="**", saves="both", numpy=("power", "pow"), operator="**")
 
 
-def _select(x, y, larger: bool):
-    """Where max/min chose x; ties split the gradient equally, as in JAX."""
-    return np.where(x == y, 0.5, (x > y) if larger else (x < y))
+def _atan2_share(a, x1, x2):
+    """a / (x1² + x2²), as (a/h)/h with h = hypot(x1, x2) so the squares neither overflow nor underflow.
+
+    0 at the origin, as PyTorch (JAX gives NaN).  Where x1² + x2² underflows (|x| ~ 1e-200)
+    or overflows (|x| ~ 1e200) PyTorch gives 0; this gives the true, finite slope.
+    """
+    h = np.hypot(x1, x2)
+    return safe_divide(safe_divide(a, h), h)
+
+
+_binary("arctan2", np.arctan2,
+        lambda g, out, x1, x2: g * _atan2_share(x2, x1, x2), lambda g, out, x1, x2: -g * _atan2_share(x1, x1, x2),
+        "{y} = arctan2({0}, {1})", ("d{0} = G ⊙ {1} / ({0}² + {1}²)", "d{1} = −G ⊙ {0} / ({0}² + {1}²)"),
+        numpy=("arctan2", "atan2"))
+# ∂hypot/∂x = x / hypot: x/out first, so g·x cannot overflow.  At the origin it is 0/0 = NaN, as in
+# PyTorch (JAX gives ½ to each input)
+_binary("hypot", np.hypot, lambda g, out, x, y: g * (x / out), lambda g, out, x, y: g * (y / out),
+        "{y} = √({0}² + {1}²)", ("d{0} = G ⊙ {0} / {y}", "d{1} = G ⊙ {1} / {y}"), saves="both", numpy="hypot")
+
+
+def _softmax_weight(x, y):
+    """e^x / (e^x + e^y) = σ(x − y): the share of logaddexp's G that goes to x.
+
+    Computed from e^−|x−y| ≤ 1, so nothing overflows; 1 and 0 when one input is +∞ and
+    the other finite (as PyTorch; JAX gives e), NaN when both are the same infinity (as both).
+    """
+    d = x - y
+    e = np.exp(-np.abs(d))
+    return np.where(d >= 0, 1.0, e) / (1.0 + e)
+
+
+_binary("logaddexp", np.logaddexp,
+        lambda g, out, x, y: g * _softmax_weight(x, y), lambda g, out, x, y: g * _softmax_weight(y, x),
+        "{y} = log(e^{0} + e^{1})", ("d{0} = G ⊙ e^({0} − {y})", "d{1} = G ⊙ e^({1} − {y})"), numpy="logaddexp")
+
+
+# ───────────────────────────── selections ─────────────────────────────
+
+
+def _select(g, x, y, larger: bool):
+    """The part of G that max/min sends to x: all of it where x was chosen, half at a tie (PyTorch, JAX).
+
+    Exactly 0 where x lost, even for G = ∞ or NaN (PyTorch; JAX's 0·∞ is NaN).  Where a NaN
+    makes both comparisons false, PyTorch sends G to both inputs and JAX to neither: PyTorch's.
+    """
+    beaten = (x < y) if larger else (x > y)
+    return np.where(beaten, 0.0, np.where(x == y, 0.5 * g, g))
 
 
 def _defselect(name: str, forward: Callable, larger: bool, cmp: str) -> None:
     """maximum/minimum: G flows to the argument that was chosen."""
-    defop(name, forward,
-          (lambda g, out, x, y: unbroadcast(g * _select(x, y, larger), x.shape),
-           lambda g, out, x, y: unbroadcast(g * _select(y, x, larger), y.shape)),
-          (lambda t, out, x, y: t * _select(x, y, larger),
-           lambda t, out, x, y: t * _select(y, x, larger)),
-          shape_broadcast, f"{{y}} = {name[:3]}({{0}}, {{1}})",
-          (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}}]", f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}}]"), symbol=name[:3], numpy=name)
+    _binary(name, forward,
+            lambda g, out, x, y: _select(g, x, y, larger), lambda g, out, x, y: _select(g, y, x, larger),
+            f"{{y}} = {name[:3]}({{0}}, {{1}})",
+            (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}}]", f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}}]"),
+            symbol=name[:3], numpy=name)
+
+
+def _select_number(g, x, y, larger: bool, first: bool):
+    """The part of G that fmax/fmin sends to x (``first``) or to y.
+
+    A NaN is ignored: G goes to the other input, and to x when both are NaN (PyTorch and
+    JAX).  Otherwise as maximum/minimum; at a tie the two differ (PyTorch sends G to x, JAX
+    to y), and half each, their average, keeps fmax's gradient equal to maximum's.
+    """
+    mine, other = (x, y) if first else (y, x)
+    nan_wins = np.isnan(y) if first else np.isnan(x) & ~np.isnan(y)  # where G goes to x or y alone
+    nan_loses = np.isnan(mine) & ~nan_wins
+    return np.where(nan_wins, g, np.where(nan_loses, 0.0, _select(g, mine, other, larger)))
+
+
+def _defselect_number(name: str, forward: Callable, larger: bool, cmp: str) -> None:
+    """fmax/fmin: maximum/minimum that return the number when one input is NaN."""
+    _binary(name, forward,
+            lambda g, out, x, y: _select_number(g, x, y, larger, True),
+            lambda g, out, x, y: _select_number(g, x, y, larger, False),
+            f"{{y}} = {name}({{0}}, {{1}})",
+            (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}} or {{1}} is NaN]",
+             f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}} or {{0}} alone is NaN]"),
+            numpy=name)
 
 
 _defselect("maximum", np.maximum, True, ">")
 _defselect("minimum", np.minimum, False, "<")
+_defselect_number("fmax", np.fmax, True, ">")
+_defselect_number("fmin", np.fmin, False, "<")
 
 
-# ───────────────────────────── elementwise unary ─────────────────────────────
+# ───────────────────────────── exponentials and logarithms ─────────────────────────────
+# at x = 0 the logarithms' slopes are G/0 = ±∞ (a log of a 0/1 mask), as in PyTorch and JAX
 
-defop("negative", np.negative, lambda g, out, x: -g, lambda t, out, x: -t,
-      shape_same, "{y} = −{0}", "d{0} = −G", symbol="−", saves="", numpy="negative")
-defop("exp", np.exp, lambda g, out, x: g * out, lambda t, out, x: t * out,
-      shape_same, "{y} = exp {0}", "d{0} = G ⊙ {y}", saves="out", numpy="exp")
-defop("log", np.log, lambda g, out, x: g / x, lambda t, out, x: t / x,
-      shape_same, "{y} = log {0}", "d{0} = G / {0}", numpy="log")
-defop("tanh", np.tanh, lambda g, out, x: g * (1.0 - out * out), lambda t, out, x: t * (1.0 - out * out),
-      shape_same, "{y} = tanh {0}", "d{0} = G ⊙ (1 − {y}²)", saves="out", numpy="tanh")
-defop("sqrt", np.sqrt, lambda g, out, x: g / (2.0 * out), lambda t, out, x: t / (2.0 * out),
-      shape_same, "{y} = √{0}", "d{0} = G / (2·{y})", saves="out", numpy="sqrt")
-defop("abs", np.abs, lambda g, out, x: g * np.sign(x), lambda t, out, x: t * np.sign(x),
-      shape_same, "{y} = |{0}|", "d{0} = G ⊙ sign {0}", numpy=("abs", "absolute"))
-defop("square", np.square, lambda g, out, x: g * (2.0 * x), lambda t, out, x: t * (2.0 * x),
-      shape_same, "{y} = {0}²", "d{0} = G ⊙ 2{0}", numpy="square")
-defop("sin", np.sin, lambda g, out, x: g * np.cos(x), lambda t, out, x: t * np.cos(x),
-      shape_same, "{y} = sin {0}", "d{0} = G ⊙ cos {0}", numpy="sin")
-defop("cos", np.cos, lambda g, out, x: -g * np.sin(x), lambda t, out, x: -t * np.sin(x),
-      shape_same, "{y} = cos {0}", "d{0} = −G ⊙ sin {0}", numpy="cos")
+_unary("exp", np.exp, lambda g, out, x: g * out, "{y} = exp {0}", "d{0} = G ⊙ {y}", saves="out", numpy="exp")
+_unary("exp2", np.exp2, lambda g, out, x: g * (out * LN2), "{y} = 2^{0}", "d{0} = G ⊙ {y}·ln 2",
+       saves="out", numpy="exp2")
+_unary("expm1", np.expm1, lambda g, out, x: g * (out + 1.0), "{y} = exp {0} − 1", "d{0} = G ⊙ ({y} + 1)",
+       saves="out", numpy="expm1")
+_unary("log", np.log, lambda g, out, x: g / x, "{y} = log {0}", "d{0} = G / {0}", numpy="log")
+_unary("log2", np.log2, lambda g, out, x: g / (x * LN2), "{y} = log₂ {0}", "d{0} = G / ({0}·ln 2)", numpy="log2")
+_unary("log10", np.log10, lambda g, out, x: g / (x * LN10), "{y} = log₁₀ {0}", "d{0} = G / ({0}·ln 10)",
+       numpy="log10")
+_unary("log1p", np.log1p, lambda g, out, x: g / (1.0 + x), "{y} = log(1 + {0})", "d{0} = G / (1 + {0})",
+       numpy="log1p")
+
+
+# ───────────────────────────── powers and roots ─────────────────────────────
+# at x = 0: √ and ∛ have slope G/0 = ±∞ and 1/x has −G·∞², as in PyTorch and JAX
+
+_unary("sqrt", np.sqrt, lambda g, out, x: g / (2.0 * out), "{y} = √{0}", "d{0} = G / (2·{y})",
+       saves="out", numpy="sqrt")
+_unary("cbrt", np.cbrt, lambda g, out, x: g / (3.0 * out * out), "{y} = ∛{0}", "d{0} = G / (3·{y}²)",
+       saves="out", numpy="cbrt")
+_unary("square", np.square, lambda g, out, x: g * (2.0 * x), "{y} = {0}²", "d{0} = G ⊙ 2{0}", numpy="square")
+_unary("reciprocal", np.reciprocal, lambda g, out, x: -g * (out * out), "{y} = 1 / {0}", "d{0} = −G ⊙ {y}²",
+       saves="out", numpy="reciprocal")
+
+
+# ───────────────────────────── signs ─────────────────────────────
+
+_unary("negative", np.negative, lambda g, out, x: -g, "{y} = −{0}", "d{0} = −G", symbol="−", saves="",
+       numpy="negative")
+_unary("positive", np.positive, lambda g, out, x: g, "{y} = +{0}", "d{0} = G", saves="", numpy="positive")
+# sign 0 at the kink: PyTorch's subgradient (JAX gives 1)
+_unary("abs", np.abs, lambda g, out, x: g * np.sign(x), "{y} = |{0}|", "d{0} = G ⊙ sign {0}",
+       numpy=("abs", "absolute"))
+
+
+# ───────────────────────────── trigonometric and hyperbolic ─────────────────────────────
+# 1 − x² as (1 − x)(1 + x): exact near ±1, where arcsin, arccos and arctanh reach slope ±∞ (PyTorch, JAX)
+
+
+def _one_minus_square(x):
+    return (1.0 - x) * (1.0 + x)
+
+
+_unary("sin", np.sin, lambda g, out, x: g * np.cos(x), "{y} = sin {0}", "d{0} = G ⊙ cos {0}", numpy="sin")
+_unary("cos", np.cos, lambda g, out, x: -g * np.sin(x), "{y} = cos {0}", "d{0} = −G ⊙ sin {0}", numpy="cos")
+_unary("tan", np.tan, lambda g, out, x: g * (1.0 + out * out), "{y} = tan {0}", "d{0} = G ⊙ (1 + {y}²)",
+       saves="out", numpy="tan")
+_unary("arcsin", np.arcsin, lambda g, out, x: g / np.sqrt(_one_minus_square(x)), "{y} = arcsin {0}",
+       "d{0} = G / √(1 − {0}²)", numpy=("arcsin", "asin"))
+_unary("arccos", np.arccos, lambda g, out, x: -g / np.sqrt(_one_minus_square(x)), "{y} = arccos {0}",
+       "d{0} = −G / √(1 − {0}²)", numpy=("arccos", "acos"))
+_unary("arctan", np.arctan, lambda g, out, x: g / (1.0 + x * x), "{y} = arctan {0}", "d{0} = G / (1 + {0}²)",
+       numpy=("arctan", "atan"))
+_unary("sinh", np.sinh, lambda g, out, x: g * np.cosh(x), "{y} = sinh {0}", "d{0} = G ⊙ cosh {0}", numpy="sinh")
+_unary("cosh", np.cosh, lambda g, out, x: g * np.sinh(x), "{y} = cosh {0}", "d{0} = G ⊙ sinh {0}", numpy="cosh")
+_unary("tanh", np.tanh, lambda g, out, x: g * (1.0 - out * out), "{y} = tanh {0}", "d{0} = G ⊙ (1 − {y}²)",
+       saves="out", numpy="tanh")
+# √(x² + 1) as hypot(x, 1) and √(x² − 1) as √(x − 1)·√(x + 1): exact near 1, and the true slope ~1/|x|
+# where x² overflows (PyTorch and JAX give 0 there)
+_unary("arcsinh", np.arcsinh, lambda g, out, x: g / np.hypot(x, 1.0), "{y} = arcsinh {0}",
+       "d{0} = G / √({0}² + 1)", numpy=("arcsinh", "asinh"))
+_unary("arccosh", np.arccosh, lambda g, out, x: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)), "{y} = arccosh {0}",
+       "d{0} = G / √({0}² − 1)", numpy=("arccosh", "acosh"))
+_unary("arctanh", np.arctanh, lambda g, out, x: g / _one_minus_square(x), "{y} = arctanh {0}",
+       "d{0} = G / (1 − {0}²)", numpy=("arctanh", "atanh"))
+
+
+# ───────────────────────────── activations ─────────────────────────────
+
+
+def _sigmoid(x):
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free logistic
+
+
+_unary("sigmoid", _sigmoid, lambda g, out, x: g * out * (1.0 - out), "{y} = σ({0})", "d{0} = G ⊙ {y}(1 − {y})",
+       saves="out")
+# G where x > 0, else exactly 0: slope 0 at the kink, and 0 (not 0·∞) for G = ∞ or NaN (PyTorch and JAX)
+_unary("relu", lambda x: np.maximum(x, 0.0), lambda g, out, x: np.where(x > 0, g, 0.0), "{y} = relu {0}",
+       "d{0} = G ⊙ [{0} > 0]")
+
+
+# ───────────────────────────── clip and where ─────────────────────────────
 
 
 def _clip(x, lo=None, hi=None):
@@ -109,6 +270,7 @@ def _clip(x, lo=None, hi=None):
 
 
 def _inside(x, lo, hi):
+    """Where clip passes x through; a bound counts as inside: slope 1 there, as PyTorch (JAX gives ½)."""
     inside = np.ones(x.shape, dtype=bool)
     if lo is not None:
         inside &= x >= lo
@@ -125,20 +287,14 @@ def _clip_method(a, min=None, max=None):  # noqa: A002 - NumPy's names
     return (a,), {"lo": min, "hi": max}
 
 
-defop("clip", _clip, lambda g, out, x, lo=None, hi=None: g * _inside(x, lo, hi),
-      lambda t, out, x, lo=None, hi=None: t * _inside(x, lo, hi),
+def _clip_rule(g, out, x, lo=None, hi=None):
+    """G inside the bounds, else exactly 0, also for G = ∞ or NaN (PyTorch; JAX's 0·∞ is NaN)."""
+    return np.where(_inside(x, lo, hi), g, 0.0)
+
+
+defop("clip", _clip, _clip_rule, _clip_rule,
       shape_same, "{y} = clip({0}, lo, hi)", "d{0} = G ⊙ [lo ≤ {0} ≤ hi]", kwargs=("lo", "hi"),
       numpy={"clip": _clip_bind}, methods={"clip": _clip_method})
-
-
-def _sigmoid(x):
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free logistic
-
-
-defop("sigmoid", _sigmoid, lambda g, out, x: g * out * (1.0 - out), lambda t, out, x: t * out * (1.0 - out),
-      shape_same, "{y} = σ({0})", "d{0} = G ⊙ {y}(1 − {y})", saves="out")
-defop("relu", lambda x: np.maximum(x, 0.0), lambda g, out, x: g * (x > 0), lambda t, out, x: t * (x > 0),
-      shape_same, "{y} = relu {0}", "d{0} = G ⊙ [{0} > 0]")
 
 
 def _where_vjp(pick_true: bool):
@@ -148,8 +304,8 @@ def _where_vjp(pick_true: bool):
     return rule
 
 
+# np.where, not G·[c]: the branch not taken gets exactly 0 even where G is ±∞ or NaN
 defop("where", np.where, (None, _where_vjp(True), _where_vjp(False)),
       (None, lambda t, out, c, x, y: np.where(c, t, 0.0), lambda t, out, c, x, y: np.where(c, 0.0, t)),
       shape_broadcast, "{y} = where({0}, {1}, {2})",
       ("", "d{1} = G ⊙ [{0}]", "d{2} = G ⊙ [¬{0}]"), saves="inputs", numpy="where")
-

@@ -20,6 +20,12 @@ from .common import (  # noqa: F401 - the vocabulary of cases
     unary,
 )
 
+
+def uniform(lo, hi):
+    """A generator of values in (lo, hi): inside a function's domain, away from where its slope is infinite."""
+    return lambda *shape: RNG.uniform(lo, hi, size=shape)
+
+
 CASES = {
     "add": binary(),
     "subtract": binary(),
@@ -28,17 +34,42 @@ CASES = {
     # a param exponent: the base stays positive so x^p and log x are smooth
     "power": binary(positive, normal) + [Case(normal(2, 3), np.array(2.0), diff=(0,)),
                                           Case(normal(3), np.array(3.0), diff=(0,))],
+    "arctan2": binary(away, away),
+    "hypot": binary(away, away),
+    # a wide spread, so one input's share of G is near 0 or 1 as well as in between (overflow: test_ops_elementwise)
+    "logaddexp": binary(normal, lambda *s: 5.0 * normal(*s))
+    + [Case(np.array([30.0, -30.0, 1.0]), np.array([-30.0, 30.0, 1.0]))],
     "maximum": extremum_pairs(),
     "minimum": extremum_pairs(),
+    # without NaN, fmax/fmin are maximum/minimum; NaN entries are tests of their own (test_ops_elementwise)
+    "fmax": extremum_pairs(),
+    "fmin": extremum_pairs(),
     "negative": unary(),
+    "positive": unary(),
     "exp": unary(),
+    "exp2": unary(),
+    "expm1": unary(),
     "log": unary(positive),
+    "log2": unary(positive),
+    "log10": unary(positive),
+    "log1p": unary(uniform(-0.7, 2.0)),
     "tanh": unary(),
     "sqrt": unary(positive),
+    "cbrt": unary(away),  # both signs: np.cbrt is real for x < 0
+    "reciprocal": unary(away),
     "abs": unary(away),
     "square": unary(),
     "sin": unary(),
     "cos": unary(),
+    "tan": unary(uniform(-1.2, 1.2)),  # inside (−π/2, π/2)
+    "arcsin": unary(uniform(-0.9, 0.9)),
+    "arccos": unary(uniform(-0.9, 0.9)),
+    "arctan": unary(lambda *s: 3.0 * normal(*s)),
+    "sinh": unary(),
+    "cosh": unary(),
+    "arcsinh": unary(lambda *s: 3.0 * normal(*s)),
+    "arccosh": unary(uniform(1.2, 4.0)),
+    "arctanh": unary(uniform(-0.9, 0.9)),
     "sigmoid": unary(),
     "relu": unary(away),
     "clip": [Case(clip_values(*s), lo=-0.5, hi=0.5) for s in SHAPES_1]
