@@ -32,6 +32,10 @@ class UnsupportedError(GraphstepError):
     """A NumPy function or feature graphstep cannot trace."""
 
 
+class TensorAttributeError(UnsupportedError, AttributeError):
+    """``t.foo`` where graphstep's Tensor has no ``foo``: still an AttributeError, so ``hasattr`` keeps working."""
+
+
 class LoadError(GraphstepError):
     """A file that cannot be read, parsed or holds no computation."""
 

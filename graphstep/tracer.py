@@ -10,10 +10,11 @@ the path the program actually took.
 from __future__ import annotations
 
 import contextlib
+import dis
 import functools
+import inspect
 import linecache
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,16 +22,37 @@ from typing import Any
 
 import numpy as np
 
+from . import naming
 from .errors import GraphstepError, ShapeError, UnsupportedError
+from .hints import missing_attribute, missing_functions
+from .naming import _term, assigned_name  # noqa: F401 - _term: breaks.py reads it here
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _INTERNAL = (_PACKAGE_DIR, _NUMPY_DIR, "<__array_function__")
-_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+# graphstep's machinery is never a naming frame; graph.py (trace) is where a computation's frames end
+_MACHINERY = tuple(_PACKAGE_DIR + f for f in ("tracer.py", "naming.py", os.path.join("ops", "table.py"))) + (
+    _NUMPY_DIR, "<__array_function__")
+_BOUNDARY = _PACKAGE_DIR + "graph.py"
+_USER, _LIBRARY, _SKIP, _END = range(4)
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+_NO_SITES: tuple = (None, -1, (), None)  # (innermost naming frame, its id, outer sites, user frame)
+_NO_STACK: tuple = (None, (), -1)  # (user frame, outer levels, its call id)
 
 
 _internal_files: dict[str, bool] = {}
+_frame_kinds: dict[str, int] = {}
+
+
+def _kind_of(filename: str) -> int:
+    """A frame's part in naming: the user's code, a library function (graphstep.nn), machinery, or the end."""
+    kind = _frame_kinds.get(filename)
+    if kind is None:
+        kind = _frame_kinds[filename] = (
+            _END if filename == _BOUNDARY else _SKIP if filename.startswith(_MACHINERY)
+            else _LIBRARY if filename.startswith(_INTERNAL) else _USER)
+    return kind
 
 
 def _is_internal(filename: str) -> bool:
@@ -48,18 +70,6 @@ def _user_frame():
             return frame
         frame = frame.f_back
     return None
-
-
-_assign_cache: dict[tuple[str, int], str | None] = {}
-
-
-def _assigned_name(filename: str, lineno: int) -> str | None:
-    """The variable a source line assigns to (``H = tanh(...)`` → ``H``), if any."""
-    key = (filename, lineno)
-    if key not in _assign_cache:
-        match = _ASSIGN.match(linecache.getline(filename, lineno))
-        _assign_cache[key] = match.group(1) if match else None
-    return _assign_cache[key]
 
 
 def display_path(filename: str) -> str:
@@ -90,7 +100,11 @@ class Tracer:
         self.notes: list[str] = []
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
         self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
-        self._sites: list[tuple] = []  # (frame id, line, lasti) per node, for naming
+        # per node, the frames that made it, innermost first: (frame, line, lasti); see naming.finish_names
+        self.sites: list[tuple[tuple[int, int, int], ...]] = []
+        self.frame_files: list[str] = []  # per naming frame, its file
+        self._naming_frames: dict[int, tuple[Any, int]] = {}  # id(frame) → (frame, naming frame); kept alive
+        self._last_sites, self._last_stack = _NO_SITES, _NO_STACK  # the last node's frames, while they run
         # user function calls: id → {"func", "file", "line" (def), "parent", "site" (calling line)}
         self.calls: list[dict[str, Any]] = []
         self.scope_spans: list[list] = []  # [scope path, first node, end node] per `with gs.scope(...)`
@@ -99,14 +113,13 @@ class Tracer:
 
     def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
             inputs: tuple[int, ...] = (), params: dict | None = None) -> int:
-        frame = _user_frame()
+        sites, frame, steady = self._sites_of(sys._getframe(1))
         if frame is not None:
             filename, line = frame.f_code.co_filename, frame.f_lineno
-            site = (id(frame), line, frame.f_lasti)
             func = frame.f_code.co_name
-            stack = self._stack(frame) if self.running else ()
+            stack = self._stack_at(frame, steady) if self.running else ()
         else:
-            filename, line, site, func, stack = "<unknown>", 0, (0, 0, 0), "", ()
+            filename, line, func, stack = "<unknown>", 0, "", ()
         nid = len(self.nodes)
         self.nodes.append({
             "kind": kind, "op": op, "name": name, "shape": value.shape,
@@ -115,10 +128,53 @@ class Tracer:
             "source": f"{self._path(filename)}:{line}", "scope": self.scope, "func": func,
             "call": stack[-1][0] if stack else -1, "stack": stack,
         })
-        self._sites.append(site)
+        self.sites.append(sites)
         if kind != "op":
             self.leaf_values[nid] = value
         return nid
+
+    def _sites_of(self, frame) -> tuple[tuple[tuple[int, int, int], ...], Any, bool]:
+        """The naming frames that made a node, innermost first, the innermost frame of the user's code, and
+        whether that chain is steady (no generator in it, so it can be reused while its innermost frame runs).
+
+        Naming frames are the user's and graphstep's library functions (``nn.cross_entropy``), up to
+        ``graph.trace``; the tracer, the op table's entry points and NumPy are skipped.
+        """
+        while frame is not None and _kind_of(frame.f_code.co_filename) == _SKIP:
+            frame = frame.f_back
+        last = self._last_sites
+        if frame is not None and frame is last[0]:  # the same function as the last node: its callers stand still
+            return ((last[1], frame.f_lineno, frame.f_lasti), *last[2]), last[3], True
+        first, chain, user, moving = frame, [], None, 0
+        while frame is not None:
+            kind = _kind_of(frame.f_code.co_filename)
+            if kind == _END:
+                break
+            if kind != _SKIP:
+                known = self._naming_frames.get(id(frame))
+                if known is None or known[0] is not frame:
+                    known = self._naming_frames[id(frame)] = (frame, len(self.frame_files))
+                    self.frame_files.append(frame.f_code.co_filename)
+                chain.append((known[1], frame.f_lineno, frame.f_lasti))
+                moving |= frame.f_code.co_flags & _RESUMABLE  # a generator may be resumed from elsewhere
+                if user is None and kind == _USER:
+                    user = frame
+            frame = frame.f_back
+        while user is None and frame is not None:  # a leaf made by graphstep itself: the line that called it
+            user = frame if not _is_internal(frame.f_code.co_filename) else None
+            frame = frame.f_back
+        steady = bool(chain) and not moving
+        self._last_sites = (first, chain[0][0], tuple(chain[1:]), user) if steady else _NO_SITES
+        return tuple(chain), user, steady
+
+    def _stack_at(self, frame, steady: bool) -> tuple[tuple[int, int, int], ...]:
+        """``_stack``, reusing the outer levels while the same user function runs."""
+        last = self._last_stack
+        if steady and frame is last[0]:
+            return (*last[1], (last[2], frame.f_lineno, frame.f_lasti))
+        stack = self._stack(frame)
+        self._last_stack = (frame, stack[:-1], stack[-1][0]) if steady and stack else _NO_STACK
+        return stack
 
     def _stack(self, frame) -> tuple[tuple[int, int, int], ...]:
         """Where each user frame stands, outermost first: (call id, line, bytecode offset).
@@ -158,101 +214,27 @@ class Tracer:
             path = self._paths[filename] = display_path(filename)
         return path
 
+    def depends_on_param(self, nid: int) -> bool:
+        """Whether a param lies upstream of a node (asked only when a value is about to leave the graph)."""
+        seen, todo = set(), [nid]
+        while todo:
+            n = todo.pop()
+            if self.nodes[n]["kind"] == "param":
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.extend(self.nodes[n]["inputs"])
+        return False
+
     def source_of(self) -> str:
         frame = _user_frame()
         return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else ""
 
     def finish_names(self, output: int) -> None:
-        """Name op nodes after the variable their line assigns to; the rest get readable automatic names."""
-        self._frame_calls = {}  # the trace is over: let the user's frames go
-        runs: list[list[int]] = []
-        for nid, node in enumerate(self.nodes):
-            site = self._sites[nid]
-            if node["kind"] == "op" and runs and self._continues(runs[-1][-1], site):
-                runs[-1].append(nid)
-            elif node["kind"] == "op":
-                runs.append([nid])
-        for run in runs:
-            consumed = {i for n in run for i in self.nodes[n]["inputs"]}
-            target = _assigned_name(self.nodes[run[0]]["file"], self.nodes[run[0]]["line"])
-            for n in run:
-                if self.nodes[n]["name"] is None and target and n not in consumed:
-                    self.nodes[n]["name"] = target
-        self._name_returns()
-        self._name_leaves()
-        if self.nodes[output]["name"] is None:  # the result learners expect to see named
-            self.nodes[output]["name"] = "loss" if self.nodes[output]["shape"] == () else "out"
-        used: dict[str, int] = {}
-        for nid, node in enumerate(self.nodes):
-            name = node["name"] or self._auto_name(nid)
-            if node["kind"] == "const" and node["shape"] == () and not node["name"]:
-                node["name"] = name  # a scalar constant is called by its value, however often it appears
-                continue
-            count = used.get(name, 0) + 1
-            used[name] = count
-            node["name"] = name if count == 1 else f"{name}#{count}"
-
-    def _name_returns(self) -> None:
-        """``H = layer(H, W, b)`` where layer ends in ``return tanh(Z)``: the returned node is called H."""
-        last_op: dict[int, int] = {}
-        for nid, node in enumerate(self.nodes):
-            if node["kind"] == "op" and node["stack"]:
-                last_op[node["call"]] = nid
-        for call, nid in last_op.items():
-            info = self.calls[call]
-            if self.nodes[nid]["name"] is not None or info["parent"] < 0:
-                continue
-            caller = self.calls[info["parent"]]
-            target = _assigned_name(caller["file"], info["site"])
-            if target and not self._used_at(nid, info["parent"], info["site"]):
-                self.nodes[nid]["name"] = target
-
-    def _used_at(self, nid: int, call: int, line: int) -> bool:
-        """Whether the statement that called a function goes on to use its result (``f(a) + f(b)``)."""
-        for later in range(nid + 1, len(self.nodes)):
-            node = self.nodes[later]
-            if node["call"] == call and node["line"] != line:
-                return False
-            if node["call"] == call and nid in node["inputs"]:
-                return True
-        return False
-
-    def _name_leaves(self) -> None:
-        """``w = gs.param(...)`` without ``name=``: the leaf is called w, unless an op on that line is."""
-        taken = {node["name"] for node in self.nodes if node["name"]}
-        for node in self.nodes:
-            if node["kind"] in ("param", "input") and node["name"] is None:
-                target = _assigned_name(node["file"], node["line"])
-                if target and target not in taken:
-                    node["name"] = target
-                    taken.add(target)
-
-    def _continues(self, prev: int, site: tuple) -> bool:
-        frame_id, line, lasti = self._sites[prev]
-        return site[0] == frame_id and site[1] == line and site[2] > lasti
-
-    def _auto_name(self, nid: int) -> str:
-        node = self.nodes[nid]
-        if node["kind"] == "const":
-            value = self.leaf_values[nid]
-            return f"{float(value):g}" if np.ndim(value) == 0 else f"const{nid}"
-        if node["kind"] != "op":
-            return f"{node['kind']}{nid}"
-        names = [_term(self.nodes[i]["name"] or "?") for i in node["inputs"]]
-        op = node["op"]
-        infix = OPS[op].operator.replace("-", "−")
-        if infix and len(names) == 2:
-            text = f"{names[0]}{infix}{names[1]}"
-        elif op == "transpose" and len(names) == 1:
-            text = f"{names[0]}ᵀ"
-        else:
-            text = f"{op}({','.join(names)})"
-        return text if len(text) <= 14 and "?" not in text else f"{op}{nid}"
-
-
-def _term(name: str) -> str:
-    """A name as an operand: composite names are parenthesised, ``(Z2−y)**2``."""
-    return name if name.replace("_", "").replace("#", "").isalnum() else f"({name})"
+        """Name every node (``naming.finish_names``): variables, returned values, then readable expressions."""
+        self._frame_calls, self._naming_frames = {}, {}  # the trace is over: let the frames go
+        self._last_sites, self._last_stack = _NO_SITES, _NO_STACK
+        naming.finish_names(self.nodes, self.sites, self.frame_files, self.leaf_values, output)
 
 
 _active: list[Tracer] = []
@@ -292,6 +274,12 @@ class Tensor:
     def name(self) -> str | None:
         return self.tracer.nodes[self.node]["name"]
 
+    @property
+    def label(self) -> str:
+        """How an error names this tensor while tracing (op nodes are named when the trace ends): its op."""
+        node = self.tracer.nodes[self.node]
+        return node["name"] or node["op"] or node["kind"]
+
     def __repr__(self) -> str:
         return f"Tensor(node={self.node}, shape={self.shape}, value={self.value!r})"
 
@@ -301,6 +289,15 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
+    def __getattr__(self, attr: str):
+        """Reached only for a missing attribute: say what graphstep's Tensor offers instead, on the user's line.
+
+        The error is also an AttributeError, so ``hasattr(t, "foo")`` and ``getattr(t, "foo", None)`` work.
+        """
+        if attr.startswith("_") or attr in Tensor.__slots__:  # probes (__array_interface__, _repr_html_)
+            raise AttributeError(attr)
+        raise missing_attribute(self, attr)
+
     # ── values leave the graph only explicitly ──
     def item(self, *args) -> float:
         return self.value.item(*args)
@@ -309,10 +306,15 @@ class Tensor:
         return self.value.tolist()
 
     def __float__(self) -> float:
+        _refuse_escape(self)
         return float(self.value)
 
     def __int__(self) -> int:
+        _refuse_escape(self)
         return int(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)  # f"{loss:.4f}" prints the value, as for an ndarray
 
     def __bool__(self) -> bool:
         return bool(self.value)
@@ -320,7 +322,7 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         raise UnsupportedError(
             "a traced Tensor was turned into a plain NumPy array, which would drop it from the graph",
-            source=self.tracer.source_of(), node=self.name or str(self.node),
+            source=self.tracer.source_of(), node=self.label,
             hint="use graphstep.numpy (gnp.*) or np.* functions on tensors; t.value is the raw array, "
                  ".item()/float() a number")
 
@@ -346,7 +348,30 @@ class Tensor:
     __hash__ = object.__hash__  # tensors stay usable as dict keys: identity, as before
 
     def __pos__(self): return self
+
+    # ``z += 1`` changes the value every name bound to this tensor sees, as NumPy's in-place ops do
+    def __iadd__(self, o): return self._rebind(apply("add", self, o))
+    def __isub__(self, o): return self._rebind(apply("subtract", self, o))
+    def __imul__(self, o): return self._rebind(apply("multiply", self, o))
+    def __itruediv__(self, o): return self._rebind(apply("divide", self, o))
+    def __ipow__(self, o): return self._rebind(apply("power", self, o))
+    def __imatmul__(self, o): return self._rebind(apply("matmul", self, o))
+
+    def _rebind(self, new: Tensor) -> Tensor:
+        self.node, self.value = new.node, new.value
+        return self
     def __getitem__(self, index): return apply("getitem", self, index=_raw_index(index))
+
+    def __setitem__(self, index, value) -> None:
+        """``x[i] = v`` records a new value (the ``setitem`` op) and rebinds this Tensor to it, as JAX's
+        ``x = x.at[i].set(v)``; ``x[i] += v`` reads, adds and assigns, so a repeated index adds once, as in NumPy.
+
+        Nothing is written in place.  Every name bound to this Tensor sees the new value, but a Tensor taken
+        from the old one before (``row = x[0]``, ``xt = x.T``) keeps the old value, where a NumPy view would
+        see the write.
+        """
+        new = apply("setitem", self, value, index=_raw_index(index))
+        self.node, self.value = new.node, new.value
 
     # ── NumPy's own functions on tensors go through our table, or fail clearly ──
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
@@ -369,6 +394,57 @@ class Tensor:
 
 _COMPARISONS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
 _DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul"}
+
+
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+_CALLS = frozenset(dis.opmap[name] for name in ("CALL", "PRECALL", "CALL_FUNCTION_EX", "CALL_KW", "CALL_FUNCTION",
+                                                "CALL_METHOD") if name in dis.opmap)
+# calls that take a tensor's number on purpose (or only test it): the value leaves the graph knowingly
+_EXPLICIT = frozenset({"float", "int", "bool", "complex", "str", "repr", "print", "format", "round", "range",
+                       "isfinite", "isnan", "isinf", "isclose", "floor", "ceil", "trunc", "len"})
+
+
+def _refuse_escape(t: Tensor) -> None:
+    """A tensor that Python turns into a plain number where the gradient would be lost without a word.
+
+    ``buf[0] = loss`` (``buf`` a plain array) and ``math.exp(w)`` both reach ``__float__``, as ``float(w)`` does;
+    the instruction that asked tells them apart: a subscript store, or a call to something other than
+    ``float``/``int`` or a test such as ``math.isfinite``.  Only a value downstream of a param is refused.
+    """
+    frame = sys._getframe(2)
+    code = frame.f_code.co_code[frame.f_lasti]
+    if code == _STORE_SUBSCR:
+        what, hint = ("was stored into a plain NumPy array", "build the array from tensors instead (np.stack([...]), "
+                      "np.concatenate, np.where), or make the array a tensor first (buf = gs.input(np.zeros(3)); "
+                      "buf[0] = t records the assignment)")
+    elif code in _CALLS:
+        callee = _callee_at(frame)
+        if callee is None or callee.rpartition(".")[2] in _EXPLICIT:
+            return
+        what, hint = (f"was passed to {callee}(), which takes a plain number",
+                      f"use NumPy's function on the tensor (np.{callee.rpartition('.')[2]}(t) where graphstep traces "
+                      "it), or float(t) to take the value out of the graph on purpose")
+    else:
+        return
+    if t.tracer.depends_on_param(t.node):
+        raise UnsupportedError(f"a traced Tensor {what}: its gradient would be lost", source=t.tracer.source_of(),
+                               node=t.label, hint=hint)
+
+
+def _callee_at(frame) -> str | None:
+    """The source text of the function a call instruction calls (``math.exp``), from the code's positions."""
+    positions = getattr(frame.f_code, "co_positions", None)
+    if positions is None:  # Python 3.10: no positions, no check
+        return None
+    try:
+        line, end_line, col, end_col = list(positions())[frame.f_lasti // 2]
+    except (IndexError, ValueError):
+        return None
+    if line is None or col is None:
+        return None
+    text = linecache.getline(frame.f_code.co_filename, line)[col:]  # a call's callee starts on its first line
+    callee = text.split("(", 1)[0].strip()
+    return callee or None
 
 
 def _qualname(func) -> str:
@@ -436,9 +512,8 @@ def _raw_deep(x):
 
 
 def _unsupported(what: str) -> UnsupportedError:
-    return UnsupportedError(f"{what} is not in graphstep's op table, so it cannot be traced",
-                            source=_active[-1].source_of() if _active else "",
-                            hint="traced functions: " + ", ".join(sorted(NUMPY)))
+    """``what`` (``numpy.linalg.det``) cannot be traced: the error names it and every other such call on the line."""
+    return missing_functions(what, _user_frame())
 
 
 def _raw(x):
@@ -460,7 +535,9 @@ def _tracer_of(args) -> Tracer:
 
 def _const(tracer: Tracer, x) -> int:
     value = np.asarray(x, dtype=float) if isinstance(x, (int, float)) and not isinstance(x, bool) else np.asarray(x)
-    return tracer.add("const", value)
+    # an array from the user's code is called by their variable (X in `X @ W`); a number by its value
+    name = naming.variable_of(_user_frame(), x) if isinstance(x, np.ndarray) and x.ndim else None
+    return tracer.add("const", value, name=name)
 
 
 def apply(opname: str, *args, **kw) -> Tensor:
@@ -479,7 +556,10 @@ def apply(opname: str, *args, **kw) -> Tensor:
         out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
     except (ValueError, IndexError, TypeError) as err:
         raise _shape_error(tracer, op, ids, vals, kw, err) from None
-    return Tensor(tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw), out, tracer)
+    nid = tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw)
+    if "index" in kw:  # x[np.arange(N), y]: each part as the learner reads it, while the user's frame is alive
+        tracer.nodes[nid]["index_text"] = naming.index_parts(kw["index"], _user_frame())
+    return Tensor(nid, out, tracer)
 
 
 def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeError:
@@ -493,7 +573,7 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
     operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['op'] or tracer.nodes[i]['kind']} "
                          f"{fmt_shape(s)}" for i, s in zip(ids, shapes, strict=True))
     frame = _user_frame()
-    node = (frame and _assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
+    node = (frame and assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
     return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node)
 
 

@@ -133,11 +133,11 @@ def test_unsupported_numpy_function(tmp_path, capsys):
         @gs.computation
         def bad():
             a = gs.param(np.ones(3), name="a")
-            b = np.sinh(a)
+            b = np.frexp(a)
             return b.sum()
         """)
     assert main(["run", str(path)]) == 2
-    assert_one_clear_message(capsys.readouterr().err, f"unsupported.py:{line_of(path, 'np.sinh')}", "numpy.sinh")
+    assert_one_clear_message(capsys.readouterr().err, f"unsupported.py:{line_of(path, 'np.frexp')}", "numpy.frexp")
 
 
 def test_non_tensor_result(tmp_path, capsys):
@@ -233,7 +233,7 @@ def test_grad_norm_limit_exits_1_with_the_norm(in_repo, capsys):
     norm = np.linalg.norm(2 * (walker.value("Z2") - walker.value("y")) / 8)  # d(Z2−y) of the mean square
     assert main(["run", "samples/mlp.py", "--grad-norm-limit", "0.5"]) == 1
     out = capsys.readouterr().out
-    assert f"stopped after step 10: backward of (Z2−y)**2 (power) sent d(Z2−y) (8×1) with norm {norm:.4g} > " \
+    assert f"stopped after step 10: backward of (Z2−y)² (power) sent d(Z2−y) (8×1) with norm {norm:.4g} > " \
            "limit 0.5" in out
     assert main(["run", "samples/mlp.py", "--grad-norm-limit", "100"]) == 0
 

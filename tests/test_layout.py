@@ -32,7 +32,7 @@ def test_mlp_layout_has_every_node_labelled_and_inputs_above():
     assert scalars and set(lay.boxes) == set(graph.order) - scalars  # the 2 of ** 2 is written into its op
     text = lay.text()
     for name in ("X  input  (8×4)", "W1  param  (4×16)", "Z1  add  (8×16)", "loss  mean  ()",
-                 "(Z2−y)**2  power 2  (8×1)"):
+                 "(Z2−y)²  power 2  (8×1)"):
         assert name in text
     for n in graph.op_nodes:
         for i in graph.node(n)["inputs"]:

@@ -3,6 +3,8 @@ values without a gradient come back plain, and a wrongly shaped rule stops the w
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -167,3 +169,58 @@ def test_float_of_a_scalar_tensor_is_still_a_number():
 
     gs.trace(f, np.ones(3))
     assert seen == [(3.0, 3)]
+
+
+def test_math_functions_on_a_tensor_that_needs_a_gradient_are_refused():
+    def f(w):
+        return w + math.exp(w)  # the exp term would be missing from the graph, its gradient lost under a ✓
+
+    with pytest.raises(UnsupportedError, match=r"math\.exp\(\)") as caught:
+        gs.trace(f, np.array(0.5))
+    assert "test_numpy_surface.py" in str(caught.value)
+
+
+def test_math_on_data_and_tests_of_a_value_are_fine():
+    def f(w):
+        x = gs.input(np.array([1.0, 2.0]), name="x")
+        assert math.isfinite(w.sum()) and not math.isnan(w.sum())
+        return w.sum() * math.exp(x.sum())  # data only: a constant, rightly
+
+    st = gs.Stepper(gs.trace(f, np.ones(2))).run()
+    np.testing.assert_allclose(st.grad("w"), [math.exp(3.0)] * 2)
+
+
+def test_format_prints_the_value():
+    printed = []
+
+    def f(w):
+        loss = np.sum(w ** 2)
+        printed.append(f"loss {loss:.3f}")
+        return loss
+
+    gs.trace(f, np.array([1.0, 0.5]))
+    assert printed == ["loss 1.250"]
+
+
+def test_in_place_operators_change_every_name_bound_to_the_tensor():
+    def f(y):
+        z = y
+        z += 1.0
+        z *= 2.0
+        return np.sum(y)  # NumPy: y and z are one array, so y changed too
+
+    y0 = np.array([1.0, 2.0])
+    st = gs.Stepper(gs.trace(f, y0)).run()
+    assert st.value(st.graph.output) == np.sum((y0 + 1) * 2)
+    np.testing.assert_allclose(st.grad("y"), [2.0, 2.0])
+
+
+def test_diff_is_slices_and_a_subtract():
+    def f(x):
+        return np.sum(np.diff(x, n=2, axis=0) ** 2)
+
+    x0 = np.random.default_rng(3).standard_normal((6, 2))
+    st = gs.Stepper(gs.trace(f, x0)).run()
+    D = np.diff(np.eye(6), 2, axis=0)  # noqa: N806 - the difference matrix
+    np.testing.assert_allclose(st.value(st.graph.output), f(x0))
+    np.testing.assert_allclose(st.grad("x"), 2 * D.T @ D @ x0)

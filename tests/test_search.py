@@ -28,13 +28,13 @@ def line_of(text: str) -> int:
 
 def test_name_is_a_case_insensitive_substring_in_execution_order(mlp):
     assert names(mlp, find_nodes(mlp, "W1")) == ["W1", "X@W1"]
-    assert names(mlp, find_nodes(mlp, "z")) == ["Z1", "Z2", "Z2−y", "(Z2−y)**2"]
+    assert names(mlp, find_nodes(mlp, "z")) == ["Z1", "Z2", "Z2−y", "(Z2−y)²"]
     assert find_nodes(mlp, "h") == find_nodes(mlp, "H") == [mlp.ids["H"]]
 
 
 def test_exact_name_is_not_ranked_first(mlp):
     found = find_nodes(mlp, "Z2")
-    assert names(mlp, found) == ["Z2", "Z2−y", "(Z2−y)**2"]
+    assert names(mlp, found) == ["Z2", "Z2−y", "(Z2−y)²"]
     assert found == sorted(found)
 
 
@@ -59,8 +59,8 @@ def test_source_line_with_or_without_the_file(mlp):
 
 def test_words_combine_and_the_minus_sign_can_be_typed(mlp):
     line = line_of("loss = ")
-    assert names(mlp, find_nodes(mlp, f"op:power line:{line}")) == ["(Z2−y)**2"]
-    assert names(mlp, find_nodes(mlp, "name:z2-y")) == ["Z2−y", "(Z2−y)**2"]
+    assert names(mlp, find_nodes(mlp, f"op:power line:{line}")) == ["(Z2−y)²"]
+    assert names(mlp, find_nodes(mlp, "name:z2-y")) == ["Z2−y", "(Z2−y)²"]
     assert find_nodes(mlp, "W1 op:tanh") == []
     assert find_nodes(mlp, "") == find_nodes(mlp, "   ") == []
 

@@ -240,9 +240,9 @@ def test_while_and_if_trace_the_path_taken(a0, doublings, negated):
 
 def test_ufunc_missing_from_table_raises_naming_it():
     def fn(t):
-        return np.sinh(t)
+        return np.frexp(t)
 
-    with pytest.raises(UnsupportedError, match=r"numpy\.sinh") as info:
+    with pytest.raises(UnsupportedError, match=r"numpy\.frexp") as info:
         gs.trace(fn, X0)
     assert f"{THIS_FILE}:" in str(info.value)
 
@@ -259,8 +259,8 @@ def test_facade_attribute_missing_raises_naming_it():
 
 
 def test_array_function_missing_from_table_raises():
-    with pytest.raises(UnsupportedError, match=r"numpy\.cumsum"):
-        gs.trace(lambda t: np.cumsum(t), X0)
+    with pytest.raises(UnsupportedError, match=r"numpy\.ediff1d"):
+        gs.trace(lambda t: np.ediff1d(t), X0)
 
 
 def test_facade_is_a_plain_module_for_imports_and_introspection():

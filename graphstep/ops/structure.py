@@ -502,3 +502,20 @@ defcomposite("vstack", _vstack)
 defcomposite("column_stack", _column_stack)
 defcomposite("split", _split_equal)
 defcomposite("array_split", _array_split)
+
+
+def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    """``np.diff``: ``a[1:] − a[:-1]`` along ``axis``, ``n`` times; each difference is two slices and a subtract."""
+    if prepend is not np._NoValue or append is not np._NoValue:
+        raise ValueError("prepend=/append= are not supported: concatenate first, then take np.diff")
+    if operator.index(n) < 0:
+        raise ValueError(f"order must be non-negative but got {n}")
+    axis = _axis(axis, len(_shape(a)))
+    lead = (slice(None),) * axis
+    for _ in range(n):
+        a = call("subtract", call("getitem", a, index=lead + (slice(1, None),)),
+                 call("getitem", a, index=lead + (slice(None, -1),)))
+    return a
+
+
+defcomposite("diff", _diff)

@@ -172,8 +172,17 @@ def _op_label(graph: Graph, nid: int, view: NodeView) -> str:
         left = [view.inline[k] for k in sorted(view.inline) if k == 0]
         right = [view.inline[k] for k in sorted(view.inline) if k > 0]
         symbol = " ".join([*left, symbol, *right])
-    extras = [f"{k}={v}" for k, v in node["params"].items() if v is not None and v is not False]
+    if node.get("index_text"):  # x[np.arange(N), y] reads [arange(12), y], not the arrays' repr
+        label = index_label(node["index_text"])
+        symbol = symbol.replace("[]=", f"{label} =", 1).replace("[]", label, 1)
+    extras = [f"{k}={v}" for k, v in node["params"].items() if v is not None and v is not False and k != "index"]
     return " ".join([symbol, *extras])
+
+
+def index_label(parts: tuple[str, ...], most: int = 28) -> str:
+    """``[arange(12), y]``, cut with … past ``most`` characters so an op's label stays small."""
+    text = ", ".join(parts)
+    return f"[{text if len(text) <= most else text[:most - 1] + '…'}]"
 
 
 def title(graph: Graph, stepper: Stepper | None) -> str:

@@ -127,6 +127,7 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
                                                            "; does not reach the output, so no gradient")))]
     rows += _stops(session, node)
     rows += _formulas(session, node)
+    rows += _index(session, node, width)
     rows += array_lines("value", st.value(node), width)
     if st.mode == "reverse":
         rows += array_lines("grad", st.grad(node), width)
@@ -170,6 +171,20 @@ def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
         rows += [("backward" if k == 0 else "", Text(f"{text}   (pending)", style="dim"))
                  for k, text in enumerate(formulas[:MAX_ROWS])]
         rows += _more(len(formulas))
+    return rows
+
+
+def _index(session: Session, node: int, width: int) -> list[tuple[str, RenderableType]]:
+    """A fancy index as the learner wrote it (``[arange(12), y]``), then the values of each array in it."""
+    info = session.graph.node(node)
+    parts = info.get("index_text")
+    if not parts:
+        return []
+    index = info["params"]["index"]
+    rows: list[tuple[str, RenderableType]] = [("index", Text(f"[{', '.join(parts)}]"))]
+    for text, part in zip(parts, index if isinstance(index, tuple) else (index,), strict=False):
+        if isinstance(part, (np.ndarray, list)) and np.ndim(part):
+            rows.append(("", Text(f"{text} = {fmt_array(part, max(20, width - len(text) - 3))}")))
     return rows
 
 
