@@ -36,8 +36,8 @@ def _binary(name: str, forward: Callable, rule_x: Callable, rule_y: Callable, fw
     """A broadcasting binary function: ``rule_i(g, out, x, y)`` scales G by ∂out/∂input i; as a VJP the
     product is summed back over the axes broadcasting added to that input."""
     defop(name, forward,
-          (lambda g, out, x, y: unbroadcast(rule_x(g, out, x, y), np.shape(x)),
-           lambda g, out, x, y: unbroadcast(rule_y(g, out, x, y), np.shape(y))),
+          (lambda g, out, x, y: unbroadcast(rule_x(g, out, x, y), x.shape),
+           lambda g, out, x, y: unbroadcast(rule_y(g, out, x, y), y.shape)),
           (rule_x, rule_y), shape_broadcast, fwd, bwd, **kw)
 
 
