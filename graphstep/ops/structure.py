@@ -106,10 +106,25 @@ def _moveaxis_bind(a, source, destination):
     return (a,), {"axes": tuple(order)}
 
 
+def _is_matrix_transpose(axes) -> bool:
+    """No axes, or only the last two swapped (batched matrices): what a learner reads as ᵀ."""
+    return axes is None or tuple(axes) == tuple(range(len(axes) - 2)) + (len(axes) - 1, len(axes) - 2)
+
+
+def _transpose_fwd(axes=None) -> str:
+    return "{y} = {0}ᵀ" if _is_matrix_transpose(axes) else f"{{y}} = transpose({{0}}, {tuple(axes)})"
+
+
+def _transpose_bwd(axes=None, i=0) -> str:
+    if _is_matrix_transpose(axes):
+        return "d{0} = Gᵀ"
+    return f"d{{0}} = transpose(G, {tuple(int(a) for a in np.argsort(axes))})"  # the inverse permutation
+
+
 defop("transpose", _transpose,
       lambda g, out, x, axes=None: np.transpose(g, _inverse_axes(axes, x.ndim)),
       lambda t, out, x, axes=None: np.transpose(t, axes),
-      by_evaluation(_transpose), "{y} = {0}ᵀ", "d{0} = Gᵀ", symbol="ᵀ", saves="", kwargs=("axes",),
+      by_evaluation(_transpose), _transpose_fwd, _transpose_bwd, symbol="ᵀ", saves="", kwargs=("axes",),
       numpy={"transpose": _transpose_bind, "swapaxes": _swapaxes_bind, "moveaxis": _moveaxis_bind},
       methods={"transpose": _transpose_method, "swapaxes": _swapaxes_bind})
 
