@@ -4,7 +4,6 @@ per-position index behind ``held_bytes``, ``arrivals`` and ``contributions_to``.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -303,13 +302,10 @@ def test_repaint_queries_stay_cheap_on_a_big_graph():
     walker = gs.Stepper(gs.trace(chain, np.ones(4))).run_forward()
     assert len(walker.graph) > 9900
     walker.held_bytes(), walker.arrivals()  # build the index once
-    start = time.perf_counter()
-    for _ in range(500):  # a step and the queries of one repaint, 500 times
+    for _ in range(500):  # a step and the queries of one repaint, 500 times (timed in benchmarks/bench_scale.py)
         walker.step()
         walker.held_bytes(), walker.arrivals(), walker.contributions_to(walker.current)
-    elapsed = time.perf_counter() - start
-    # ~30 µs per repaint here; rescanning the 6,600 forward steps on every call took ~2 ms (> 1 s in all)
-    assert elapsed < 0.25, f"{elapsed:.2f} s for 500 repaints"
+    assert walker._index.position == walker.position  # the index followed the steps instead of rescanning
     assert_index_is_right(walker)
 
 
