@@ -65,6 +65,7 @@ async def step_times(path: str, start: str, steps: int = 40) -> tuple[float, flo
 
     app = GraphstepApp(path)
     async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the app runs the file off the UI thread
         await pilot.pause()
         inproc, trip = await walk(app, pilot, start, steps)
     return statistics.median(inproc) * 1e3, max(inproc) * 1e3, trip

@@ -54,6 +54,7 @@ async def first_screen(target: str) -> float:
     start = time.perf_counter()
     app = GraphstepApp(target)
     async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the app runs the file off the UI thread
         await pilot.pause()
         app.screen._compositor.render_update(full=True)
         return time.perf_counter() - start
@@ -65,6 +66,7 @@ async def step_times(target: str, steps: int = 60) -> tuple[float, float, int]:
 
     app = GraphstepApp(target)
     async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the app runs the file off the UI thread
         await pilot.pause()
         inproc, trip = await walk(app, pilot, "forward_end", steps)
         nodes = len(app.session.graph)

@@ -128,6 +128,8 @@ def _found(a) -> str:
 def _describe(label: str, a) -> str:
     """``input x−3 (4) has min -2.1 max 2 (1 zero)``: what a learner checks first."""
     a = np.asarray(a)
+    if a.size == 0:
+        return f"{label} {fmt_shape(a.shape)} is empty"
     if a.size == 1:
         return f"{label} {fmt_shape(a.shape)} is {a.item():.4g}"
     if not _finite(a):

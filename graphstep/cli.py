@@ -2,17 +2,27 @@
 
 Only argument parsing, exit codes and messages live here.  A user error prints
 one message and exits 2; a failed gradient check, a stop at a NaN/Inf or a
-gradient above ``--grad-norm-limit``, or a per-sample mismatch exits 1.
+gradient above ``--grad-norm-limit``, or a per-sample mismatch exits 1; ctrl+c
+exits 130 with one line, never a traceback; a reader that closes the pipe
+(``graphstep run FILE | head``) ends it quietly with 141, as Unix tools do.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
+import shutil
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from . import __version__
 from .errors import GraphstepError
+from .work import Cancelled
 
 COMMANDS = ("run", "export", "doctor", "tui")
 
@@ -29,21 +39,26 @@ def _parser() -> argparse.ArgumentParser:
     tui.add_argument("target", metavar="FILE[:NAME]")
     tui.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
                      help="a breakpoint on this node (repeatable): e and f stop there in both passes")
-    tui.add_argument("--grad-norm-limit", type=float, default=None, metavar="X",
+    tui.add_argument("--grad-norm-limit", type=_norm_limit, default=None, metavar="X",
                      help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
-    tui.add_argument("--reseed", type=int, default=0, metavar="K",
+    tui.add_argument("--reseed", type=_draw, default=0, metavar="K",
                      help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
 
     run = sub.add_parser("run", help="step headless and print a table of every step")
     run.add_argument("target", metavar="FILE[:NAME]")
-    run.add_argument("--check", action="store_true", help="gradient check; exit 1 on a mismatch")
+    run.add_argument("--check", action="store_true",
+                     help="gradient check by central differences of a seeded random sample of up to 24 entries "
+                          "of each param (fewer on graphs of thousands of nodes; it says how many); exit 1 on a "
+                          "mismatch")
+    run.add_argument("--check-all", action="store_true",
+                     help="gradient check of every entry of every param (slow on big graphs: ctrl+c stops it)")
     run.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
     run.add_argument("--width", type=int, default=None, help="table width (default: terminal width)")
     run.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
                      help="stop after the step of node NAME, forward or backward (repeatable; exit 0)")
     run.add_argument("--stop-nonfinite", action="store_true",
                      help="stop at the first step where NaN or Inf appears (exit 1)")
-    run.add_argument("--grad-norm-limit", type=float, default=None, metavar="X",
+    run.add_argument("--grad-norm-limit", type=_norm_limit, default=None, metavar="X",
                      help="stop after a backward step sending a gradient of norm above X (exit 1)")
     run.add_argument("--per-sample", metavar="PARAM",
                      help="per-sample gradients of PARAM against the batch gradient (exit 1 unless it is their mean)")
@@ -61,12 +76,53 @@ def _parser() -> argparse.ArgumentParser:
                              "than 6, and all repeats in graphs over 300 nodes)")
     export.add_argument("--full", action="store_true", help="draw every node, neither folded nor collapsed, even for "
                                                             "very large graphs")
+    export.add_argument("--force", action="store_true", help="replace files graphstep did not write, and read-only "
+                                                             "ones (their mode is kept)")
 
     sub.add_parser("doctor", help="say which Graphviz renderer graphstep will use")
     return parser
 
 
+def _norm_limit(text: str) -> float:
+    """``--grad-norm-limit``: a finite number ≥ 0 (a NaN limit would never stop anything)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, not {text!r}")
+    return value
+
+
+def _draw(text: str) -> int:
+    """``--reseed``: a whole number ≥ 0 (NumPy seeds are never negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, not {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``graphstep`` command; its exit code.  Nothing but a message ever reaches the terminal: a second
+    ctrl+c while the first is being reported is caught too."""
+    try:
+        try:
+            code = _main(argv)
+            sys.stdout.flush()  # a reader that went away shows here, not as a message at interpreter exit
+            return code
+        except KeyboardInterrupt:
+            return _interrupted(from_console=argv is None)
+        except BrokenPipeError:
+            _drop_stdout()
+            return 141  # 128 + SIGPIPE: what `yes | head -1` gives
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["tui", *argv]
@@ -76,20 +132,78 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _dispatch(args)
+    except Cancelled as err:
+        print(f"graphstep: {err.summary()}", file=sys.stderr)
+        return 130
     except GraphstepError as err:
         if getattr(err, "traceback_text", ""):  # the user's own exception: their frames first
             print(err.traceback_text.rstrip(), file=sys.stderr)
         print(f"graphstep: {err.summary()}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+
+
+def _interrupted(from_console: bool) -> int:
+    """ctrl+c: one line and 130.  Run as the ``graphstep`` program, later ctrl+c's are ignored: it is exiting."""
+    if from_console and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        print("\ngraphstep: interrupted", file=sys.stderr)
+    return 130
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot raise into a closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+class ProgressLine:
+    """``progress(done, total, what)`` for long work, as one updating line on a terminal's stderr, shown once
+    the work has taken a second; nothing when stderr is not a terminal (a log wants no progress bars).
+    A context manager: the line is cleared at the end, and on ctrl+c."""
+
+    DELAY, EVERY = 1.0, 0.1  # seconds before the first draw, and between draws
+
+    def __init__(self, title: str, stream=None) -> None:
+        self.title, self.stream = title, stream or sys.stderr
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._next = time.monotonic() + self.DELAY
+        self._shown = False
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not self.live or time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self.EVERY
+        percent = f" {100 * done // total}%" if total else ""
+        text = f"{self.title}: {done:,} of {total:,}{percent}  {what}"
+        self._write("\r\x1b[K" + text[:shutil.get_terminal_size().columns - 1])
+        self._shown = True
+
+    def __enter__(self) -> ProgressLine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._shown:
+            self._write("\r\x1b[K")
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:
+            self.live = False
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .report import run_command
 
-        return run_command(args.target, check=args.check, mode=args.mode, width=args.width, breaks=args.breaks,
+        return run_command(args.target, check="all" if args.check_all else args.check, mode=args.mode,
+                           width=args.width, breaks=args.breaks,
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
                            per_sample=args.per_sample)
     if args.command == "export":

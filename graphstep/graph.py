@@ -6,19 +6,21 @@ Node ids are ints in creation order; creation is already a topological order
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
-import traceback
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from .errors import GraphstepError, UserCodeError
+from .errors import GraphstepError
 from .naming import _term, tidy, with_index
 from .ops import OPS, Op, broadcast_axes, fmt_shape
-from .tracer import _INTERNAL, Tensor, Tracer, _active, display_path, reseeded
+from .tracer import Tensor, Tracer, _active, display_path, reseeded
+from .usercode import TraceCancelled, exit_error, graphstep_cause, guarded, located, user_code_error
 
 
 class Graph:
@@ -184,26 +186,51 @@ def _template(template, params: dict, **where) -> str:
 def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
     """Run ``fn`` once, recording every op; array arguments become params named after fn's parameters.
 
-    ``reseed`` makes every ``gs.rng(k)`` in the computation draw new numbers (see ``tracer.rng``).
+    ``reseed`` makes every ``gs.rng(k)`` in the computation draw new numbers (see ``tracer.rng``).  Whatever
+    ``fn`` does (exits, reads stdin, raises) ends as a ``GraphstepError`` naming the line (``run_user_code``).
     """
     meta = getattr(fn, "__graphstep_computation__", {})
+    if not arrays:
+        _refuse_arguments(fn)
     tracer = Tracer()
     _active.append(tracer)
     try:
         args = _params_for(fn, arrays)
         tracer.running = True
         with np.errstate(all="ignore"), reseeded(reseed):  # NaN/Inf are the stepper's to show, not warnings
-            result = _call_user(fn, args)
+            result = run_user_code(fn, *args)
         tracer.running = False
     finally:
         _active.pop()
     if not isinstance(result, Tensor) or result.tracer is not tracer:
-        where = f"{display_path(inspect.getsourcefile(fn) or '?')}"
-        raise GraphstepError(f"computation {fn.__name__} returned {type(result).__name__}, not a traced tensor",
-                             source=where, hint="return the loss (or output) computed from gs.param/gs.input")
+        raise _not_a_tensor(fn, result)
     tracer.finish_names(result.node)
     return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
                  seed=seed if seed is not None else meta.get("seed"))
+
+
+def run_user_code(call: Callable, *args):
+    """``call(*args)``, the user's code, guarded (``usercode.guarded``): anything it raises (``sys.exit``,
+    ``KeyboardInterrupt``, any BaseException) becomes a ``GraphstepError`` naming their line, reading stdin
+    fails at once, and ``interrupt_thread`` stops it with ``Cancelled``.  A real ctrl+c stays a KeyboardInterrupt.
+    """
+    try:
+        return guarded(_call, call, *args)
+    except (KeyboardInterrupt, TraceCancelled, BrokenPipeError):  # a real ctrl+c; a stop on its way to the
+        raise  # outermost guard; `graphstep run FILE | head` closing the pipe their print writes to
+    except SystemExit as err:
+        raise exit_error(err) from None
+    except GraphstepError as err:
+        raise located(err)  # noqa: B904 - the same error, now naming the user's line
+    except Exception as err:  # the user's own bug: show their frames only
+        raise graphstep_cause(err) or user_code_error(err) from None
+    except BaseException as err:
+        raise user_code_error(err) from None
+
+
+def _call(call: Callable, *args):
+    """The frame right above the user's code: in graph.py, where the tracer's walk up their frames ends."""
+    return call(*args)
 
 
 def _params_for(fn: Callable, arrays) -> list[Tensor]:
@@ -215,29 +242,54 @@ def _params_for(fn: Callable, arrays) -> list[Tensor]:
     return [param(a, name=names[i] if i < len(names) else f"arg{i}") for i, a in enumerate(arrays)]
 
 
-def _call_user(fn: Callable, args: list):
+def _refuse_arguments(fn: Callable) -> None:
+    """A computation is called with no arguments: one that needs some is refused at its def line."""
     try:
-        return fn(*args)
-    except GraphstepError:
-        raise
-    except Exception as err:  # the user's own bug: show their frames only
-        raise _graphstep_cause(err) or user_code_error(err) from None
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return
+    needed = [p.name for p in parameters if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if needed:
+        path, line, _ = _def_site(fn)
+        raise GraphstepError(f"computation {fn.__name__} takes {'an argument' if len(needed) == 1 else 'arguments'} "
+                             f"({', '.join(needed)}), but graphstep calls it with none",
+                             source=f"{path}:{line}" if line else path,
+                             hint="make them local variables (gs.param(...) for those that need a gradient), "
+                                  "or give them default values")
 
 
-def _graphstep_cause(err: BaseException) -> GraphstepError | None:
-    """Our own refusal that NumPy wrapped in its error (``buf[0] = t`` → "setting an array element…")."""
-    seen = 0
-    while err is not None and seen < 8:
-        if isinstance(err, GraphstepError):
-            return err
-        err, seen = err.__cause__ or err.__context__, seen + 1
-    return None
+def _not_a_tensor(fn: Callable, result) -> GraphstepError:
+    """A computation that returned no traced tensor, named at its return (its def line when it has several)."""
+    path, line, returns = _def_site(fn)
+    if result is None and not returns:
+        message = f"computation {fn.__name__} has no return statement, so it returns None"
+    else:
+        what = "None" if result is None else "a tensor of another trace" if isinstance(result, Tensor) else \
+            type(result).__name__
+        message = f"computation {fn.__name__} returned {what}, not a traced tensor"
+        line = returns[0] if len(returns) == 1 else line
+    return GraphstepError(message, source=f"{path}:{line}" if line else path,
+                          hint="return the loss (or output) computed from gs.param/gs.input, itself "
+                               "(not float(loss) or loss.item())")
 
 
-def user_code_error(err: BaseException) -> UserCodeError:
-    """Wrap an exception from user code with its traceback trimmed to the user's frames."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith(_INTERNAL)]
-    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) if frames else ""
-    last = frames[-1] if frames else None
-    where = f"{display_path(last.filename)}:{last.lineno}" if last else ""
-    return UserCodeError(f"{type(err).__name__}: {err}", text, source=where)
+def _def_site(fn: Callable) -> tuple[str, int, list[int]]:
+    """(file, line of ``def``, lines of its own ``return`` statements) of a function, as far as its source says."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    path = display_path(code.co_filename) if code else "?"
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        tree = ast.parse(textwrap.dedent("".join(lines))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return path, code.co_firstlineno if code else 0, []
+    returns: list[int] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Return):
+                returns.append(start + child.lineno - 1)
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                visit(child)
+
+    visit(tree)
+    return path, start + tree.lineno - 1, returns

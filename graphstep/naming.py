@@ -39,16 +39,16 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _OPERATORS = frozenset("+−-*/@×·⊙÷^→←=<>, ")  # outside brackets, these make a name composite
 _FEEDS_DEPTH = 64  # consumers searched for the variable an unnamed node feeds
 
-_assign_cache: dict[tuple[str, int], str | None] = {}
+_assign_cache: dict[str, str | None] = {}
 
 
 def assigned_name(filename: str, lineno: int) -> str | None:
     """The variable a source line assigns to (``H = tanh(...)`` → ``H``, ``y[mask] = 0`` → ``y``), if any."""
-    key = (filename, lineno)
-    if key not in _assign_cache:
-        match = _ASSIGN.match(linecache.getline(filename, lineno))
-        _assign_cache[key] = match.group(1) if match else None
-    return _assign_cache[key]
+    line = linecache.getline(filename, lineno)  # cached by its text: after an edit, line k is another line
+    if line not in _assign_cache:
+        match = _ASSIGN.match(line)
+        _assign_cache[line] = match.group(1) if match else None
+    return _assign_cache[line]
 
 
 def term(name: str) -> str:

@@ -1,7 +1,9 @@
 """Provides the few neural-network pieces learners meet first.
 
-``sigmoid``, ``relu``, ``softmax`` and ``log_softmax`` are primitives of the op
-table; ``cross_entropy`` and ``mse`` are written with them, so their steps show.
+``sigmoid``, ``log_sigmoid``, ``softplus``, ``relu``, ``softmax`` and
+``log_softmax`` are primitives of the op table, each accurate far into its tails
+(``log_sigmoid(-50)`` is −50 with slope 1, where ``log(sigmoid(-800))`` is log 0);
+``cross_entropy`` and ``mse`` are written with them, so their steps show.
 """
 
 from __future__ import annotations
@@ -13,8 +15,19 @@ from .tracer import Tensor, _raw, apply
 
 
 def sigmoid(x) -> Tensor:
-    """σ(x) = 1 / (1 + e^−x)."""
+    """σ(x) = 1 / (1 + e^−x); below 0 computed as e^x / (1 + e^x), so σ(−50) is 1.9e−22, not 0."""
     return apply("sigmoid", x)
+
+
+def log_sigmoid(x) -> Tensor:
+    """log σ(x) = −softplus(−x), in one step: finite wherever x is, where ``log(sigmoid(x))`` meets log 0
+    once σ(x) underflows (PyTorch's ``F.logsigmoid``)."""
+    return apply("log_sigmoid", x)
+
+
+def softplus(x) -> Tensor:
+    """log(1 + e^x), overflow-free: x itself for large x, e^x for very negative x; its slope is σ(x)."""
+    return apply("softplus", x)
 
 
 def relu(x) -> Tensor:

@@ -24,6 +24,7 @@ axis 0, a max over the batch), and the report names it with its line.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from .errors import GraphstepError
 from .graph import Graph
 from .ops import fmt_shape
 from .stepper import Stepper, summarize
+from .work import Progress, Work
 
 SHOWN = 8  # per-sample rows printed before the table elides the middle
 INDEXED = ("getitem", "setitem")  # ops whose ``index`` param addresses the axes of their first input
@@ -139,8 +141,13 @@ class _UncuttableError(Exception):
     """An op whose arguments reach across the batch, so it has no one-sample version."""
 
 
-def per_sample_gradients(graph: Graph, param: str | int, n: int | None = None) -> PerSample:
-    """The gradient of ``param`` for each sample of the batch (n: the batch size, found from the inputs)."""
+def per_sample_gradients(graph: Graph, param: str | int, n: int | None = None, *, progress: Progress | None = None,
+                         cancel: threading.Event | None = None) -> PerSample:
+    """The gradient of ``param`` for each sample of the batch (n: the batch size, found from the inputs).
+
+    ``progress(done, total, what)`` is called after each sample's re-run (``total`` grows when a second
+    pass is needed); setting ``cancel`` stops at the next sample with ``Cancelled``.
+    """
     pid = param_id(graph, param)
     out = graph.node(graph.output)
     if out["shape"] != ():
@@ -149,10 +156,10 @@ def per_sample_gradients(graph: Graph, param: str | int, n: int | None = None) -
     n = batch_size(graph) if n is None else n
     with warnings.catch_warnings():  # one sample alone may average nothing or have no spread: the verdict says so
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _per_sample_report(graph, pid, n)
+        return _per_sample_report(graph, pid, n, Work("per-sample gradients", n, progress, cancel))
 
 
-def _per_sample_report(graph: Graph, pid: int, n: int) -> PerSample:
+def _per_sample_report(graph: Graph, pid: int, n: int, work: Work) -> PerSample:
     """Per-sample gradients as the code is written, or with its batch size written as a number set to 1 when that
     makes the batch gradient their mean; where the samples interact when neither is a mean."""
     data = data_leaves(graph, n)
@@ -161,15 +168,15 @@ def _per_sample_report(graph: Graph, pid: int, n: int) -> PerSample:
     divisors = batch_divisors(graph, n)
     if divisors:  # one sample's loss as its code computes it for a batch of one: ÷ 1
         ones = {i: np.sign(graph.leaf_values[i]).astype(float) for i in divisors}  # ±n and ±1/n become ±1
-        result, cuts = _per_sample(graph, pid, n, data, batch, ones)
+        result, cuts = _per_sample(graph, pid, n, data, batch, ones, work)
         if result.kind == "mean":
             result.notes += [f"{graph.name_of(c)} ({graph.node(c)['op']}, {graph.node(c)['source']}) divides by the "
                              f"batch size {n} written as a number: for one sample alone it is 1"
                              for c in dict.fromkeys(divisors.values())]
             return result
-    result, cuts = _per_sample(graph, pid, n, data, batch, {})
+    result, cuts = _per_sample(graph, pid, n, data, batch, {}, work)
     if result.kind == "other":
-        result.interaction = interaction(graph, batch_run, cuts)
+        result.interaction = interaction(graph, batch_run, cuts, work)
     return result
 
 
@@ -216,9 +223,11 @@ def batch_divisors(graph: Graph, n: int) -> dict[int, int]:
 
 
 def _per_sample(graph: Graph, pid: int, n: int, data: list[int], batch: np.ndarray,
-                fixed: dict) -> tuple[PerSample, list[_Cut]]:
+                fixed: dict, work: Work) -> tuple[PerSample, list[_Cut]]:
+    work.total = max(work.total, work.done + n)
+    work.check()
     cuts = [_cut(graph, n, r, data, fixed) for r in range(n)]
-    grads = np.stack([_one_sample(graph, pid, cut, r) for r, cut in enumerate(cuts)])
+    grads = np.stack([_one_sample(graph, pid, cut, r, work) for r, cut in enumerate(cuts)])
     rows_of = tuple(graph.name_of(i) for i in data if graph.node(i)["kind"] == "input")
     return PerSample(graph.name_of(pid), n, grads, batch, rows_of, _notes(graph, n, data, cuts)), cuts
 
@@ -228,7 +237,7 @@ def _grad(graph: Graph, st: Stepper, pid: int) -> np.ndarray:
     return np.zeros(graph.node(pid)["shape"]) if g is None else g
 
 
-def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int) -> np.ndarray:
+def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int, work: Work) -> np.ndarray:
     st = Stepper(graph, values=cut.values, params=cut.params)
     try:
         st.run()
@@ -237,6 +246,7 @@ def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int) -> np.ndarray:
     except Exception as err:  # an op whose arguments were fixed for the whole batch
         kind, nid = st.plan[st.position]
         raise _rerun_failed(graph, nid, kind, r, err) from None
+    work.advance(f"sample {r + 1}")
     return _grad(graph, st, pid)
 
 
@@ -426,7 +436,7 @@ def _notes(graph: Graph, n: int, data: list[int], cuts: list[_Cut]) -> list[str]
 # ───────────────────────────── where the samples interact ─────────────────────────────
 
 
-def interaction(graph: Graph, batch_run: Stepper, cuts: list[_Cut]) -> Interaction | None:
+def interaction(graph: Graph, batch_run: Stepper, cuts: list[_Cut], work: Work | None = None) -> Interaction | None:
     """The first node (in order) on the way to the loss whose one-sample values disagree with the batch's.
 
     A node with a batch axis must give, for sample r alone, row r of its batch value; a
@@ -437,8 +447,11 @@ def interaction(graph: Graph, batch_run: Stepper, cuts: list[_Cut]) -> Interacti
     nodes = [m for m in graph.op_nodes if depends[m] and graph.feeds_output[m]]
     totals: dict[int, np.ndarray] = {}  # per node without a batch axis: the sum of the samples' values
     bad: dict[int, tuple] = {}
+    work = work or Work("per-sample interaction", 0)
+    work.total = work.done + n
     for r, cut in enumerate(cuts):
         run = Stepper(graph, values=cut.values, params=cut.params).run_forward()
+        work.advance(f"where sample {r + 1} meets the others")
         for m in nodes:
             found = None if m in bad else _compare(graph, m, r, batch_run, run, totals)
             if found:

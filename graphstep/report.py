@@ -13,27 +13,32 @@ from collections.abc import Sequence
 import numpy as np
 
 from .breaks import Break, check_step
-from .gradcheck import gradcheck
-from .graph import Graph, trace
-from .loader import load, split_target
+from .cli import ProgressLine
+from .gradcheck import ENTRIES, gradcheck
+from .graph import Graph
+from .loader import load_and_trace, split_target
 from .ops import fmt_shape
 from .persample import per_sample_gradients
 from .stepper import Step, Stepper, summarize
 
 
-def run_command(target: str, *, check: bool = False, mode: str = "reverse", width: int | None = None,
+def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,
                 breaks: Sequence[str] = (), stop_nonfinite: bool = False, grad_norm_limit: float | None = None,
                 per_sample: str | None = None) -> int:
     """Trace, step to the end printing every step, or until a break condition holds.
 
+    ``check``: True checks a sample of each param's entries, ``"all"`` every entry.
     0; 1 when stopped at a NaN/Inf or above the norm limit, when ``check`` finds a
     mismatch, or when the batch gradient is not the mean of the per-sample ones.
     """
-    graph = trace(load(target))
+    graph = load_and_trace(target)
     stepper = Stepper(graph, mode=mode)
     stepper.breakpoints.update(stepper.node_id(name) for name in breaks)  # unknown names fail before the table
     stepper.break_on_nonfinite, stepper.grad_norm_limit = stop_nonfinite, grad_norm_limit
-    samples = per_sample_gradients(graph, per_sample) if per_sample is not None else None  # fails before the table
+    samples = None
+    if per_sample is not None:  # fails before the table
+        with ProgressLine("per-sample gradients") as line:
+            samples = per_sample_gradients(graph, per_sample, progress=line)
     path, _ = split_target(target)
     print(f"graphstep  {path}:{graph.name}   {len(graph)} nodes, {stepper.total} steps, {mode} mode")
     for note in graph.notes:
@@ -43,7 +48,7 @@ def run_command(target: str, *, check: bool = False, mode: str = "reverse", widt
         print(f"stopped after step {stop.step}: {stop.message}")
         return 0 if stop.reason == "breakpoint" else 1
     _print_results(stepper)
-    failed = check and not _check(graph)
+    failed = bool(check) and not _check(graph, "all" if check == "all" else ENTRIES)
     if samples is not None:
         print("\n".join(samples.lines()))
         failed = failed or not samples.ok
@@ -83,10 +88,13 @@ def _all_finite(stepper: Stepper) -> bool:
     return all(a is None or bool(np.isfinite(a).all()) for a in results)
 
 
-def _check(graph: Graph) -> bool:
-    report = gradcheck(graph)
+def _check(graph: Graph, entries: int | str) -> bool:
+    with ProgressLine("gradient check") as line:
+        report = gradcheck(graph, entries=entries, progress=line)
     print("gradient check (central differences):")
     print("\n".join(f"  {line}" for line in str(report).splitlines()))
+    if report.sampled:
+        print("  (--check-all checks every entry)")
     print("gradient check passed" if report.ok else "gradient check FAILED")
     return report.ok
 

@@ -72,7 +72,8 @@ def summarize(a: np.ndarray | None, width: int = 40) -> str:
         text = np.array2string(a, precision=4, suppress_small=True, separator=" ")
         return text.replace("\n", "")
     if not np.all(np.isfinite(a)):
-        return f"nan/inf! min {np.nanmin(a):.3g} max {np.nanmax(a):.3g}"
+        numbers = a[~np.isnan(a)]  # min and max of what is not NaN (±inf included); none when all are NaN
+        return f"nan/inf! min {numbers.min():.3g} max {numbers.max():.3g}" if numbers.size else "nan/inf! all nan"
     return f"min {a.min():.3g} mean {a.mean():.3g} max {a.max():.3g}"
 
 
@@ -134,15 +135,17 @@ class Stepper:
 
     def _seed(self, seed) -> tuple[np.ndarray, str]:
         out = self.graph.node(self.graph.output)
-        seed = self.graph.seed if seed is None else np.asarray(seed, dtype=float)
+        dtype = np.result_type(out["dtype"], 0.0)  # G in the output's dtype: float32 stays float32, as in PyTorch
+        seed = self.graph.seed if seed is None else seed
         if seed is not None:
+            seed = np.asarray(seed, dtype=dtype)
             if seed.shape != out["shape"]:
                 raise GraphstepError(f"seed of shape {fmt_shape(seed.shape)} does not match output "
                                      f"{out['name']} {fmt_shape(out['shape'])}", source=out["source"])
             return seed, f"seed d{out['name']} given"
         if out["shape"] == ():
-            return np.ones(()), f"d{out['name']}/d{out['name']} = 1"
-        return np.ones(out["shape"]), (f"output {out['name']} is {fmt_shape(out['shape'])}, not a scalar: "
+            return np.ones((), dtype), f"d{out['name']}/d{out['name']} = 1"
+        return np.ones(out["shape"], dtype), (f"output {out['name']} is {fmt_shape(out['shape'])}, not a scalar: "
                                        "no seed given, so G = ones, the same as backward of its sum")
 
     def _init_tangents(self, tangents: dict | None) -> None:
@@ -150,7 +153,9 @@ class Stepper:
         self.tangent_note = "" if tangents else "no tangents given: every param moves along ones"
         for name, t in given.items():
             nid = self.graph.id(name)
-            self._tangents[nid] = np.broadcast_to(np.asarray(t, dtype=float), self.graph.node(nid)["shape"])
+            node = self.graph.node(nid)  # a tangent in its param's dtype, as PyTorch's forward AD
+            dtype = np.result_type(node["dtype"], 0.0)
+            self._tangents[nid] = np.broadcast_to(np.asarray(t, dtype=dtype), node["shape"])
 
     # ── position ──
     @property
@@ -231,6 +236,8 @@ class Stepper:
             c = rule(g, out, *xs, **kw)
             if getattr(c, "shape", None) != xs[k].shape:  # attribute reads: np.shape costs a dispatch per call
                 self._rule_failed(nid, k, c)
+            if c.dtype != xs[k].dtype and xs[k].dtype.kind == "f":  # as PyTorch's engine: a gradient in its input's
+                c = c.astype(xs[k].dtype)  # dtype (x32 · X64 sends float64 to the float32 x)
             old = grads[i]
             grads[i] = c if old is None else old + c  # several consumers: contributions add up
             changes.append((i, old, c))

@@ -533,8 +533,25 @@ def _tracer_of(args) -> Tracer:
     return current_tracer("a graphstep op")
 
 
-def _const(tracer: Tracer, x) -> int:
-    value = np.asarray(x, dtype=float) if isinstance(x, (int, float)) and not isinstance(x, bool) else np.asarray(x)
+def _is_python_number(x) -> bool:
+    """A Python int or float (not bool, not a NumPy scalar): "weak", it takes its dtype from the other operands."""
+    return type(x) is float or type(x) is int
+
+
+def _weak_dtype(args) -> np.dtype:
+    """The dtype a Python number takes beside ``args`` (NEP 50, as NumPy 2 and PyTorch): the others' floating dtype,
+    so ``w * 2.0`` keeps a float32 ``w`` float32; float64 beside integers and booleans (``labels ** -1`` works)."""
+    others = [a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype for a in args if not _is_python_number(a)]
+    return np.result_type(*others, 0.0) if others else np.dtype(np.float64)
+
+
+def _const(tracer: Tracer, x, dtype=None) -> int:
+    """A constant node; a Python number takes ``dtype`` (``_weak_dtype``), anything else its own dtype."""
+    if _is_python_number(x):
+        with np.errstate(over="ignore"):  # 1e300 as float32 is inf, as NumPy gives it
+            value = np.asarray(x, dtype=dtype or np.float64)
+    else:
+        value = np.asarray(x)
     # an array from the user's code is called by their variable (X in `X @ W`); a number by its value
     name = naming.variable_of(_user_frame(), x) if isinstance(x, np.ndarray) and x.ndim else None
     return tracer.add("const", value, name=name)
@@ -544,13 +561,15 @@ def apply(opname: str, *args, **kw) -> Tensor:
     """Run one primitive eagerly and record it as a node."""
     op = OPS[opname]
     tracer = _tracer_of(args)
-    ids, vals = [], []
+    ids, vals, weak = [], [], None
     for a in args:
         if isinstance(a, Tensor):
             ids.append(a.node)
             vals.append(a.value)
         else:
-            ids.append(_const(tracer, a))
+            if weak is None and _is_python_number(a):
+                weak = _weak_dtype(args)
+            ids.append(_const(tracer, a, weak))
             vals.append(tracer.leaf_values[ids[-1]])
     try:
         out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
@@ -583,6 +602,10 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
 def _leaf(kind: str, value, name: str | None) -> Tensor:
     tracer = current_tracer(f"gs.{kind}()")
     array = np.array(value, copy=True)
+    if kind == "param" and array.dtype.kind == "c":
+        raise GraphstepError(f"param {name or '?'} is complex ({array.dtype}): graphstep computes gradients of "
+                             "real values only", source=tracer.source_of(),
+                             hint="make a param of the real part and one of the imaginary part (z.real, z.imag)")
     if kind == "param" and array.dtype.kind != "f":
         note = (f"param {name or '?'}: {array.dtype} values converted to float64 "
                 "(gradients need a floating dtype)")

@@ -45,6 +45,7 @@ async def shoot(target: str, name: str, keys: list[str], size: tuple[int, int]) 
     """Open the app on ``target``, press ``keys``, save ``name``.svg."""
     app = GraphstepApp(str(ROOT / target))
     async with app.run_test(size=size, notifications=True) as pilot:
+        await app.workers.wait_for_complete()  # the app runs the file off the UI thread
         for key in keys:
             if key == "pause":
                 await app.workers.wait_for_complete()

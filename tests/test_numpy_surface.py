@@ -15,7 +15,7 @@ from graphstep.ops import COMPOSITES, METHODS, NUMPY, OPS
 from graphstep.tracer import VALUE_ONLY, Tensor, _qualname
 
 # primitives that NumPy has no function for: reached through an operator, indexing, graphstep.nn or a composite
-NOT_NUMPY = {"sigmoid", "relu", "softmax", "log_softmax", "getitem", "setitem", "logabsdet"}
+NOT_NUMPY = {"sigmoid", "log_sigmoid", "softplus", "relu", "softmax", "log_softmax", "getitem", "setitem", "logabsdet"}
 
 
 def _numpy_function(qualname: str):

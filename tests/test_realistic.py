@@ -199,6 +199,7 @@ async def test_tui_walks_to_the_end_with_the_same_gradients(path):
 
     app = GraphstepApp(path)
     async with app.run_test(size=(160, 48)) as pilot:
+        await app.workers.wait_for_complete()  # the app runs the file off the UI thread
         await pilot.press("e")
         await pilot.pause()
         st = app.session.stepper

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import random
 import shutil
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,12 @@ def screen_text(app) -> str:
     return console.export_text()
 
 
+async def settle(pilot) -> None:
+    """Wait until what the app runs off the UI thread (the user's file, a check) has ended and the screen shows it."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 @pytest.fixture
 def mlp_copy(tmp_path: Path) -> Path:
     path = tmp_path / "mlp.py"
@@ -39,6 +43,7 @@ def mlp_copy(tmp_path: Path) -> Path:
 async def test_start_screen_shows_graph_source_and_status():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         text = screen_text(app)
         assert "step 0/15" in text and "reverse mode" in text
@@ -50,6 +55,7 @@ async def test_start_screen_shows_graph_source_and_status():
 async def test_next_keys_take_one_step_and_show_the_node(key):
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press(key, key)
         st = app.session.stepper
         assert st.position == 2
@@ -63,6 +69,7 @@ async def test_next_keys_take_one_step_and_show_the_node(key):
 async def test_step_back_restores_the_screen(key):
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "n")
         before = screen_text(app)
         await pilot.press("n", key)
@@ -73,6 +80,7 @@ async def test_step_back_restores_the_screen(key):
 async def test_forward_end_restart_and_gradients_after_backward():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         st = app.session.stepper
         await pilot.press("f")
         assert st.position == st.forward_steps == 7
@@ -93,6 +101,7 @@ async def test_forward_end_restart_and_gradients_after_backward():
 async def test_select_keys_and_follow():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n")
         first = app.selected
         await pilot.press("down")
@@ -113,6 +122,7 @@ async def test_select_keys_and_follow():
 async def test_click_on_a_node_selects_it():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         view = app.query_one(GraphView)
         w1 = app.session.graph.id("W1")
         box = view.layout_.boxes[w1]
@@ -125,6 +135,7 @@ async def test_click_on_a_node_selects_it():
 async def test_step_log_click_selects_that_steps_node():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "n")
         await pilot.click("#log", offset=(3, 1))
         assert app.selected == app.session.record(1).node
@@ -133,6 +144,7 @@ async def test_step_log_click_selects_that_steps_node():
 async def test_check_shows_the_result_per_parameter():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("e", "c")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -144,11 +156,11 @@ async def test_check_shows_the_result_per_parameter():
 
 async def test_export_writes_next_to_the_file(mlp_copy, monkeypatch):
     calls = []
-    fake = types.ModuleType("graphstep.render.export")
-    fake.export = lambda stepper, path: calls.append((stepper.position, path))
-    monkeypatch.setitem(sys.modules, "graphstep.render.export", fake)
+    monkeypatch.setattr("graphstep.render.export.export", lambda stepper, path: calls.append((stepper.position,
+                                                                                            str(path))))
     app = GraphstepApp(str(mlp_copy))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "x")
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
@@ -157,15 +169,13 @@ async def test_export_writes_next_to_the_file(mlp_copy, monkeypatch):
 
 
 async def test_export_failure_is_a_notification(mlp_copy, monkeypatch):
-    fake = types.ModuleType("graphstep.render.export")
-
     def broken(stepper, path):
         raise RuntimeError("Graphviz not installed")
 
-    fake.export = broken
-    monkeypatch.setitem(sys.modules, "graphstep.render.export", fake)
+    monkeypatch.setattr("graphstep.render.export.export", broken)
     app = GraphstepApp(str(mlp_copy))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
         await pilot.press("x")
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
@@ -175,9 +185,11 @@ async def test_export_failure_is_a_notification(mlp_copy, monkeypatch):
 async def test_reload_keeps_the_position(mlp_copy):
     app = GraphstepApp(str(mlp_copy))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "n", "n")
         mlp_copy.write_text(mlp_copy.read_text().replace("* 0.5", "* 0.25"))
         await pilot.press("l")
+        await settle(pilot)
         assert app.session.stepper.position == 4
         assert "step 4/15" in screen_text(app)
 
@@ -185,6 +197,7 @@ async def test_reload_keeps_the_position(mlp_copy):
 async def test_mode_switch_shows_tangents():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "m")
         st = app.session.stepper
         assert st.mode == "forward" and st.position == 2
@@ -197,6 +210,7 @@ async def test_mode_switch_shows_tangents():
 async def test_help_and_quit():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "gradient check of every parameter" in screen_text(app)
@@ -209,6 +223,7 @@ async def test_help_and_quit():
 async def test_find_jumps_to_a_node_by_name():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("slash")
         await pilot.press(*"W2")
         await pilot.pause(0.3)
@@ -220,6 +235,7 @@ async def test_find_jumps_to_a_node_by_name():
 async def test_jacobian_on_request():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "j")
         assert "local Jacobian" in screen_text(app)
 
@@ -231,6 +247,7 @@ async def test_broken_file_shows_the_error_screen_and_reload_recovers(tmp_path):
                     .replace("    x = ", "    1 / 0\n    x = ", 1))
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         assert isinstance(app.screen, ErrorScreen)
         text = screen_text(app)
@@ -238,6 +255,7 @@ async def test_broken_file_shows_the_error_screen_and_reload_recovers(tmp_path):
         await pilot.press("n")  # no stepper: nothing happens
         path.write_text(good)
         await pilot.press("l")
+        await settle(pilot)
         assert not isinstance(app.screen, ErrorScreen)
         assert app.session.ready and "step 0/" in screen_text(app)
 
@@ -248,6 +266,7 @@ async def test_survives_resize_and_random_keys():
             "escape", "j", "c"]
     rng = random.Random(4)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         for size in [(80, 24), (200, 60), (60, 15), SIZE]:
             await pilot.resize_terminal(*size)
             await pilot.press("n", "n")

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from test_tui import SAMPLES, SIZE, screen_text
+from test_tui import SAMPLES, SIZE, screen_text, settle
 
 from graphstep.cli import main
 from graphstep.tui.app import GraphstepApp
@@ -17,6 +17,7 @@ from graphstep.tui.watch_panel import WatchPanel
 async def test_breakpoint_stops_e_in_both_passes():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         graph, st = app.session.graph, app.session.stepper
         app.pick(graph.ids["H"])
         await pilot.press("b")
@@ -41,6 +42,7 @@ async def test_breakpoint_stops_e_in_both_passes():
 async def test_e_stops_at_the_first_nan_with_its_source_line():
     app = GraphstepApp(str(SAMPLES / "nan.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
         graph, st = app.session.graph, app.session.stepper
@@ -55,6 +57,7 @@ async def test_e_stops_at_the_first_nan_with_its_source_line():
 async def test_watch_panel_shows_value_and_gradient_and_lights_changes():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         graph, st = app.session.graph, app.session.stepper
         panel = app.query_one(WatchPanel)
         assert not panel.display
@@ -78,9 +81,11 @@ async def test_new_random_inputs_show_what_changed(tmp_path: Path):
     shutil.copy(SAMPLES / "myfunc.py", path)
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         before = len(app.session.graph)
         for _ in range(4):  # until a draw changes the loop count
             await pilot.press("L")
+            await settle(pilot)
             await pilot.pause()
             if isinstance(app.screen, ReportScreen):
                 break
@@ -98,11 +103,13 @@ async def test_reload_after_an_edit_keeps_breakpoints_and_watches(tmp_path: Path
     shutil.copy(SAMPLES / "mlp.py", path)
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         graph = app.session.graph
         app.pick(graph.ids["Z2"])
         await pilot.press("b", "w")
         path.write_text(path.read_text().replace("* 0.5", "* 0.25"))
         await pilot.press("l")
+        await settle(pilot)
         await pilot.pause()
         new = app.session.graph
         assert app.session.stepper.breakpoints == {new.ids["Z2"]}
@@ -114,6 +121,7 @@ async def test_reload_after_an_edit_keeps_breakpoints_and_watches(tmp_path: Path
 async def test_per_sample_gradients_screen_for_the_selected_param():
     app = GraphstepApp(str(SAMPLES / "regression.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         app.pick(app.session.graph.ids["beta1"])
         await pilot.press("g")
         for _ in range(50):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui import SAMPLES, SIZE, screen_text
+from test_tui import SAMPLES, SIZE, screen_text, settle
 
 from graphstep.search import find_nodes
 from graphstep.tui.app import GraphstepApp
@@ -24,6 +24,7 @@ def drawn(app) -> set[int]:
 async def test_myfunc_opens_folded_into_one_block():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         k = len(app.session.graph.grouping.repeats[0])
         text = screen_text(app)
@@ -36,6 +37,7 @@ async def test_myfunc_opens_folded_into_one_block():
 async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         st = app.session.stepper
         grouping = app.session.graph.grouping
         visited = []
@@ -52,6 +54,7 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
 async def test_z_unfolds_and_folds_again():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n", "n", "n", "n", "z")
         assert not app.session.folded and app.query_one(GraphView).drawing.view is None
         assert "× " not in screen_text(app) and len(drawn(app)) > 30
@@ -63,6 +66,7 @@ async def test_z_unfolds_and_folds_again():
 async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         assert not app.session.folded and "× " not in screen_text(app)
         await pilot.press("z")
@@ -81,6 +85,7 @@ async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
 async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press(*["n"] * 7, "down", "down")
         view = app.query_one(GraphView)
         block = view.drawing.block(app.selected)
@@ -104,6 +109,7 @@ async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
 async def test_click_on_a_block_selects_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         view = app.query_one(GraphView)
         (block_id,) = view.drawing.view.blocks
@@ -117,6 +123,7 @@ async def test_click_on_a_block_selects_it():
 async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         graph = app.session.graph
         while app.session.stepper.current != graph.ids["Z#4"]:
             await pilot.press("n")
@@ -140,6 +147,7 @@ async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
 async def test_search_then_brackets_visit_every_match_in_order():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         matches = find_nodes(app.session.graph, "op:multiply")
         await pilot.press("slash", *"op:multiply")
         await pilot.pause(0.3)
@@ -158,6 +166,7 @@ async def test_search_then_brackets_visit_every_match_in_order():
 async def test_small_graphs_look_as_before():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
         await pilot.press("z")
         assert not app.query_one(Breadcrumb).display and "× " not in screen_text(app)
         assert "nothing repeats in this graph" in screen_text(app)
@@ -188,6 +197,7 @@ async def test_ten_thousand_nodes_start_step_and_search(big_file):
     """Start, step and search on 10,000 nodes (their times: benchmarks/bench_scale.py, never asserted here)."""
     app = GraphstepApp(str(big_file))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         for _ in range(400):  # the trace may run in a worker: wait for the graph, not for a clock
             if getattr(app.session, "graph", None) is not None and app.session.ready:
                 break

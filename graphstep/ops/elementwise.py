@@ -11,19 +11,21 @@ and a comment says so.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from .table import (
     defop,
+    float_dtype,
     safe_divide,
     shape_broadcast,
     shape_same,
     unbroadcast,
 )
 
-LN2, LN10 = np.log(2.0), np.log(10.0)
+LN2, LN10 = math.log(2.0), math.log(10.0)  # Python floats: weak (NEP 50), so float32 stays float32
 
 
 def _unary(name: str, forward: Callable, rule: Callable, fwd: str, bwd: str, **kw) -> None:
@@ -70,7 +72,9 @@ def _power_dx(g, x, p):
     if np.ndim(p) == 0:
         if p == 2:  # the common case needs no pow
             return g * (2.0 * x)
-        return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(x))) if p == 0 else g * (p * x ** (p - 1))
+        if p == 0:
+            return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(x)), dtype=float_dtype(g, x))
+        return g * (p * x ** (p - 1))
     return np.where(p == 0, 0.0, g * (p * x ** np.where(p == 0, 1.0, p - 1)))
 
 
@@ -110,15 +114,20 @@ _binary("hypot", np.hypot, lambda g, out, x, y: g * (x / out), lambda g, out, x,
         "{y} = √({0}² + {1}²)", ("d{0} = G ⊙ {0} / {y}", "d{1} = G ⊙ {1} / {y}"), saves="both", numpy="hypot")
 
 
+def _sigmoid(x):
+    """σ(x) = 1 / (1 + e^−x), computed from e^−|x| ≤ 1: nothing overflows, and below 0 it is e^x / (1 + e^x),
+    so far out it keeps its digits (σ(−50) = 1.9e−22, not 0) and log σ(x) stays ≈ x, as PyTorch's sigmoid."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
 def _softmax_weight(x, y):
     """e^x / (e^x + e^y) = σ(x − y): the share of logaddexp's G that goes to x.
 
-    Computed from e^−|x−y| ≤ 1, so nothing overflows; 1 and 0 when one input is +∞ and
-    the other finite (as PyTorch; JAX gives e), NaN when both are the same infinity (as both).
+    1 and 0 when one input is +∞ and the other finite (as PyTorch; JAX gives e), NaN when
+    both are the same infinity (as both).
     """
-    d = x - y
-    e = np.exp(-np.abs(d))
-    return np.where(d >= 0, 1.0, e) / (1.0 + e)
+    return _sigmoid(x - y)
 
 
 _binary("logaddexp", np.logaddexp,
@@ -251,12 +260,25 @@ _unary("arctanh", np.arctanh, lambda g, out, x: g / _one_minus_square(x), "{y} =
 # ───────────────────────────── activations ─────────────────────────────
 
 
-def _sigmoid(x):
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free logistic
-
-
+# σ's slope from its output, as PyTorch: exactly 0 once σ(x) rounds to 1 (x > 37 in float64)
 _unary("sigmoid", _sigmoid, lambda g, out, x: g * out * (1.0 - out), "{y} = σ({0})", "d{0} = G ⊙ {y}(1 − {y})",
        saves="out")
+
+
+def _log_sigmoid(x):
+    """log σ(x) = min(x, 0) − log(1 + e^−|x|): x itself far below 0, never log 0 = −∞ (PyTorch's logsigmoid)."""
+    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _softplus(x):
+    """log(1 + e^x) = max(x, 0) + log(1 + e^−|x|), overflow-free.  PyTorch's softplus returns x itself above
+    x = 20, off by less than e^−20 ≈ 2e−9 (in float32 not at all); this is the exact value."""
+    return np.logaddexp(0.0, x)
+
+
+# the slopes σ(−x) and σ(x) from x, so that far out they are e^x, not 1 − 1 = 0 or 0·∞
+_unary("log_sigmoid", _log_sigmoid, lambda g, out, x: g * _sigmoid(-x), "{y} = log σ({0})", "d{0} = G ⊙ σ(−{0})")
+_unary("softplus", _softplus, lambda g, out, x: g * _sigmoid(x), "{y} = log(1 + e^{0})", "d{0} = G ⊙ σ({0})")
 # G where x > 0, else exactly 0: slope 0 at the kink, and 0 (not 0·∞) for G = ∞ or NaN (PyTorch and JAX)
 _unary("relu", lambda x: np.maximum(x, 0.0), lambda g, out, x: np.where(x > 0, g, 0.0), "{y} = relu {0}",
        "d{0} = G ⊙ [{0} > 0]")

@@ -19,6 +19,7 @@ from .table import (
     call,
     defcomposite,
     defop,
+    float_dtype,
     fmt_shape,
     normalize_axis,
     shape_broadcast,
@@ -276,7 +277,7 @@ def _onto_operand(d, kept, unique, own, shape):
     if len(unique) == len(own):
         return d
     # only the diagonal entries X[i, i] were read: they get d, the others no gradient
-    dx = np.zeros(shape, dtype=np.result_type(d, float))
+    dx = np.zeros(shape, dtype=float_dtype(d))
     grid = np.indices(d.shape, sparse=True)
     dx[tuple(grid[unique.index(c)] for c in own)] = d
     return dx
@@ -407,7 +408,7 @@ defop("solve", np.linalg.solve, (_solve_da, _solve_db), (_solve_jvp_a, lambda t,
 
 def _phi(x):
     """Φ: the lower triangle with the diagonal halved (the part of a symmetric dA a factor's dL carries)."""
-    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1])
+    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1], dtype=x.dtype)
 
 
 def _cholesky(a, upper=False):
@@ -446,7 +447,7 @@ defop("cholesky", _cholesky, _cholesky_vjp, _cholesky_jvp, _square("linalg.chole
 
 def _onto_diagonal(d, shape, offset, axis1, axis2):
     """Zeros of ``shape`` with d along its diagonal (``offset``, ``axis1``, ``axis2``): the adjoint of np.diagonal."""
-    z = np.zeros(shape, dtype=np.result_type(d, float))
+    z = np.zeros(shape, dtype=float_dtype(d))
     view = np.moveaxis(z, (axis1, axis2), (-2, -1))  # a view: writing into it writes z
     k = np.arange(np.shape(d)[-1])
     view[..., k + max(-offset, 0), k + max(offset, 0)] = d

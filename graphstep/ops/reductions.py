@@ -107,7 +107,7 @@ defop("mean", _mean, lambda g, out, x, axis=None, keepdims=False: expand(g / cou
 
 def _exclusive_cumprod(a):
     """Π of the entries strictly before each one along the last axis (1 for the first)."""
-    before = np.ones(a.shape)
+    before = np.ones(a.shape, dtype=a.dtype)
     before[..., 1:] = np.cumprod(a[..., :-1], axis=-1)
     return before
 
@@ -183,13 +183,13 @@ def _min(x, axis=None, keepdims=False):
 def _extremum_vjp(g, out, x, axis=None, keepdims=False):
     # the gradient goes to the arg-extremum; ties share it equally
     hit = x == expand(out, x, axis, keepdims)
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    share = hit / np.sum(hit, axis=axis, keepdims=True, dtype=x.dtype)  # counted in x's dtype: float32 stays
     return expand(g, x, axis, keepdims) * share
 
 
 def _extremum_jvp(t, out, x, axis=None, keepdims=False):
     hit = x == expand(out, x, axis, keepdims)
-    return np.sum(t * hit, axis=axis, keepdims=keepdims) / np.sum(hit, axis=axis, keepdims=keepdims)
+    return np.sum(t * hit, axis=axis, keepdims=keepdims) / np.sum(hit, axis=axis, keepdims=keepdims, dtype=t.dtype)
 
 
 defop("max", _max, _extremum_vjp, _extremum_jvp, by_evaluation(_max), "{y} = max {0}",
@@ -329,7 +329,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
         axes = _average_axes(axis, len(a.shape))
         if weights is None:
             avg = call("mean", a, axis=axes, keepdims=keep)
-            scale = np.full(avg.shape, a.size / max(avg.size, 1))
+            scale = np.full(avg.shape, a.size / max(avg.size, 1), dtype=avg.dtype)
             return (avg, scale[()]) if returned else avg
         w = weights if hasattr(weights, "shape") else np.asarray(weights)
         w = w if tuple(w.shape) == tuple(a.shape) else _along(w, a.shape, axes)
@@ -342,7 +342,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
     if not returned:
         return avg
     # NumPy hands back the sum of weights broadcast to the average's shape
-    return avg, (scale if scale.shape == avg.shape else call("multiply", scale, np.ones(avg.shape)))
+    return avg, (scale if scale.shape == avg.shape else call("multiply", scale, np.ones(avg.shape, dtype=avg.dtype)))
 
 
 defcomposite("average", average)

@@ -21,6 +21,7 @@ from .table import (
     call,
     defcomposite,
     defop,
+    float_dtype,
     normalize_axis,
     unbroadcast,
 )
@@ -202,7 +203,7 @@ def _repeat_vjp(g, out, x, repeats, axis=None):
     if axis is None:  # NumPy repeats the flattened array
         return _repeat_vjp(g, out, x.reshape(-1), repeats, 0).reshape(x.shape)
     source = np.repeat(np.arange(x.shape[axis]), repeats)  # the entry of x that each slice of y copies
-    dx = np.zeros(x.shape)
+    dx = np.zeros(x.shape, dtype=float_dtype(g))
     np.add.at(dx, (slice(None),) * axis + (source,), g)
     return dx
 
@@ -231,7 +232,7 @@ def _pad_vjp(g, out, x, pad_width, mode="constant", constant_values=0.0):
         return g[tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))]
     # the other modes copy entries of x: padding each axis's positions 0…n−1 the same way says which entry
     # every entry of y copies, and G is added back there (an entry copied k times receives k contributions)
-    dx = np.zeros(x.shape)
+    dx = np.zeros(x.shape, dtype=float_dtype(g))
     np.add.at(dx, np.ix_(*(np.pad(np.arange(n), w, mode=mode) for n, w in zip(x.shape, pad_width))), g)
     return dx
 
@@ -307,8 +308,9 @@ def _astype_bind(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     return (a,), {"dtype": dtype.name}
 
 
-defop("astype", lambda x, dtype: np.asarray(x).astype(dtype), lambda g, out, x, dtype: g,
-      lambda t, out, x, dtype: t, lambda x, dtype: x, "{y} = float({0})", "d{0} = G", symbol="float",
+# a cast's gradient is cast back: x's gradient has x's dtype, as in PyTorch
+defop("astype", lambda x, dtype: np.asarray(x).astype(dtype), lambda g, out, x, dtype: g.astype(float_dtype(x)),
+      lambda t, out, x, dtype: t.astype(dtype), lambda x, dtype: x, "{y} = float({0})", "d{0} = G", symbol="float",
       saves="", kwargs=("dtype",), methods={"astype": _astype_bind})
 
 # ───────────────────────────── indexing and item assignment ─────────────────────────────
@@ -320,7 +322,7 @@ def _getitem(x, index):
 
 def _getitem_vjp(g, out, x, index):
     # indexing scatters the gradient back; repeated indices accumulate
-    dx = np.zeros(x.shape, dtype=np.result_type(g, float))
+    dx = np.zeros(x.shape, dtype=float_dtype(g))
     np.add.at(dx, index, g)
     return dx
 
@@ -349,10 +351,10 @@ def _written(shape, index):
 def _setitem_value_vjp(g, out, x, v, index):
     # G at the entries v was written to; an overwritten write receives nothing; broadcast axes of v are summed
     if out.dtype.kind != "f":  # written into an int or bool array: truncation is piecewise constant
-        return np.zeros(np.shape(v))
+        return np.zeros(np.shape(v), dtype=float_dtype(v))
     source, target = _written(x.shape, index)
     hit = source >= 0
-    dv = np.zeros(math.prod(target))
+    dv = np.zeros(math.prod(target), dtype=float_dtype(g))
     dv[source[hit]] = g[hit]
     v_shape = np.shape(v)
     core = v_shape[max(0, len(v_shape) - len(target)):]  # NumPy drops leading 1s of a value with more axes
@@ -362,7 +364,8 @@ def _setitem_value_vjp(g, out, x, v, index):
 defop("setitem", _setitem,
       (lambda g, out, x, v, index: _setitem(g, 0.0, index), _setitem_value_vjp),
       (lambda t, out, x, v, index: _setitem(t, 0.0, index),
-       lambda t, out, x, v, index: _setitem(np.zeros(out.shape), t if out.dtype.kind == "f" else 0.0, index)),
+       lambda t, out, x, v, index: _setitem(np.zeros(out.shape, dtype=float_dtype(t)), t if out.dtype.kind == "f"
+                                            else 0.0, index)),
       by_evaluation(_setitem), "{y} = {0} with [i] ← {1}", ("d{0} = G with [i] ← 0", "d{1} = G[i]"),
       symbol="[]=", saves="", kwargs=("index",))
 

@@ -275,6 +275,12 @@ def _axis_index(axis, ndim: int) -> int:
     return axis % ndim if ndim else axis
 
 
+def float_dtype(*xs) -> np.dtype:
+    """The dtype a gradient built from ``xs`` takes: theirs when floating (float32 stays float32, as in PyTorch),
+    float64 for integers and booleans.  The Python 0.0 is "weak" (NEP 50): it never widens a float32."""
+    return np.result_type(*xs, 0.0)
+
+
 def safe_divide(num, den):
     """num / den where den ≠ 0, else 0: the 0·∞ and 0/0 of a rule at a kink are 0, as in PyTorch and JAX."""
     den_ok = den != 0

@@ -1,8 +1,9 @@
-"""Provides ``export`` (library), ``export_command`` and ``doctor`` (CLI): pictures written to files.
+"""Provides ``export``, ``export_frames``, ``export_beside`` (library), ``export_command`` and ``doctor`` (CLI).
 
-Every file is written atomically: the bytes are rendered first, written to a
-temporary file in the same directory and moved into place, so a failure never
-leaves a half-written picture.
+Every file goes through ``graphstep.files``: written atomically, never over a
+file graphstep did not write (nor a read-only one) unless ``force``, keeping
+the mode of the file it replaces; a folder of frames is replaced as a whole.
+Long work reports to a ``progress`` callback and stops when ``cancel`` is set.
 """
 
 from __future__ import annotations
@@ -10,37 +11,56 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import tempfile
+import threading
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import GraphstepError
+from ..files import Folder, check_folder, check_replaceable, free_names, write_file
 from ..graph import Graph, trace
 from ..loader import load
 from ..stepper import Stepper
+from ..work import Progress, Work
 from .dot import LIMIT, split_subject, to_dot
 from .engines import INSTALL_HINT, TIMEOUT, find_renderer, render
 from .player import player_html
 from .scene import title
+from .status import StatusLine
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
 
 def export(subject: Graph | Stepper, path: str | os.PathLike, *, format: str | None = None,  # noqa: A002
            step: int | None = None, rankdir: str = "TB", full: bool = False, fold: bool | None = None,
-           limit: int = LIMIT, timeout: float = TIMEOUT) -> Path:
+           limit: int = LIMIT, timeout: float = TIMEOUT, force: bool = False) -> Path:
     """Write a picture of ``subject`` to ``path`` (.svg .png .pdf .dot); ``step`` draws the state after N steps.
 
     A Graph without ``step`` is drawn as structure; a Stepper as it stands now.
     ``fold``: True draws every repeat (loop iterations, equal calls) as one
-    "× k" box, False none, None the long ones (see ``to_dot``).
+    "× k" box, False none, None the long ones (see ``to_dot``).  ``force``
+    replaces a file graphstep did not write, or a read-only one (keeping its mode).
     """
     path = Path(path)
     fmt = output_format(path, format)
+    check_replaceable(path, force=force)  # before the layout: a refusal costs nothing
     subject = at_step(subject, step)
     data = picture(subject, fmt, rankdir=rankdir, full=full, fold=fold, limit=limit, timeout=timeout)
-    write_atomic(path, data)
-    return path
+    return write_file(path, data, fmt, force=force)
+
+
+def export_beside(stepper: Stepper, source: str | os.PathLike, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+    """Pictures of ``stepper`` beside the user's file (the TUI's ``x``): ``FILE-stepN.svg`` and ``.png``.
+
+    A name held by a file graphstep did not write is never replaced: the pair
+    moves on to ``FILE-stepN-2.svg`` (``-3`` …), so the two pictures stay a pair.
+    """
+    stem = f"{os.path.splitext(source)[0]}-step{stepper.position}"
+    paths = free_names(lambda k: [Path(f"{stem}{f'-{k}' if k > 1 else ''}.{fmt}") for fmt in formats])
+    for path in paths:
+        export(stepper, path)
+    return paths
 
 
 def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bool = False,
@@ -79,62 +99,60 @@ def fresh_stepper(subject: Graph | Stepper) -> Stepper:
     return Stepper(graph, seed=stepper.seed, mode=stepper.mode)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory; GraphstepError if unwritable."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise GraphstepError(f"cannot write {path}: directory {directory} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise GraphstepError(f"cannot write {path}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as err:
-        _remove(tmp)
-        raise GraphstepError(f"cannot write {path}: {err.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _remove(tmp: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
-
-
 # ── frames ──
 
 def export_frames(subject: Graph | Stepper, directory: str | os.PathLike, *, format: str = "svg",  # noqa: A002
                   rankdir: str = "TB", full: bool = False, fold: bool | None = None, limit: int = LIMIT,
-                  timeout: float = TIMEOUT) -> list[Path]:
-    """One picture per step (``step-000.svg`` … after the last step) plus ``index.html``, a player for them."""
+                  timeout: float = TIMEOUT, force: bool = False, progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> list[Path]:
+    """One picture per step (``step-000.svg`` … after the last step) plus ``index.html``, a player for them.
+
+    The folder is replaced as a whole (see ``graphstep.files``): stale frames
+    of a longer earlier walk go, and a folder holding files graphstep did not
+    write is refused unless ``force``.  ``progress(done, total, what)`` hears of
+    each frame; setting ``cancel`` stops at the next one with ``work.Cancelled``,
+    the old folder as it was.
+    """
     if format not in ("svg", "png"):
         raise GraphstepError(f"frames are drawn as svg or png, not {format}")
     stepper = fresh_stepper(subject)
-    graph = stepper.graph
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise GraphstepError(f"cannot create {directory}: {err.strerror}") from None
-    dots, titles = [], []
-    for k in range(stepper.total + 1):
-        stepper.run_to(k)
-        dots.append(to_dot(stepper, rankdir=rankdir, full=full, fold=fold, limit=limit))
-        titles.append(_frame_title(stepper))
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        images = list(pool.map(lambda dot: render(dot, format, timeout=timeout), dots))
+    work = Work(f"drawing the frames of {stepper.graph.name}", stepper.total + 1, progress, cancel)
     width = max(3, len(str(stepper.total)))
-    paths = [directory / f"step-{k:0{width}d}.{format}" for k in range(len(images))]
-    for path, data in zip(paths, images):
-        write_atomic(path, data)
-    index = directory / "index.html"
-    write_atomic(index, player_html(graph.name, images, titles, format).encode("utf-8"))
-    return [*paths, index]
+    images, titles = [], []
+    frames = _frames(stepper, format, work, rankdir=rankdir, full=full, fold=fold, limit=limit, timeout=timeout)
+    with Folder(directory, force=force) as folder, contextlib.closing(frames):
+        for k, (caption, image) in enumerate(frames):
+            folder.write(f"step-{k:0{width}d}.{format}", image, format)
+            images.append(image)
+            titles.append(caption)
+            work.advance(f"step {k}")
+        folder.write("index.html", player_html(stepper.graph.name, images, titles, format).encode("utf-8"), "html")
+    return folder.paths
+
+
+def _frames(stepper: Stepper, fmt: str, work: Work, *, timeout: float, **options) -> Iterator[tuple[str, bytes]]:
+    """(caption, picture) of step 0 … the last, in order; laid out in parallel, a bounded number at a time.
+
+    Leaving early (an error, ``cancel``, ctrl+c) drops the layouts not yet begun.
+    """
+    workers = min(8, os.cpu_count() or 2)
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for k in range(stepper.total + 1):
+                work.check()
+                stepper.run_to(k)
+                dot = to_dot(stepper, **options)
+                pending.append((_frame_title(stepper), pool.submit(render, dot, fmt, timeout=timeout)))
+                if len(pending) > 2 * workers:
+                    caption, image = pending.popleft()
+                    yield caption, image.result()
+            while pending:
+                caption, image = pending.popleft()
+                yield caption, image.result()
+        finally:
+            for _, image in pending:
+                image.cancel()
 
 
 def _frame_title(stepper: Stepper) -> str:
@@ -147,18 +165,28 @@ def _frame_title(stepper: Stepper) -> str:
 # ── command line ──
 
 def export_command(args: argparse.Namespace) -> int:
-    """``graphstep export FILE[:NAME] -o OUT [--format] [--step N] [--rankdir] [--frames DIR] [--[no-]fold]``."""
+    """``graphstep export FILE[:NAME] -o OUT [--format] [--step N] [--rankdir] [--frames DIR] [--[no-]fold] [--force]``.
+
+    Both targets are checked before anything is drawn, so a refusal writes nothing.
+    """
     if not args.output and not args.frames:
         raise GraphstepError("nothing to write", hint="give -o OUT.svg (or .png .pdf .dot) and/or --frames DIR")
+    force = args.force
+    if args.output:
+        check_replaceable(args.output, force=force)
+    if args.frames:
+        check_folder(args.frames, force=force)
     graph = trace(load(args.target))
-    options = {"rankdir": args.rankdir, "full": args.full, "fold": args.fold}
+    options = {"rankdir": args.rankdir, "full": args.full, "fold": args.fold, "force": force}
     if args.output:
         stepper = at_step(graph, len(Stepper(graph).plan) if args.step is None else args.step)
-        path = export(stepper, args.output, format=args.format, **options)
+        with StatusLine(f"drawing {args.output} ({len(graph):,} nodes)"):
+            path = export(stepper, args.output, format=args.format, **options)
         print(f"wrote {path} ({_describe(stepper)})")
     if args.frames:
         fmt = args.format if args.format in ("svg", "png") else "svg"
-        written = export_frames(graph, args.frames, format=fmt, **options)
+        with StatusLine(f"drawing frames into {args.frames}") as line:
+            written = export_frames(graph, args.frames, format=fmt, progress=line, **options)
         print(f"wrote {len(written) - 1} frames and {written[-1]} (open it in a browser; ←/→ step)")
     return 0
 

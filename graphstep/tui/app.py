@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from bisect import bisect_left
-from functools import partial
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer
@@ -27,62 +28,27 @@ from ..errors import GraphstepError, LoadError
 from ..gradcheck import gradcheck
 from ..loader import split_target
 from ..persample import per_sample_gradients
-from ..search import find_nodes, next_match
+from ..search import next_match
 from ..stepper import Stepper
+from ..work import Cancelled
+from .activity import ActivityBar
 from .breadcrumb import Breadcrumb
 from .graph_view import GraphView
 from .inspector import Inspector
+from .jobs import Job
 from .messages import NodePicked, StepPicked
+from .palette import NodeCommands, NodeMatches, Palette
 from .reports import ReportScreen
 from .screens import ErrorScreen, HelpScreen
-from .session import FOLD_NODES, Drawing, Session, short_path
+from .session import FOLD_NODES, Drawing, Session, Traced, read_lines, short_path
 from .source_view import SourceView
 from .status_bar import StatusBar
 from .step_log import StepLog
 from .watch_panel import WatchPanel
 
 STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
-
-
-class NodeCommands(Provider):
-    """Command palette entries: jump to any node by name."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        if not isinstance(app, GraphstepApp) or not app.session.ready:
-            return
-        matcher = self.matcher(query)
-        for name, node, help_text in app.node_entries():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(app.pick, node), help=help_text)
-
-
-class NodeMatches(Provider):
-    """``/``: the nodes a query finds (a name, an op, ``op:matmul``, ``line:14``); ``]`` and ``[`` then visit each."""
-
-    async def discover(self) -> Hits:
-        app = self.app
-        if isinstance(app, GraphstepApp) and app.session.ready:
-            for name, node, help_text in app.node_entries()[:SHOWN_MATCHES]:
-                yield DiscoveryHit(name, partial(app.pick, node), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        if not isinstance(app, GraphstepApp) or not app.session.ready:
-            return
-        graph, matcher = app.session.graph, self.matcher(query)
-        matches = find_nodes(graph, query)
-        if matches:
-            yield Hit(1.0, f"{len(matches):,} match{'es' * (len(matches) != 1)}: go to the next, then ] and [",
-                      partial(app.use_matches, query, matches), help=f"“{query}”: by name, op, kind or line")
-        for node in matches[:SHOWN_MATCHES]:
-            name = graph.name_of(node)
-            yield Hit(0.3 + 0.6 * matcher.match(name), matcher.highlight(name),
-                      partial(app.use_matches, query, matches, node), help=app.node_help(node))
-
-
-SHOWN_MATCHES = 40  # nodes listed under a search; ] and [ visit all of them
+ON_ERROR_SCREEN = {"reload", "reseed", "help", "quit"}  # app keys that act over the error screen
+INTERRUPTED = 130  # the exit code of quitting while the user's file still runs, as ctrl+c gives
 
 
 class GraphstepApp(App[int]):
@@ -115,7 +81,7 @@ class GraphstepApp(App[int]):
         Binding("down", "select(1)", "select", show=False),
         Binding("tab", "select(1)", "select", show=False, priority=True),
         Binding("shift+tab", "select(-1)", "select", show=False, priority=True),
-        Binding("escape", "follow", "follow", show=False),
+        Binding("escape", "stop_or_follow", "stop / follow", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -135,6 +101,9 @@ class GraphstepApp(App[int]):
         self._drawing: Drawing | None = None
         self._anchor: int | None = None  # the node whose iterations are open (or the focus is on)
         self._matches: tuple[str, list[int]] = ("", [])
+        self.job: Job | None = None  # the one piece of work running off the UI thread (esc stops it)
+        self._started: list[Job] = []  # every job not yet ended, stopped ones too: see ``stuck``
+        self.refused: GraphstepError | None = None  # a --break name the graph lacks: run_app raises it
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -147,12 +116,24 @@ class GraphstepApp(App[int]):
                 yield Inspector(id="inspector")
                 yield WatchPanel(id="watches")
                 yield StepLog(id="log")
+        yield ActivityBar(id="activity")
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.session.stepper is None and self.session.error is None:
-            self.session.reload()
-        self._loaded(None)
+        session = self.session
+        if session.ready or session.error is not None:  # a session traced already
+            self._loaded(None)
+            return
+        self.query_one(SourceView).load(short_path(session.path), read_lines(session.path))
+        self.query_one(StatusBar).show(session, self.follow)
+        self._run_file()
+
+    def on_unmount(self) -> None:
+        self._stop_job()  # never leave the user's loop spinning behind the app
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over the error screen only reload, help and quit act: the graph behind it is out of sight."""
+        return not (self.screen_stack and isinstance(self.screen, ErrorScreen)) or action in ON_ERROR_SCREEN
 
     # ── actions: one line each ──
     def action_next(self) -> None: self._move(Stepper.step)
@@ -171,7 +152,9 @@ class GraphstepApp(App[int]):
     def action_find(self) -> None: self._find()
     def action_jacobian(self) -> None: self.jacobian = not self.jacobian
     def action_select(self, delta: int) -> None: self._select_by(delta)
-    def action_follow(self) -> None: self.follow = True
+    def action_stop_or_follow(self) -> None: self._stop_job() or self._follow()
+    def action_quit(self) -> None: self._quit()
+    def action_command_palette(self) -> None: self._palette()
     def action_help(self) -> None: self.push_screen(HelpScreen(self._state_styles()))
     def action_toggle_fold(self) -> None: self._set_view("folded")
     def action_toggle_focus(self) -> None: self._set_view("focused")
@@ -182,42 +165,158 @@ class GraphstepApp(App[int]):
     # ── state changes ──
     def _move(self, method) -> None:
         if self.session.ready:
-            method(self.session.stepper)
+            with self._noted():
+                method(self.session.stepper)
             self.tick += 1
+
+    @contextmanager
+    def _noted(self) -> Iterator[None]:
+        """An error the engine raises on a key (a rule that broke its shape contract) becomes a note: the app
+        and the walk so far stay."""
+        try:
+            yield
+        except GraphstepError as err:
+            self.notify(err.summary(), title="graphstep", severity="error", timeout=10)
 
     def _resume(self, to: str) -> None:
         """``e``/``f``: run on, stopping at a breakpoint, the first NaN/Inf or a gradient over the limit."""
         if not self.session.ready:
             return
-        stop = self.session.stop = self.session.stepper.resume(to)
+        stop = None
+        with self._noted():
+            stop = self.session.stop = self.session.stepper.resume(to)
         if stop is not None:
             self.set_reactive(GraphstepApp.follow, True)
             self.notify(stop.message, title=STOP_TITLES.get(stop.reason, stop.reason),
                         severity="warning" if stop.reason == "breakpoint" else "error", timeout=10)
         self.tick += 1
 
+    # ── the user's file runs in a job: a loop or input() in it never holds the UI ──
     def _reload(self, reseed: int | None = None) -> None:
-        """Trace again (after an edit, or on new random inputs with ``L``) and say what changed."""
-        before = self.session.stepper if self.session.ready else None  # replaced, never changed
-        keep = self._selected_node() if self.session.ready else None
-        self.session.reload(reseed=reseed)
-        self._loaded(keep)
-        if before is not None and self.session.ready:
-            comparison = compare(before.graph, self.session.graph, before, self.session.stepper)
-            what = f"new random inputs (draw {self.session.reseed})" if reseed is not None else "reloaded"
-            if comparison.changed:
-                self.push_screen(ReportScreen(f"What changed · {what}", comparison.lines()))
-            else:
-                self.notify(f"{what}: nothing changed", timeout=4)
+        """Run the file again (after an edit, or on new random inputs with ``L``), superseding whatever runs."""
+        self._stop_job()
+        if isinstance(self.screen, ErrorScreen):
+            self.pop_screen()  # the line that says the file is running is on the main screen
+        self._run_file(reseed)
 
-    def _loaded(self, keep: int | None) -> None:
-        """After a (re)load: show the error screen, or lay out the new graph (keeping the node ``keep``) and redraw."""
+    @work(group="file", exclusive=True)
+    async def _run_file(self, reseed: int | None = None) -> None:
+        """Run and trace the file off the UI thread, then show the new graph and what changed, or the error.
+
+        The old graph stays usable while the file runs, and after it fails (the error screen's esc goes back).
+        """
+        session = self.session
+        before, keep, run = session.stepper, self._selected_name(), session.tracer(reseed)
+        job = self._start_job(Job(f"running {short_path(session.path)}", lambda job: run(), kind="file"))
+        if job is None:
+            return
+        try:
+            traced = await job.result()
+        except Exception as err:
+            self._file_failed(job, err)
+            return
+        finally:
+            self._end_job(job)
+        if not self._breaks_found(traced):
+            return
+        session.adopt(traced)
+        self._loaded(keep)
+        if before is not None:
+            self._show_changes(before, reseed)
+
+    def _file_failed(self, job: Job, err: Exception) -> None:
+        """Stopped with a graph to go back to: say so.  Otherwise the error screen says what the file did, where."""
+        session = self.session
+        if job.stopped and session.ready:
+            self.notify(f"stopped {short_path(session.path)}: the graph is its last run that worked", timeout=6)
+            return
+        session.fail(err)
+        self._loaded(None)
+
+    def _breaks_found(self, traced: Traced) -> bool:
+        """``graphstep FILE --break NAME``: a name the graph lacks ends the app with the CLI's message (exit 2)."""
+        graph = traced.graph
+        unknown = [name for name in self.session.break_at if name not in graph.ids]
+        if unknown:
+            where = f"{short_path(self.session.path)}:{graph.name}"
+            self.refused = GraphstepError(f"--break {unknown[0]}: no node of that name in {where}",
+                                          hint="nodes: " + ", ".join(graph.name_of(n) for n in graph.order[:40]))
+            self.exit(return_code=2)
+        return not unknown
+
+    def _show_changes(self, before: Stepper, reseed: int | None) -> None:
+        """After a reload: what changed against the graph that was shown, or that nothing did."""
+        session = self.session
+        comparison = compare(before.graph, session.graph, before, session.stepper)
+        what = f"new random inputs (draw {session.reseed})" if reseed is not None else "reloaded"
+        if comparison.changed:
+            self.push_screen(ReportScreen(f"What changed · {what}", comparison.lines()))
+        else:
+            self.notify(f"{what}: nothing changed", timeout=4)
+
+    # ── jobs: one at a time, shown on the activity line, stopped by esc and by quitting ──
+    def _start_job(self, job: Job) -> Job | None:
+        """Start ``job`` as the one that runs; None (and a note) while another runs and was not asked to stop."""
+        if self.job is not None and not self.job.stopped:
+            self.notify(f"{self.job.what} is still running: esc stops it", severity="warning", timeout=4)
+            return None
+        self.job = job.start()
+        self._started = [j for j in self._started if j.alive] + [job]
+        self._show_activity(job)
+        return job
+
+    def _end_job(self, job: Job) -> None:
+        """The job ended, or its worker was cancelled (then the job is stopped too)."""
+        if not job.done:
+            job.stop()
+        if self.job is job:
+            self.job = None
+            self._show_activity(None)
+
+    def _show_activity(self, job: Job | None) -> None:
+        """The activity line follows ``job`` (None: nothing runs) — unless the app is closing and it is gone."""
+        for bar in self.query(ActivityBar):
+            bar.show(job)
+
+    def _stop_job(self) -> bool:
+        """Stop what runs; the activity line says so until it has ended.  False when nothing ran."""
+        if self.job is None:
+            return False
+        self.job.stop()
+        return True
+
+    def _follow(self) -> None:
+        self.follow = True
+
+    def _quit(self) -> None:
+        """q, ctrl+q: quit at once, never waiting for a job."""
+        code = self._exit_code()
+        self._stop_job()
+        self.exit(return_code=code)
+
+    def _exit_code(self) -> int:
+        """The CLI's codes: 130 when the file was interrupted (still running, or stopped before it finished),
+        2 when it failed (the error screen), else 0."""
+        error = self.session.error
+        if (self.job is not None and self.job.kind == "file") or isinstance(error, Cancelled):
+            return INTERRUPTED
+        return 2 if error is not None else 0
+
+    @property
+    def stuck(self) -> bool:
+        """A job's thread outlived the app (blocked where no interrupt reaches): only ending the process ends it."""
+        return any(job.alive for job in self._started)
+
+    def _loaded(self, keep: str | None) -> None:
+        """After a run of the file: show the error screen, or lay out the new graph (the node named ``keep``
+        selected, as breakpoints and watches follow their names) and redraw."""
         session = self.session
         if session.error is not None:
+            self._redraw()  # behind the error screen, the last good run now says so (for esc)
             if isinstance(self.screen, ErrorScreen):
                 self.screen.show(session.error)
             else:
-                self.push_screen(ErrorScreen(session.error, session.path))
+                self.push_screen(ErrorScreen(session.error, session.path, back=session.ready))
             return
         if isinstance(self.screen, ErrorScreen):
             self.pop_screen()
@@ -226,12 +325,13 @@ class GraphstepApp(App[int]):
         self.query_one(Breadcrumb).display = bool(graph.grouping.groups) or len(graph) > FOLD_NODES
         settle_heap(reloaded=self._drawing is not None)
         self._drawing = None
-        if keep is None or keep >= len(graph):
+        node = graph.ids.get(keep) if keep is not None else None
+        if node is None:
             self.set_reactive(GraphstepApp.selected, None)
             self.set_reactive(GraphstepApp.follow, True)
         else:
-            self.set_reactive(GraphstepApp.selected, keep)
-            self._anchor = keep if not self.follow else self._anchor
+            self.set_reactive(GraphstepApp.selected, node)
+            self._anchor = node if not self.follow else self._anchor
         self.tick += 1
 
     def _switch_mode(self) -> None:
@@ -315,6 +415,11 @@ class GraphstepApp(App[int]):
         query, matches = self._matches
         k = bisect_left(matches, node) if node is not None else len(matches)
         return f"match {k + 1}/{len(matches)} “{query}”" if k < len(matches) and matches[k] == node else ""
+
+    def _selected_name(self) -> str | None:
+        """The name of the selected node: what a reload keeps selected (node ids change when the file does)."""
+        node = self._selected_node() if self.session.ready else None
+        return self.session.graph.name_of(node) if node is not None else None
 
     def _selected_node(self) -> int | None:
         """The node the selection stands for: itself, or for a block the step in it, else its first node."""
@@ -418,8 +523,8 @@ class GraphstepApp(App[int]):
                 watched.append(node)
             self._redraw()
 
-    @work(thread=True, exclusive=True, group="per-sample")
     def _per_sample(self) -> None:
+        """``g``: per-sample gradients of the selected param (else the first) against the batch gradient."""
         session = self.session
         if not session.ready:
             return
@@ -427,15 +532,38 @@ class GraphstepApp(App[int]):
         param = node if node is not None and graph.node(node)["kind"] == "param" else next(iter(graph.params.values()),
                                                                                            None)
         if param is None:
-            self.call_from_thread(self.notify, "no parameter to take per-sample gradients of", severity="warning")
+            self.notify("no parameter to take per-sample gradients of", severity="warning")
+            return
+        job = Job(f"per-sample gradients of {graph.name_of(param)}",
+                  lambda job: per_sample_gradients(graph, param, progress=job.report, cancel=job.cancel))
+        self._run_job(job, lambda report: self._per_sample_done(graph, param, report))
+
+    def _per_sample_done(self, graph, param: int, report) -> None:
+        if graph is self.session.graph:
+            title = f"Per-sample gradients of {graph.name_of(param)} · {'✓' if report.ok else '✗'}"
+            self.push_screen(ReportScreen(title, report.lines(), report.ok))
+
+    @work(group="job")
+    async def _run_job(self, job: Job, done: Callable) -> None:
+        """Run ``job`` (a check, per-sample gradients) off the UI thread and give ``done`` its result."""
+        if self._start_job(job) is None:
             return
         try:
-            report = per_sample_gradients(graph, param)
-        except GraphstepError as err:
-            self.call_from_thread(self.notify, err.summary(), severity="error", timeout=8)
+            result = await job.result()
+        except Exception as err:
+            self._job_failed(job, err)
             return
-        title = f"Per-sample gradients of {graph.name_of(param)} · {'✓' if report.ok else '✗'}"
-        self.call_from_thread(self.push_screen, ReportScreen(title, report.lines(), report.ok))
+        finally:
+            self._end_job(job)
+        done(result)
+
+    def _job_failed(self, job: Job, err: Exception) -> None:
+        """Stopped on request: a short note.  Failed: what went wrong ("export failed: Graphviz …")."""
+        if job.stopped:
+            self.notify(f"{job.what} stopped", timeout=3)
+        else:
+            self.notify(err.summary() if isinstance(err, GraphstepError) else f"{job.what} failed: {err}",
+                        severity="error", timeout=8)
 
     # ── messages from the views ──
     @on(NodePicked)
@@ -459,44 +587,46 @@ class GraphstepApp(App[int]):
 
     def _find(self) -> None:
         if self.session.ready:
-            self.push_screen(CommandPalette(providers=[NodeMatches], placeholder="Find nodes: a name, an op, "
-                                            "op:matmul, kind:param, line:14 … (then ] and [ visit every match)"))
+            self.push_screen(Palette(providers=[NodeMatches], placeholder="Find nodes: a name, an op, "
+                                     "op:matmul, kind:param, line:14 … (then ] and [ visit every match)"))
 
-    @work(thread=True, exclusive=True, group="check")
+    def _palette(self) -> None:
+        """ctrl+p: Textual's command palette with our nodes in it, safe to page in a tiny terminal."""
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
     def _check(self) -> None:
-        if not self.session.ready:
-            return
-        graph = self.session.graph
-        self.call_from_thread(self.notify, "gradient check running…", timeout=2)
-        report = gradcheck(graph)
-        self.call_from_thread(self._checked, graph, report)
+        """``c``: the gradient check of every param, a seeded sample of entries each (the result says how many)."""
+        if self.session.ready:
+            graph = self.session.graph
+            job = Job("gradient check", lambda job: gradcheck(graph, progress=job.report, cancel=job.cancel))
+            self._run_job(job, lambda report: self._checked(graph, report))
 
     def _checked(self, graph, report) -> None:
         if graph is not self.session.graph:
             return
         self.session.check = report
-        lines = "\n".join(str(r) for r in report.results) or "no parameters to check"
+        lines = str(report) if report.results else "no parameters to check"
         self.notify(lines, title="gradient check passed ✓" if report.ok else "gradient check FAILED ✗",
                     severity="information" if report.ok else "error", timeout=8)
         self.tick += 1
 
-    @work(thread=True, exclusive=True, group="export")
     def _export(self) -> None:
+        """``x``: the graph as drawn now, SVG and PNG beside the user's file, in a job (a huge graph takes a while;
+        Graphviz missing or an unwritable folder is a note saying "export failed")."""
         if not self.session.ready:
             return
-        session = self.session
-        snapshot = Stepper(session.graph, mode=session.mode).run_to(session.stepper.position)
-        stem = os.path.splitext(session.path)[0]
-        paths = [f"{stem}-step{snapshot.position}.{ext}" for ext in ("svg", "png")]
-        try:
-            from ..render.export import export
+        graph, mode, position, path = self.session.graph, self.session.mode, self.session.stepper.position, \
+            self.session.path
 
-            for path in paths:
-                export(snapshot, path)
-        except Exception as err:  # Graphviz missing, unwritable path, export not there yet
-            self.call_from_thread(self.notify, f"export failed: {err}", severity="error", timeout=8)
-            return
-        self.call_from_thread(self.notify, "wrote " + " and ".join(short_path(p) for p in paths), timeout=8)
+        def export(job: Job) -> list:
+            from ..render.export import export_beside
+
+            snapshot = Stepper(graph, mode=mode).run_to(position)
+            return export_beside(snapshot, path)  # FILE-stepN-2.svg … where a file of the user's is
+
+        self._run_job(Job("export", export), lambda paths: self.notify(
+            "wrote " + " and ".join(short_path(p) for p in paths), timeout=8))
 
     # ── colours ──
     def _state_styles(self) -> dict:
@@ -519,16 +649,18 @@ def settle_heap(reloaded: bool) -> None:
 
 
 def run_app(target: str, breaks: list[str] = (), grad_norm_limit: float | None = None, reseed: int = 0) -> int:
-    """Open the TUI on ``FILE[:NAME]``; a missing file or an unknown breakpoint is an error before the screen opens."""
+    """Open the TUI on ``FILE[:NAME]``, which then runs the file: a missing file is an error before the screen
+    opens, a ``--break`` name the graph lacks one raised after it closes (both exit 2, as the CLI's errors do)."""
     path, _ = split_target(target)
     if not os.path.isfile(path):
         raise LoadError(f"no such file: {path}", hint="give the path of a .py file with a @gs.computation")
-    session = Session(target, reseed=reseed, break_at=list(breaks), grad_norm_limit=grad_norm_limit)
-    session.reload()
-    unknown = [name for name in breaks if session.ready and name not in session.graph.ids]
-    if unknown:
-        raise GraphstepError(f"--break {unknown[0]}: no node of that name in {session.display_name()}",
-                             hint="nodes: " + ", ".join(session.graph.name_of(n) for n in session.graph.order[:40]))
-    app = GraphstepApp(target, session)
+    app = GraphstepApp(target, Session(target, reseed=reseed, break_at=list(breaks), grad_norm_limit=grad_norm_limit))
     app.run()
-    return app.return_code or 0
+    if app.refused is not None:
+        raise app.refused
+    code = app.return_code or 0
+    if app.stuck:  # the user's code is blocked where no interrupt reaches; the terminal is already restored
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -20,7 +20,7 @@ KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("r", "restart from step 0"),
         ("b", "breakpoint on the selected node (●b): e and f stop after its forward and backward step"),
         ("w", "watch the selected node: value and gradient stay in view, lit when a step changes them"),
-        ("l", "reload the file after you edit it, keeping the step, and show what changed"),
+        ("l", "reload the file after you edit it, keeping the step, and show what changed (esc stops a run)"),
         ("L", "trace again on new random inputs (gs.rng) and show what changed"),
         ("g", "per-sample gradients of the selected parameter vs the batch gradient"),
         ("c", "gradient check of every parameter (central differences)"),
@@ -35,7 +35,7 @@ KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("v", "focus: the nodes near the current one, the rest in boxes"),
         ("+  −", "more / fewer hops around the node in focus"),
         ("↑ ↓  tab  click", "select another node (or block) to inspect"),
-        ("esc", "follow the current node again"),
+        ("esc", "stop what runs (your file, a check: the line above the keys says), else follow the current node"),
         ("?", "this help"),
         ("q", "quit")]
 COLOURS = [("pending", "not computed yet"), ("computed", "forward value known"),
@@ -74,13 +74,23 @@ class HelpScreen(ModalScreen[None]):
 
 
 class ErrorScreen(Screen[None]):
-    """The user's file could not be loaded or traced: say why, show their traceback."""
+    """The user's file could not be loaded or traced: say why, show their traceback.
 
-    BINDINGS = [Binding("l", "app.reload", "reload"), Binding("q", "app.quit", "quit")]
+    After a reload that failed, the graph of the last run that worked is still there: esc goes back to it.
+    """
 
-    def __init__(self, error: GraphstepError, path: str) -> None:
+    BINDINGS = [Binding("l", "app.reload", "reload"), Binding("escape", "back", "last good run"),
+                Binding("q", "app.quit", "quit")]
+
+    def __init__(self, error: GraphstepError, path: str, back: bool = False) -> None:
         super().__init__()
-        self.error, self.path = error, path
+        self.error, self.path, self.back = error, path, back
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back" or self.back
+
+    def action_back(self) -> None:
+        self.dismiss()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="error"):
@@ -104,5 +114,6 @@ class ErrorScreen(Screen[None]):
             text.append(f"  (node {error.node})")
         if error.hint:
             text.append(f"\nhint: {error.hint}", style="yellow")
-        text.append("\n\nFix the file, then press l to reload (q quits).", style="bold")
+        back = ", esc goes back to its last run that worked" if self.back else ""
+        text.append(f"\n\nFix the file, then press l to reload (q quits{back}).", style="bold")
         self.query_one("#error-body", Static).update(text)

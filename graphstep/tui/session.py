@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from ..breaks import Break
 from ..errors import GraphstepError
 from ..gradcheck import GradcheckReport
-from ..graph import Graph, trace
+from ..graph import Graph
 from ..grouping import Block, Grouping, View, focus, fold, neighbourhood
-from ..loader import load, split_target
+from ..loader import load_and_trace, read_source, split_target
 from ..render.layout import Layout, layout_graph, layout_view
 from ..stepper import FORWARD, Step, Stepper
 from ..tracer import display_path
+from ..usercode import user_code_error
+from .jobs import EscapedError
 
 FOLD_MEMBERS = 6  # a file opens folded when a repeat has more members than this…
 FOLD_NODES = 300  # …or the graph more nodes than this (and it has repeats at all)
@@ -77,6 +81,42 @@ class Progress:
 
 
 @dataclass
+class Traced:
+    """A new run of the user's file, made off the UI thread; ``Session.adopt`` shows it."""
+
+    graph: Graph
+    stepper: Stepper
+    reseed: int
+    source_lines: list[str]
+
+
+def trace_file(target: str, reseed: int, mode: str, position: int) -> Traced:
+    """Run the user's file and trace it, then walk to ``position``: all the slow parts of a reload, none of
+    which touches what the UI draws, so a worker thread can do it while the UI keeps the old graph."""
+    graph = load_and_trace(target, reseed=reseed or None)
+    graph.grouping  # noqa: B018 — found here, off the UI thread: it takes a while on a large graph
+    stepper = Stepper(graph, mode=mode)
+    stepper.run_to(min(position, stepper.total))
+    return Traced(graph, stepper, reseed, read_lines(split_target(target)[0]))
+
+
+def run_error(err: Exception) -> GraphstepError:
+    """What the error screen says of a failed run: the engine's error (whatever the file did, a stop included);
+    for anything else, a bug in graphstep, where the user's code was."""
+    if isinstance(err, GraphstepError):
+        return err
+    return user_code_error(err.__cause__ if isinstance(err, EscapedError) and err.__cause__ is not None else err)
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of the user's file for the source view, whatever its bytes (one Python cannot decode shows as �)."""
+    try:
+        return read_source(path).splitlines()
+    except OSError:
+        return []
+
+
+@dataclass
 class Session:
     """What the TUI shows: one traced file, where the walk is, and how the graph is drawn."""
 
@@ -106,7 +146,8 @@ class Session:
 
     @property
     def ready(self) -> bool:
-        return self.stepper is not None and self.error is None
+        """There is a graph to step: the last run that worked (``error`` says when the file has failed since)."""
+        return self.stepper is not None
 
     @property
     def layout(self) -> Layout | None:
@@ -114,29 +155,40 @@ class Session:
         return self.drawing(None, everything=True).layout if self.graph is not None else None
 
     def reload(self, reseed: int | None = None) -> bool:
-        """Load and trace the file again, keeping the step position; False (and ``error``) on failure.
-
-        Breakpoints and watches follow their nodes by name; ``reseed`` draws new inputs.
-        """
-        position = self.stepper.position if self.stepper else 0
-        draw = self.reseed if reseed is None else reseed
+        """Load and trace the file again in this thread, keeping the step position; False (and ``error``) on
+        failure, the last good graph kept.  The TUI runs ``tracer(reseed)`` in a worker, then ``adopt``."""
         try:
-            graph = trace(load(self.target), reseed=draw or None)
-            stepper = Stepper(graph, mode=self.mode)
+            traced = self.tracer(reseed)()
         except GraphstepError as err:
             self.error = err
             return False
+        self.adopt(traced)
+        return True
+
+    def fail(self, err: Exception) -> None:
+        """A run of the file failed, or was stopped before it finished: keep what the error screen says."""
+        self.error = run_error(err)
+
+    def tracer(self, reseed: int | None = None) -> Callable[[], Traced]:
+        """The run of the file a reload makes (``reseed`` draws new inputs), bound to the walk as it is now."""
+        return partial(trace_file, self.target, self.reseed if reseed is None else reseed, self.mode,
+                       self.stepper.position if self.stepper else 0)
+
+    def adopt(self, traced: Traced) -> None:
+        """Show a new run of the file: breakpoints and watches follow their nodes by name, the walk stays where
+        it is (the user may have stepped the old graph while the file ran)."""
+        graph, position = traced.graph, self.stepper.position if self.stepper else traced.stepper.position
+        stepper = traced.stepper if traced.stepper.mode == self.mode else Stepper(graph, mode=self.mode)
         self._carry_marks(stepper)
         stepper.grad_norm_limit = self.grad_norm_limit
         stepper.breakpoints |= {graph.ids[name] for name in self.break_at if name in graph.ids}
         self.break_at = []  # given on the command line: applied to the first trace, then carried by name
-        self.graph, self.error, self.check, self.reseed = graph, None, None, draw
+        self.graph, self.error, self.check, self.reseed = graph, None, None, traced.reseed
         self._drawings, self._backward = {}, set(graph.backward_nodes)
         if self.folded is None:
             self.folded = folds_by_default(graph.grouping, len(graph))
-        self._read_source()
+        self.source_lines = traced.source_lines
         self._use(stepper, position)
-        return True
 
     def _carry_marks(self, stepper: Stepper) -> None:
         """Keep breakpoints, the NaN/grad-norm settings and watches on the nodes of the same name."""
@@ -160,13 +212,6 @@ class Session:
         self.stepper = stepper.run_to(min(position, stepper.total))
         self._steps = {(kind, node): k for k, (kind, node) in enumerate(stepper.plan, start=1)}
         self._records = {}
-
-    def _read_source(self) -> None:
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                self.source_lines = f.read().splitlines()
-        except OSError:
-            self.source_lines = []
 
     # ── what the graph view draws ──
     def drawing(self, anchor: int | None, everything: bool = False) -> Drawing:

@@ -39,10 +39,13 @@ class StatusBar(Widget):
         text = Text()
         text.append(" graphstep ", style="bold reverse")
         text.append(f"  {session.display_name()}   ")
-        if not session.ready:
-            text.append("error: fix the file and press l", style="bold red")
+        if not session.ready:  # the file is still running (the activity line says so), or failed
+            if session.error is not None:
+                text.append("error: fix the file and press l", style="bold red")
             self.update(text)
             return
+        if session.error is not None:
+            text.append("last good run: the file fails now (l) · ", style="bold red")
         st = session.stepper
         text.append(phase_of(session), style="bold")
         text.append(f" · step {st.position}/{st.total}")

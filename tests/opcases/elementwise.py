@@ -70,7 +70,10 @@ CASES = {
     "arcsinh": unary(lambda *s: 3.0 * normal(*s)),
     "arccosh": unary(uniform(1.2, 4.0)),
     "arctanh": unary(uniform(-0.9, 0.9)),
-    "sigmoid": unary(),
+    # far into both tails too, where σ is e^x itself and the slopes must keep their digits
+    "sigmoid": unary() + [Case(np.array([-60.0, -30.0, -5.0, 5.0, 30.0]))],
+    "log_sigmoid": unary(lambda *s: 5.0 * normal(*s)) + [Case(np.array([-60.0, -30.0, 0.0, 30.0, 60.0]))],
+    "softplus": unary(lambda *s: 5.0 * normal(*s)) + [Case(np.array([-60.0, -30.0, 0.0, 30.0, 60.0]))],
     "relu": unary(away),
     "clip": [Case(clip_values(*s), lo=-0.5, hi=0.5) for s in SHAPES_1]
     + [Case(clip_values(3, 4), lo=-0.5), Case(clip_values(3, 4), hi=0.5)],

@@ -1,0 +1,66 @@
+"""Provides ``ActivityBar``: the line that says what runs off the UI thread, how far it is, and how to stop it.
+
+``running samples/myfunc.py… 4s · esc stops it`` while the user's file runs (a
+bar that sweeps: nobody knows how long a file takes), ``gradient check · W1
+120/400 · esc stops it`` with a bar that fills while a check runs.  It reads the
+job on a timer, so a job reports progress by setting an attribute, never by a
+call into the UI from its thread.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, ProgressBar
+
+from .jobs import Job
+
+REFRESH = 0.1  # seconds between redraws while a job runs
+
+
+class ActivityBar(Horizontal):
+    """Hidden while nothing runs; otherwise one line: what runs, for how long or how far, and ``esc stops it``."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.job: Job | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="activity-text")
+        yield ProgressBar(id="activity-progress", show_eta=False, show_percentage=False)  # the text says how far
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(REFRESH, self._redraw, pause=True)
+
+    def show(self, job: Job | None) -> None:
+        """Follow ``job`` (None: nothing runs, hide)."""
+        self.job = job
+        self.set_class(job is not None, "running")
+        if job is None:
+            self._timer.pause()
+            return
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self._redraw()
+        self._timer.resume()
+
+    def _redraw(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        if job.stopped:  # until it has ended: a call into C (a sleep, a read) finishes before the stop lands
+            waited = time.monotonic() - job.started
+            self.query_one("#activity-text", Label).update(Text(f" stopping: {job.what}… {waited:.0f}s · q quits ",
+                                                                style="bold"))
+            return
+        text = Text(f" {job.what}", style="bold")
+        if job.progress is None:
+            text.append(f"… {time.monotonic() - job.started:.0f}s")
+        else:
+            done, total, what = job.progress
+            text.append(f" · {what} {done:,}/{total:,}")
+            self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        text.append(" · esc stops it ", style="dim")
+        self.query_one("#activity-text", Label).update(text)

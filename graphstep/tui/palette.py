@@ -1,0 +1,80 @@
+"""Provides the command palettes: jump to a node by name (ctrl+p), find nodes (``/``), and ``Palette``.
+
+``Palette`` is Textual's ``CommandPalette`` with two guards for tiny terminals.
+With four rows or fewer its list of results gets no height, never lays out its
+lines, and Textual 8's ``OptionList._move_page`` then looks up a line that does
+not exist (``KeyError`` on page down or page up): with no room to show a page,
+paging does nothing.  About six columns wide, the list wraps its options to a
+width of 0 and fails: ``app.tcss`` keeps it wider (``Palette CommandList``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+
+from ..search import find_nodes
+
+if TYPE_CHECKING:
+    from .app import GraphstepApp
+
+SHOWN_MATCHES = 40  # nodes listed under a search; ] and [ visit all of them
+
+
+class Palette(CommandPalette):
+    """The command palette, safe to page in a terminal too small to show its results."""
+
+    BINDINGS = [Binding("pagedown", "page(1)", "Next page", show=False),
+                Binding("pageup", "page(-1)", "Previous page", show=False)]
+
+    def action_page(self, direction: int) -> None:
+        results = self.query_one(CommandList)
+        if results.scrollable_content_region:  # no room at all: Textual's paging would fail, and there is no page
+            results.action_page_down() if direction > 0 else results.action_page_up()
+
+
+def _graphstep_app(provider: Provider) -> GraphstepApp | None:
+    """The app, when it has a graph to search (a palette can open before the file has run)."""
+    app = provider.app
+    return app if getattr(app, "session", None) is not None and app.session.ready else None
+
+
+class NodeCommands(Provider):
+    """Command palette entries: jump to any node by name."""
+
+    async def search(self, query: str) -> Hits:
+        app = _graphstep_app(self)
+        if app is None:
+            return
+        matcher = self.matcher(query)
+        for name, node, help_text in app.node_entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), partial(app.pick, node), help=help_text)
+
+
+class NodeMatches(Provider):
+    """``/``: the nodes a query finds (a name, an op, ``op:matmul``, ``line:14``); ``]`` and ``[`` then visit each."""
+
+    async def discover(self) -> Hits:
+        app = _graphstep_app(self)
+        if app is not None:
+            for name, node, help_text in app.node_entries()[:SHOWN_MATCHES]:
+                yield DiscoveryHit(name, partial(app.pick, node), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        app = _graphstep_app(self)
+        if app is None:
+            return
+        graph, matcher = app.session.graph, self.matcher(query)
+        matches = find_nodes(graph, query)
+        if matches:
+            yield Hit(1.0, f"{len(matches):,} match{'es' * (len(matches) != 1)}: go to the next, then ] and [",
+                      partial(app.use_matches, query, matches), help=f"“{query}”: by name, op, kind or line")
+        for node in matches[:SHOWN_MATCHES]:
+            name = graph.name_of(node)
+            yield Hit(0.3 + 0.6 * matcher.match(name), matcher.highlight(name),
+                      partial(app.use_matches, query, matches, node), help=app.node_help(node))

@@ -1,0 +1,189 @@
+"""Bad input through the real ``graphstep run`` and ``graphstep export`` processes: the exit code, one
+message naming the file (and line), and never a frame of graphstep's own; a closed pipe and ctrl+c end
+quietly.  Every case is its own process, as a user runs it; they run side by side to keep this quick."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HEADER = "import numpy as np\nimport graphstep as gs\n\n\n"
+SCRIPT = Path(sys.executable).with_name("graphstep")
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "graphstep.cli"]
+WAIT = 60  # seconds a process may take before the test fails instead of hanging
+
+
+def computation(body: str = "", returns: str = "return (x * x).sum()") -> str:
+    return ("@gs.computation\ndef f():\n    x = gs.param(np.ones(3), name='x')\n"
+            + textwrap.indent(textwrap.dedent(body), "    ") + f"    {returns}\n")
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    source: str | bytes | None  # None: FILE is a directory
+    code: int
+    said: str
+    line: str | None = None  # text of the line the message must name (None: the file alone)
+    commands: tuple[str, ...] = ("run", "export")
+    traceback: bool = False  # the user's own exception: their trimmed traceback is shown
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.py"
+
+
+CASES = [
+    Case("exit_at_top", "import sys\nsys.exit(5)\n" + computation(), 2, "your file called sys.exit(5)",
+         "sys.exit(5)"),
+    Case("exit_in_computation", computation("import sys\nsys.exit(5)\n"), 2, "your file called sys.exit(5)",
+         "sys.exit(5)"),
+    Case("raise_system_exit", computation("raise SystemExit(4)\n"), 2, "raised SystemExit(4)", "SystemExit(4)"),
+    Case("raise_keyboard_interrupt", computation("raise KeyboardInterrupt\n"), 2, "raised KeyboardInterrupt",
+         "raise KeyboardInterrupt"),
+    Case("base_exception", "class Stop(BaseException):\n    pass\n\n\n" + computation("raise Stop('halt')\n"), 2,
+         "Stop: halt", "raise Stop", traceback=True),
+    Case("user_value_error", computation("raise ValueError('bad data')\n"), 2, "ValueError: bad data",
+         "raise ValueError", traceback=True),
+    Case("reads_input", computation("n = input('how many? ')\n"), 2, "reads standard input", "input("),
+    Case("reads_stdin", "import sys\n\n\n" + computation("data = sys.stdin.read()\n"), 2, "reads standard input",
+         "sys.stdin.read()"),
+    Case("returns_float", computation(returns="return 1.5"), 2, "returned float", "return 1.5"),
+    Case("returns_nothing", computation(returns="y = x * 2"), 2, "has no return statement", "def f"),
+    Case("takes_argument", "@gs.computation\ndef f(a):\n    return gs.param(a)\n", 2, "takes an argument (a)",
+         "def f"),
+    Case("param_at_top", "W = gs.param(np.ones(3))\n\n\n" + computation(), 2, "must be called inside a computation",
+         "W = gs.param"),
+    Case("folder", None, 2, "is a directory"),
+    Case("missing", "", 2, "no such file"),
+    Case("not_utf8", (HEADER + "# caf").encode() + b"\xe9\n" + computation().encode(), 2, "byte 0xe9",
+         "# caf"),
+    Case("syntax", "def f(:\n    pass\n", 2, "syntax error", "def f("),
+    Case("empty_param_mean", computation(returns="return gs.param(np.ones(0), name='e').mean()"), 0,
+         "input e (0) is empty", commands=("run",)),
+]
+
+
+def argv(case: Case, command: str) -> list[str]:
+    return [command, case.file] + (["-o", f"{case.name}.svg"] if command == "export" else [])
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[tuple[str, str], subprocess.CompletedProcess]:
+    """Every case through every command, all processes started at once."""
+    folder = tmp_path_factory.mktemp("bad_input")
+    for case in CASES:
+        path = folder / case.file
+        if case.source is None:
+            path.mkdir()
+        elif isinstance(case.source, bytes):
+            path.write_bytes(case.source)
+        elif case.name != "missing":
+            path.write_text((HEADER if "gs." in case.source else "") + case.source)
+    started = {(case.name, command): subprocess.Popen(
+        COMMAND + argv(case, command), cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for case in CASES for command in case.commands}
+    done = {}
+    for key, process in started.items():
+        out, err = process.communicate(timeout=WAIT)
+        done[key] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    done["folder"] = folder
+    return done
+
+
+def assert_no_graphstep_frames(text: str, traceback: bool, file: str) -> None:
+    for line in text.splitlines():
+        assert "graphstep/" not in line and "Exception ignored" not in line, line
+        if line.lstrip().startswith("File "):
+            assert traceback and (f'"{file}"' in line or f'/{file}"' in line), line  # only the user's own frames
+    assert traceback or "Traceback" not in text
+
+
+@pytest.mark.parametrize(("case", "command"), [(c, cmd) for c in CASES for cmd in c.commands],
+                         ids=[f"{c.name}-{cmd}" for c in CASES for cmd in c.commands])
+def test_bad_input_gives_one_clear_message(results, case, command):
+    done = results[case.name, command]
+    output = done.stdout + done.stderr
+    assert done.returncode == case.code, output
+    assert case.said in output, output
+    assert_no_graphstep_frames(output, case.traceback, case.file)
+    if case.code == 2:
+        message = [line for line in done.stderr.splitlines() if line.startswith("graphstep: ")]
+        assert len(message) == 1, done.stderr
+        assert case.file in message[0]
+        if case.line is not None:
+            source = (results["folder"] / case.file).read_bytes().decode("utf-8", "replace").splitlines()
+            number = next(n for n, text in enumerate(source, start=1) if case.line in text)
+            assert f"{case.file}:{number}:" in message[0], message[0]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["run", "FILE", "--grad-norm-limit", "nan"], "--grad-norm-limit: must be a finite number ≥ 0, not 'nan'"),
+    (["run", "FILE", "--grad-norm-limit", "-1"], "--grad-norm-limit: must be a finite number ≥ 0, not '-1'"),
+    (["run", "FILE", "--grad-norm-limit", "inf"], "--grad-norm-limit: must be a finite number ≥ 0, not 'inf'"),
+    (["FILE", "--reseed", "-1"], "--reseed: must be a whole number ≥ 0, not '-1'"),
+])
+def test_bad_options_are_refused_before_running_the_file(tmp_path, args, said):
+    path = tmp_path / "fine.py"
+    path.write_text(HEADER + computation())
+    done = subprocess.run(COMMAND + [str(path) if a == "FILE" else a for a in args], capture_output=True,
+                          text=True, timeout=WAIT, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+LONG = {  # output far longer than a pipe holds (64 KB)
+    "table": computation("for _ in range(1500):\n    x = x * 1.0001\n"),
+    "their prints": computation("for i in range(100_000):\n    print('line', i)\n"),
+}
+
+
+@pytest.mark.parametrize("body", LONG.values(), ids=LONG.keys())
+def test_a_closed_pipe_ends_quietly(tmp_path, body):
+    """``graphstep run FILE | head -1``: no BrokenPipeError, no 'Exception ignored', not even from their print."""
+    path = tmp_path / "long.py"
+    path.write_text(HEADER + body)
+    process = subprocess.Popen(COMMAND + ["run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline()
+    process.stdout.close()  # the reader goes away, as head does
+    err = process.stderr.read()
+    assert process.wait(WAIT) in (0, 141)
+    assert err == "", err
+
+
+def interrupt(process: subprocess.Popen, times: int = 1) -> tuple[int, str]:
+    for _ in range(times):
+        process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=WAIT)
+    return process.returncode, err
+
+
+def test_ctrl_c_while_the_file_runs_exits_130_without_a_traceback(tmp_path):
+    path = tmp_path / "forever.py"
+    path.write_text(HEADER + computation("print('ready', flush=True)\nwhile True:\n    pass\n"))
+    process = subprocess.Popen(COMMAND + ["run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline() == "ready\n"  # inside the loop now
+    code, err = interrupt(process)
+    assert code == 130 and "interrupted" in err, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_two_ctrl_c_during_a_long_check_exit_130_without_a_traceback(tmp_path):
+    path = tmp_path / "deep.py"
+    path.write_text(HEADER + computation("for k in range(1500):\n    x = x * gs.param(np.ones(3), name=f'w{k}')\n"))
+    process = subprocess.Popen(COMMAND + ["run", str(path), "--check-all"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith("grad x"):  # the table is out: the check comes next
+            break
+    code, err = interrupt(process, times=2)
+    assert code == 130 and "interrupted" in err, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
