@@ -29,11 +29,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import graphstep as gs
+from graphstep.analysis.search import find_nodes
 from graphstep.errors import GraphstepError
 from graphstep.render.dot import to_dot
 from graphstep.render.export import export
 from graphstep.render.layout import layout_graph
-from graphstep.search import find_nodes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tui import SIZE, first_screen, walk  # noqa: E402 - a sibling script, not a package

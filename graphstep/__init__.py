@@ -7,16 +7,16 @@ graphviz; ``export`` and the TUI load them only when used.
 from __future__ import annotations
 
 from . import nn, numpy
-from .breaks import Break, check_step
-from .compare import Comparison, compare
+from .analysis.compare import Comparison, compare
+from .analysis.gradcheck import gradcheck
+from .analysis.persample import PerSample, per_sample_gradients
+from .core.breaks import Break, check_step
+from .core.graph import Graph, trace
+from .core.loader import load
+from .core.ops import OPS
+from .core.stepper import Step, Stepper
+from .core.tracer import Tensor, computation, const, input, param, rng, scope
 from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
-from .gradcheck import gradcheck
-from .graph import Graph, trace
-from .loader import load
-from .ops import OPS
-from .persample import PerSample, per_sample_gradients
-from .stepper import Step, Stepper
-from .tracer import Tensor, computation, const, input, param, rng, scope
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as gnp
-from .tracer import Tensor, _raw, apply
+from .core.tracer import Tensor, _raw, apply
 
 
 def sigmoid(x) -> Tensor:

@@ -14,8 +14,8 @@ import types
 
 import numpy as _np
 
-from .ops import NUMPY
-from .tracer import VALUE_ONLY, _unsupported
+from .core.ops import NUMPY
+from .core.tracer import VALUE_ONLY, _unsupported
 
 __all__ = ["TRACED", "VALUE_ONLY", "linalg"]
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import graphstep as gs
 from graphstep import numpy as gnp
-from graphstep.breaks import check_step
+from graphstep.core.breaks import check_step
+from graphstep.core.stepper import BACKWARD, FORWARD, SEED
 from graphstep.errors import GraphstepError
-from graphstep.stepper import BACKWARD, FORWARD, SEED
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 SAMPLES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp", "nan")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from graphstep.cli import main
-from graphstep.ops import OPS
+from graphstep.core.ops import OPS
 
 REPO = Path(__file__).resolve().parents[1]
 

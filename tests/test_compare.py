@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import graphstep as gs
-from graphstep.compare import compare
+from graphstep.analysis.compare import compare
 
 HERE = Path(__file__).resolve()
 SAMPLES_DIR = HERE.parents[1] / "samples"

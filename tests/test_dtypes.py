@@ -12,7 +12,7 @@ from opcases import CASES
 
 import graphstep as gs
 from graphstep import nn
-from graphstep.ops import OPS
+from graphstep.core.ops import OPS
 
 F32 = np.dtype(np.float32)
 

@@ -13,9 +13,9 @@ import pytest
 import graphstep as gs
 from graphstep import numpy as gnp
 from graphstep.cli import main
+from graphstep.core.ops import METHODS, NUMPY
+from graphstep.core.tracer import VALUE_ONLY
 from graphstep.errors import GraphstepError, TensorAttributeError, UnsupportedError
-from graphstep.ops import METHODS, NUMPY
-from graphstep.tracer import VALUE_ONLY
 
 THIS_FILE = os.path.basename(__file__)
 X0 = np.array([1.0, 2.0, 4.0])

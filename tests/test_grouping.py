@@ -12,7 +12,7 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
-from graphstep.grouping import focus, fold, neighbourhood
+from graphstep.analysis.grouping import focus, fold, neighbourhood
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 import graphstep as gs
-from graphstep.cli import ProgressLine, main
-from graphstep.gradcheck import ENTRIES
-from graphstep.ops import OPS
-from graphstep.work import Cancelled
+from graphstep.analysis.gradcheck import ENTRIES
+from graphstep.cli.main import ProgressLine, main
+from graphstep.core.ops import OPS
+from graphstep.core.work import Cancelled
 
 HEADER = "import numpy as np\nimport graphstep as gs\nfrom graphstep import numpy as gnp\n\n\n"
 

@@ -10,9 +10,9 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.core.ops import COMPOSITES, METHODS, NUMPY, OPS
+from graphstep.core.tracer import VALUE_ONLY, Tensor, _qualname
 from graphstep.errors import RuleError, UnsupportedError
-from graphstep.ops import COMPOSITES, METHODS, NUMPY, OPS
-from graphstep.tracer import VALUE_ONLY, Tensor, _qualname
 
 # primitives that NumPy has no function for: reached through an operator, indexing, graphstep.nn or a composite
 NOT_NUMPY = {"sigmoid", "log_sigmoid", "softplus", "relu", "softmax", "log_softmax", "getitem", "setitem", "logabsdet"}

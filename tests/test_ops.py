@@ -17,7 +17,7 @@ import pytest
 from opcases import CASES
 from opcases.common import Case, normal, positive
 
-from graphstep.ops import OPS, broadcast_axes, unbroadcast
+from graphstep.core.ops import OPS, broadcast_axes, unbroadcast
 
 EPS = 1e-6
 RNG = np.random.default_rng(20240601)

@@ -9,7 +9,7 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
-from graphstep.ops import OPS
+from graphstep.core.ops import OPS
 
 nan, inf = np.nan, np.inf
 E = np.array

@@ -14,8 +14,8 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.core.ops import OPS
 from graphstep.errors import GraphstepError, UnsupportedError
-from graphstep.ops import OPS
 
 RNG = np.random.default_rng(20240611)
 EPS = 1e-6

@@ -10,10 +10,10 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.analysis.persample import batch_size, cut_index, per_sample_gradients
 from graphstep.cli import main
+from graphstep.core.ops import OPS
 from graphstep.errors import GraphstepError
-from graphstep.ops import OPS
-from graphstep.persample import batch_size, cut_index, per_sample_gradients
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 

@@ -16,9 +16,9 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.analysis.search import find_nodes
 from graphstep.render.dot import to_dot
 from graphstep.render.layout import layout_graph
-from graphstep.search import find_nodes
 
 LAYERS = 4000  # five nodes each: 20,000 nodes, 16,000 ranks deep
 STEP = 0.01

@@ -7,7 +7,7 @@ import gc
 import pytest
 
 import graphstep as gs
-from graphstep.search import find_nodes, next_match
+from graphstep.analysis.search import find_nodes, next_match
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_words_combine_and_the_minus_sign_can_be_typed(mlp):
 
 
 def test_index_is_built_once_per_graph_and_dropped_with_it(mlp):
-    from graphstep import search
+    from graphstep.analysis import search
 
     find_nodes(mlp, "W1")
     assert mlp in search._INDEXES

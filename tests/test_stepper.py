@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.core.ops import OPS
 from graphstep.errors import GraphstepError
-from graphstep.ops import OPS
 
 SAMPLES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp")
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from test_tui import SAMPLES, SIZE, screen_text, settle
 
-from graphstep.search import find_nodes
+from graphstep.analysis.search import find_nodes
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.breadcrumb import Breadcrumb
 from graphstep.tui.graph_view import GraphView

@@ -11,8 +11,8 @@ from test_tui import SAMPLES, SIZE, screen_text, settle
 from textual.command import CommandList, CommandPalette
 
 import graphstep.tui.app as tui_app
+from graphstep.core.stepper import Stepper
 from graphstep.errors import RuleError
-from graphstep.stepper import Stepper
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.reports import ReportScreen
 from graphstep.tui.screens import ErrorScreen, HelpScreen

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import graphstep as gs
+from graphstep.core.loader import Cancelled, interrupt_thread, load_and_trace, read_source
 from graphstep.errors import GraphstepError, LoadError, UserCodeError
-from graphstep.loader import Cancelled, interrupt_thread, load_and_trace, read_source
 
 HEADER = "import numpy as np\nimport graphstep as gs\n\n\n"
 JOIN = 30  # seconds a worker thread may take before the test fails instead of hanging
@@ -192,7 +192,7 @@ def test_a_stop_reaches_load_and_trace_between_the_file_and_its_computation(tmp_
         while True:
             pass
 
-    monkeypatch.setattr("graphstep.loader.trace", busy_trace)
+    monkeypatch.setattr("graphstep.core.loader.trace", busy_trace)
     path = write(tmp_path, "between.py", computation(""))
     thread, box = in_thread(lambda: load_and_trace(str(path)))
     assert started.wait(JOIN)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..graph import Graph
-from ..grouping import Block, fold
-from ..stepper import Stepper
+from ..analysis.grouping import Block, fold
+from ..core.graph import Graph
+from ..core.stepper import Stepper
 from .scene import NodeView, Scene, Summary
 
 FOLD_ABOVE = 6  # by default, repeats with more members than this are folded

@@ -18,10 +18,10 @@ from typing import Any
 
 import graphviz
 
-from ..graph import Graph
-from ..grouping import Group
-from ..ops import fmt_shape
-from ..stepper import Stepper
+from ..analysis.grouping import Group
+from ..core.graph import Graph
+from ..core.ops import fmt_shape
+from ..core.stepper import Stepper
 from . import style as S
 from .collapse import collapse, fold_repeats
 from .scene import NodeView, Scene, Summary, build_scene, shape_text

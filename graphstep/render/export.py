@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..core.graph import Graph, trace
+from ..core.loader import load
+from ..core.stepper import Stepper
+from ..core.work import Progress, Work
 from ..errors import GraphstepError
 from ..files import Folder, check_folder, check_replaceable, free_names, write_file
-from ..graph import Graph, trace
-from ..loader import load
-from ..stepper import Stepper
-from ..work import Progress, Work
 from .dot import LIMIT, split_subject, to_dot
 from .engines import INSTALL_HINT, TIMEOUT, find_renderer, render
 from .player import player_html

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..graph import Graph
-from ..grouping import Grouping
-from ..ops import OPS, fmt_shape
-from ..stepper import Stepper, summarize
+from ..analysis.grouping import Grouping
+from ..core.graph import Graph
+from ..core.ops import OPS, fmt_shape
+from ..core.stepper import Stepper, summarize
 
 FULL_ARRAY = 4  # arrays up to 4×4 are shown in full
 

@@ -23,14 +23,14 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer
 
-from ..compare import compare
+from ..analysis.compare import compare
+from ..analysis.gradcheck import gradcheck
+from ..analysis.persample import per_sample_gradients
+from ..analysis.search import next_match
+from ..core.loader import split_target
+from ..core.stepper import Stepper
+from ..core.work import Cancelled
 from ..errors import GraphstepError, LoadError
-from ..gradcheck import gradcheck
-from ..loader import split_target
-from ..persample import per_sample_gradients
-from ..search import next_match
-from ..stepper import Stepper
-from ..work import Cancelled
 from .activity import ActivityBar
 from .breadcrumb import Breadcrumb
 from .graph_view import GraphView

@@ -16,8 +16,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..ops import fmt_shape
-from ..stepper import BACKWARD, FORWARD, summarize
+from ..core.ops import fmt_shape
+from ..core.stepper import BACKWARD, FORWARD, summarize
 from .session import Session
 
 JACOBIAN_MAX = 64  # entries in and out

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from ..loader import interrupt_thread
+from ..core.loader import interrupt_thread
 
 T = TypeVar("T")
 RETRY = 0.05  # seconds between attempts to interrupt a job that is not in the user's code at that instant

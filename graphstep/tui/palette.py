@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
-from ..search import find_nodes
+from ..analysis.search import find_nodes
 
 if TYPE_CHECKING:
     from .app import GraphstepApp

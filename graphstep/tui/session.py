@@ -16,16 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from ..breaks import Break
+from ..analysis.gradcheck import GradcheckReport
+from ..analysis.grouping import Block, Grouping, View, focus, fold, neighbourhood
+from ..core.breaks import Break
+from ..core.graph import Graph
+from ..core.loader import load_and_trace, read_source, split_target
+from ..core.stepper import FORWARD, Step, Stepper
+from ..core.tracer import display_path
+from ..core.usercode import user_code_error
 from ..errors import GraphstepError
-from ..gradcheck import GradcheckReport
-from ..graph import Graph
-from ..grouping import Block, Grouping, View, focus, fold, neighbourhood
-from ..loader import load_and_trace, read_source, split_target
 from ..render.layout import Layout, layout_graph, layout_view
-from ..stepper import FORWARD, Step, Stepper
-from ..tracer import display_path
-from ..usercode import user_code_error
 from .jobs import EscapedError
 
 FOLD_MEMBERS = 6  # a file opens folded when a repeat has more members than this…

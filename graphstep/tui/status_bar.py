@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ..stepper import SEED
+from ..core.stepper import SEED
 from .session import Session, human_bytes
 
 

@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from ..ops import fmt_shape
-from ..stepper import summarize
+from ..core.ops import fmt_shape
+from ..core.stepper import summarize
 from .session import Session
 
 

@@ -1,4 +1,4 @@
-"""Numerical-check cases for the ops of ``graphstep.ops.elementwise``."""
+"""Numerical-check cases for the ops of ``graphstep.core.ops.elementwise``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Numerical-check cases for the ops of ``graphstep.ops.linalg``.
+"""Numerical-check cases for the ops of ``graphstep.core.ops.linalg``.
 
 Matrix functions get well-conditioned matrices (eigenvalues spread over 1…n, far from 0), so a
 central difference with ε = 1e-6 is accurate to the sweep's tolerance.  cholesky's forward

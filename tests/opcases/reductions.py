@@ -1,4 +1,4 @@
-"""Numerical-check cases for the ops of ``graphstep.ops.reductions``."""
+"""Numerical-check cases for the ops of ``graphstep.core.ops.reductions``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Numerical-check cases for the ops of ``graphstep.ops.structure``."""
+"""Numerical-check cases for the ops of ``graphstep.core.ops.structure``."""
 
 from __future__ import annotations
 

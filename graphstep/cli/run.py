@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .breaks import Break, check_step
-from .cli import ProgressLine
-from .gradcheck import ENTRIES, gradcheck
-from .graph import Graph
-from .loader import load_and_trace, split_target
-from .ops import fmt_shape
-from .persample import per_sample_gradients
-from .stepper import Step, Stepper, summarize
+from ..analysis.gradcheck import ENTRIES, gradcheck
+from ..analysis.persample import per_sample_gradients
+from ..core.breaks import Break, check_step
+from ..core.graph import Graph
+from ..core.loader import load_and_trace, split_target
+from ..core.ops import fmt_shape
+from ..core.stepper import Step, Stepper, summarize
+from .main import ProgressLine
 
 
 def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,

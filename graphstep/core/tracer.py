@@ -22,19 +22,20 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import GraphstepError, ShapeError, UnsupportedError
 from . import naming
-from .errors import GraphstepError, ShapeError, UnsupportedError
 from .hints import missing_attribute, missing_functions
 from .naming import _term, assigned_name  # noqa: F401 - _term: breaks.py reads it here
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PACKAGE_DIR = os.path.dirname(_CORE_DIR.rstrip(os.sep)) + os.sep  # all of graphstep, graphstep.nn included
 _NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _INTERNAL = (_PACKAGE_DIR, _NUMPY_DIR, "<__array_function__")
 # graphstep's machinery is never a naming frame; graph.py (trace) is where a computation's frames end
-_MACHINERY = tuple(_PACKAGE_DIR + f for f in ("tracer.py", "naming.py", os.path.join("ops", "table.py"))) + (
+_MACHINERY = tuple(_CORE_DIR + f for f in ("tracer.py", "naming.py", os.path.join("ops", "table.py"))) + (
     _NUMPY_DIR, "<__array_function__")
-_BOUNDARY = _PACKAGE_DIR + "graph.py"
+_BOUNDARY = _CORE_DIR + "graph.py"
 _USER, _LIBRARY, _SKIP, _END = range(4)
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _NO_SITES: tuple = (None, -1, (), None)  # (innermost naming frame, its id, outer sites, user frame)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .errors import GraphstepError
+from ..errors import GraphstepError
 
 Progress = Callable[[int, int, str], None]  # (units done, units in all, what is being worked on)
 

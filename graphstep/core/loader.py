@@ -17,7 +17,7 @@ import sys
 import tokenize
 from collections.abc import Callable
 
-from .errors import LoadError
+from ..errors import LoadError
 from .graph import Graph, run_user_code, trace
 from .usercode import TraceCancelled, guarded, interrupt_thread
 from .work import Cancelled

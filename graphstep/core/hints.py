@@ -14,7 +14,7 @@ import types
 
 import numpy as np
 
-from .errors import TensorAttributeError, UnsupportedError
+from ..errors import TensorAttributeError, UnsupportedError
 from .ops import COMPOSITES, NUMPY, OPS
 
 _RAW = "t.value is the raw ndarray (a plain array: no gradient flows through it)"
@@ -80,7 +80,7 @@ def _display(filename: str) -> str:
 
 def _missing(qualname: str) -> bool:
     """Neither traced, nor answered on values, nor passed through to NumPy (``zeros``, ``random``…)."""
-    from .numpy import _PASSTHROUGH
+    from ..numpy import _PASSTHROUGH
     from .tracer import VALUE_ONLY
 
     if qualname in NUMPY or qualname in VALUE_ONLY or qualname.split(".")[0] in _PASSTHROUGH:
@@ -237,7 +237,7 @@ def _traced_groups() -> dict[str, list[str]]:
     for op in OPS.values():
         # the rules are written in the op's module (a forward may be NumPy's own function)
         own = [f.__module__ for f in (*op.vjp, *op.jvp, op.forward) if callable(f)
-               and f.__module__.startswith("graphstep.ops.") and not f.__module__.endswith(".table")]
+               and f.__module__.startswith("graphstep.core.ops.") and not f.__module__.endswith(".table")]
         for qualname in op.numpy:
             module_of[qualname] = own[0].rpartition(".")[2] if own else ""
     for qualname in COMPOSITES:  # a composite's own function is what defcomposite's wrapper closes over

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
-from .graph import Graph
+from ..core.graph import Graph
 
 _INDEXES: WeakKeyDictionary[Graph, _Index] = WeakKeyDictionary()
 

@@ -16,7 +16,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .errors import GraphstepError
+from ..errors import GraphstepError
 from .naming import _term, tidy, with_index
 from .ops import OPS, Op, broadcast_axes, fmt_shape
 from .tracer import Tensor, Tracer, _active, display_path, reseeded
@@ -88,7 +88,7 @@ class Graph:
     @functools.cached_property
     def grouping(self):
         """Calls, scopes, loops, iterations and repeats (``grouping.Grouping``), found once."""
-        from .grouping import group
+        from ..analysis.grouping import group
 
         return group(self)
 
@@ -173,7 +173,7 @@ class Graph:
         return [n for n in self.order if self._nodes[n]["kind"] == "op"]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render.dot import mimebundle
+        from ..render.dot import mimebundle
 
         return mimebundle(self)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import GraphstepError, RuleError
+from ..errors import GraphstepError, RuleError
 from .graph import Graph
 from .ops import fmt_shape
 
@@ -424,7 +424,7 @@ class Stepper:
         return Contribution(target, self.graph.name_of(target), c, formula, old is not None, summed, ok)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render.dot import mimebundle
+        from ..render.dot import mimebundle
 
         return mimebundle(self)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Graph
-from .ops import fmt_shape
-from .stepper import Stepper, summarize
+from ..core.graph import Graph
+from ..core.ops import fmt_shape
+from ..core.stepper import Stepper, summarize
 
 Shape = tuple[int, ...]
 

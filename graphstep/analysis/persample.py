@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import GraphstepError
-from .graph import Graph
-from .ops import fmt_shape
-from .stepper import Stepper, summarize
-from .work import Progress, Work
+from ..core.graph import Graph
+from ..core.ops import fmt_shape
+from ..core.stepper import Stepper, summarize
+from ..core.work import Progress, Work
+from ..errors import GraphstepError
 
 SHOWN = 8  # per-sample rows printed before the table elides the middle
 INDEXED = ("getitem", "setitem")  # ops whose ``index`` param addresses the axes of their first input

@@ -20,9 +20,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import GraphstepError
-from .work import Cancelled
+from .. import __version__
+from ..core.work import Cancelled
+from ..errors import GraphstepError
 
 COMMANDS = ("run", "export", "doctor", "tui")
 
@@ -200,21 +200,21 @@ class ProgressLine:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from .report import run_command
+        from .run import run_command
 
         return run_command(args.target, check="all" if args.check_all else args.check, mode=args.mode,
                            width=args.width, breaks=args.breaks,
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
                            per_sample=args.per_sample)
     if args.command == "export":
-        from .render.export import export_command
+        from ..render.export import export_command
 
         return export_command(args)
     if args.command == "doctor":
-        from .render.export import doctor
+        from ..render.export import doctor
 
         return doctor()
-    from .tui.app import run_app
+    from ..tui.app import run_app
 
     return run_app(args.target, breaks=args.breaks, grad_norm_limit=args.grad_norm_limit, reseed=args.reseed)
 

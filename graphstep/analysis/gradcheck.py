@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import GraphstepError
-from .graph import Graph
-from .stepper import Stepper
-from .work import Progress, Work
+from ..core.graph import Graph
+from ..core.stepper import Stepper
+from ..core.work import Progress, Work
+from ..errors import GraphstepError
 
 ENTRIES = 24  # entries of each param checked by default: a seeded random sample
 BUDGET = 2_000_000  # op evaluations a default check may take (a few seconds); entries="all" has no limit

@@ -131,7 +131,7 @@ def entry(opname: str, bind: Binder, qualname: str) -> Callable:
 
 def bad_call(qualname: str, err: Exception):
     """An argument graphstep cannot take (``order='F'``, ``ord=3``, a wrong keyword): the user's error, clearly."""
-    from ..errors import UnsupportedError
+    from ...errors import UnsupportedError
 
     return UnsupportedError(f"numpy.{qualname}: {err}", source=_source[0]())
 
@@ -139,7 +139,7 @@ def bad_call(qualname: str, err: Exception):
 def refuse_out(kw: dict, qualname: str) -> None:
     """``out=`` would write into an array behind the graph's back: refuse it clearly (``out=None`` is fine)."""
     if kw.pop("out", None) is not None:
-        from ..errors import UnsupportedError
+        from ...errors import UnsupportedError
 
         raise UnsupportedError(f"numpy.{qualname}(..., out=...) writes into an existing array, which graphstep "
                                "cannot record", source=_source[0](),

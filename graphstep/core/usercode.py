@@ -19,7 +19,7 @@ import sys
 import threading
 import traceback
 
-from .errors import GraphstepError, UserCodeError
+from ..errors import GraphstepError, UserCodeError
 from .tracer import _INTERNAL, _user_frame, display_path
 from .work import Cancelled
 
