@@ -7,6 +7,7 @@ graphviz; ``export`` and the TUI load them only when used.
 from __future__ import annotations
 
 from . import nn, numpy
+from .analysis import grouping as _grouping  # noqa: F401 - installs Graph.grouping
 from .analysis.compare import Comparison, compare
 from .analysis.gradcheck import gradcheck
 from .analysis.persample import PerSample, per_sample_gradients
@@ -31,3 +32,13 @@ def export(subject, path, **options):
     from .render.export import export as _export
 
     return _export(subject, path, **options)
+
+
+def _repr_mimebundle_(self, include=None, exclude=None):
+    """Jupyter shows a Graph or Stepper as its picture (render loaded only then: the engine stays UI-free)."""
+    from .render.dot import mimebundle
+
+    return mimebundle(self)
+
+
+Graph._repr_mimebundle_ = Stepper._repr_mimebundle_ = _repr_mimebundle_

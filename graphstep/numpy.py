@@ -15,7 +15,7 @@ import types
 import numpy as _np
 
 from .core.ops import NUMPY
-from .core.tracer import VALUE_ONLY, _unsupported
+from .core.tracer import PASSTHROUGH, VALUE_ONLY, _unsupported
 
 __all__ = ["TRACED", "VALUE_ONLY", "linalg"]
 
@@ -40,12 +40,7 @@ def _linalg_missing(name: str):
 
 linalg.__getattr__ = _linalg_missing
 
-# not differentiable and not reading tensors: plain NumPy, so data can be built inside a computation
-_PASSTHROUGH = ("zeros", "ones", "full", "empty", "eye", "identity", "arange", "linspace", "array", "asarray",
-                "pi", "e", "inf", "nan", "newaxis", "float64", "float32", "int64", "int32", "bool_",
-                "random", "ndarray", "errstate", "seterr", "set_printoptions", "meshgrid", "indices",
-                "tri", "diag_indices", "triu_indices", "tril_indices")
-globals().update({name: getattr(_np, name) for name in _PASSTHROUGH})
+globals().update({name: getattr(_np, name) for name in PASSTHROUGH})
 
 
 def __getattr__(name: str):
@@ -55,4 +50,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted({q for q in TRACED if "." not in q} | set(VALUE_ONLY) | set(_PASSTHROUGH) | {"linalg"})
+    return sorted({q for q in TRACED if "." not in q} | set(VALUE_ONLY) | set(PASSTHROUGH) | {"linalg"})

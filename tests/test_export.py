@@ -140,7 +140,7 @@ def test_doctor_names_the_renderer(renderer, capsys):
 
 def test_doctor_without_any_renderer(monkeypatch, capsys):
     monkeypatch.setattr(engines, "find_renderer", lambda: None)
-    monkeypatch.setattr("graphstep.render.export.find_renderer", lambda: None)
+    monkeypatch.setattr("graphstep.cli.export.find_renderer", lambda: None)
     assert main(["doctor"]) == 2
     assert "apt install graphviz" in capsys.readouterr().out
 

@@ -16,11 +16,11 @@ import pytest
 
 import graphstep as gs
 from graphstep.cli import main
+from graphstep.cli.progress import StatusLine
 from graphstep.core.work import Cancelled
 from graphstep.files import MANIFEST, Folder, OverwriteError, is_sealed, seal, written_by_graphstep
 from graphstep.render import export as export_module
 from graphstep.render.export import export_beside, export_frames
-from graphstep.render.status import StatusLine
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = b"<svg><!-- the user's own drawing --></svg>\n"

@@ -15,7 +15,8 @@ import pytest
 
 import graphstep as gs
 from graphstep.analysis.gradcheck import ENTRIES
-from graphstep.cli.main import ProgressLine, main
+from graphstep.cli.main import main
+from graphstep.cli.progress import StatusLine
 from graphstep.core.ops import OPS
 from graphstep.core.work import Cancelled
 
@@ -193,28 +194,16 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_is_one_updating_line_on_a_terminal(monkeypatch):
-    monkeypatch.setattr(ProgressLine, "DELAY", 0.0)
-    monkeypatch.setattr(ProgressLine, "EVERY", 0.0)
-    stream = Terminal()
-    with ProgressLine("gradient check", stream) as line:
-        line(1, 4, "W")
-        line(2, 4, "W")
-    text = stream.getvalue()
-    assert text.count("\r\x1b[K") == 3 and "\n" not in text  # two draws over one line, then cleared
-    assert "gradient check: 2 of 4 50%  W" in text and text.endswith("\r\x1b[K")
 
-
-def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch):
-    monkeypatch.setattr(ProgressLine, "DELAY", 0.0)
+def test_no_progress_when_stderr_is_not_a_terminal():
     stream = io.StringIO()
-    with ProgressLine("gradient check", stream) as line:
+    with StatusLine("gradient check", stream=stream, delay=0, interval=0.001) as line:
         line(1, 4, "W")
     assert stream.getvalue() == ""
 
 
 def test_no_progress_for_work_under_a_second():
     stream = Terminal()
-    with ProgressLine("gradient check", stream) as line:
-        line(1, 4, "W")  # ProgressLine.DELAY (1 s) has not passed
+    with StatusLine("gradient check", stream=stream) as line:
+        line(1, 4, "W")  # its delay (1 s) has not passed
     assert stream.getvalue() == ""

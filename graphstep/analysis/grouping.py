@@ -16,6 +16,7 @@ the exported pictures both draw ``fold``'s output, so they agree on what is fold
 from __future__ import annotations
 
 import ast
+import functools
 import linecache
 from collections import deque
 from collections.abc import Iterable
@@ -512,3 +513,13 @@ def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
             if src != item and src not in feeds:
                 feeds.append(src)
     return View(items, inputs, blocks, item_of)
+
+
+def _grouping_of(graph: Graph) -> Grouping:
+    """``graph.grouping``: found once per graph, kept in the graph's own cache (core knows nothing of grouping)."""
+    return group(graph)
+
+
+_property = functools.cached_property(_grouping_of)
+_property.__set_name__(Graph, "grouping")
+Graph.grouping = _property  # installed from above: the dependency runs analysis → core only

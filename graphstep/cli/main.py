@@ -13,11 +13,9 @@ import argparse
 import contextlib
 import math
 import os
-import shutil
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 
 from .. import __version__
@@ -161,43 +159,6 @@ def _drop_stdout() -> None:
         pass
 
 
-class ProgressLine:
-    """``progress(done, total, what)`` for long work, as one updating line on a terminal's stderr, shown once
-    the work has taken a second; nothing when stderr is not a terminal (a log wants no progress bars).
-    A context manager: the line is cleared at the end, and on ctrl+c."""
-
-    DELAY, EVERY = 1.0, 0.1  # seconds before the first draw, and between draws
-
-    def __init__(self, title: str, stream=None) -> None:
-        self.title, self.stream = title, stream or sys.stderr
-        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._next = time.monotonic() + self.DELAY
-        self._shown = False
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if not self.live or time.monotonic() < self._next:
-            return
-        self._next = time.monotonic() + self.EVERY
-        percent = f" {100 * done // total}%" if total else ""
-        text = f"{self.title}: {done:,} of {total:,}{percent}  {what}"
-        self._write("\r\x1b[K" + text[:shutil.get_terminal_size().columns - 1])
-        self._shown = True
-
-    def __enter__(self) -> ProgressLine:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._shown:
-            self._write("\r\x1b[K")
-
-    def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except OSError:
-            self.live = False
-
-
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .run import run_command
@@ -207,11 +168,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
                            per_sample=args.per_sample)
     if args.command == "export":
-        from ..render.export import export_command
+        from .export import export_command
 
         return export_command(args)
     if args.command == "doctor":
-        from ..render.export import doctor
+        from .export import doctor
 
         return doctor()
     from ..tui.app import run_app

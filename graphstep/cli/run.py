@@ -19,7 +19,7 @@ from ..core.graph import Graph
 from ..core.loader import load_and_trace, split_target
 from ..core.ops import fmt_shape
 from ..core.stepper import Step, Stepper, summarize
-from .main import ProgressLine
+from .progress import StatusLine
 
 
 def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,
@@ -37,7 +37,7 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     stepper.break_on_nonfinite, stepper.grad_norm_limit = stop_nonfinite, grad_norm_limit
     samples = None
     if per_sample is not None:  # fails before the table
-        with ProgressLine("per-sample gradients") as line:
+        with StatusLine("per-sample gradients") as line:
             samples = per_sample_gradients(graph, per_sample, progress=line)
     path, _ = split_target(target)
     print(f"graphstep  {path}:{graph.name}   {len(graph)} nodes, {stepper.total} steps, {mode} mode")
@@ -89,7 +89,7 @@ def _all_finite(stepper: Stepper) -> bool:
 
 
 def _check(graph: Graph, entries: int | str) -> bool:
-    with ProgressLine("gradient check") as line:
+    with StatusLine("gradient check") as line:
         report = gradcheck(graph, entries=entries, progress=line)
     print("gradient check (central differences):")
     print("\n".join(f"  {line}" for line in str(report).splitlines()))

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..text import summarize
 from .ops import fmt_shape
-from .stepper import BACKWARD, FORWARD, SEED, summarize
+from .records import BACKWARD, FORWARD, SEED
 from .tracer import _term
 
 if TYPE_CHECKING:

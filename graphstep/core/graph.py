@@ -86,13 +86,6 @@ class Graph:
         return out
 
     @functools.cached_property
-    def grouping(self):
-        """Calls, scopes, loops, iterations and repeats (``grouping.Grouping``), found once."""
-        from ..analysis.grouping import group
-
-        return group(self)
-
-    @functools.cached_property
     def backward_nodes(self) -> list[int]:
         """Op nodes between a param and the output, in reverse order: the backward pass."""
         feeds, needs = self.feeds_output, self.needs_grad
@@ -171,11 +164,6 @@ class Graph:
     @functools.cached_property
     def op_nodes(self) -> list[int]:
         return [n for n in self.order if self._nodes[n]["kind"] == "op"]
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from ..render.dot import mimebundle
-
-        return mimebundle(self)
 
 
 def _template(template, params: dict, **where) -> str:

@@ -15,7 +15,10 @@ import types
 import numpy as np
 
 from ..errors import TensorAttributeError, UnsupportedError
+from ..text import display_path
 from .ops import COMPOSITES, NUMPY, OPS
+from .surface import PASSTHROUGH, VALUE_NAMES
+from .surface import qualname as numpy_key
 
 _RAW = "t.value is the raw ndarray (a plain array: no gradient flows through it)"
 # what people bring from PyTorch or NumPy, and graphstep's way of saying it
@@ -34,7 +37,6 @@ _WIDTH = 72  # characters of traced names shown per group before "…"
 
 def missing_attribute(tensor, attr: str) -> TensorAttributeError:
     """``t.foo``: graphstep's Tensor has no ``foo``; say what to use instead, and the user's line."""
-    from .tracer import VALUE_ONLY
 
     tracer = tensor.tracer
     node = tracer.nodes[tensor.node]
@@ -42,7 +44,7 @@ def missing_attribute(tensor, attr: str) -> TensorAttributeError:
     on_ndarray = hasattr(np.ndarray, attr)
     if attr in NUMPY:
         hints.append(f"np.{attr}(t) is traced" + ("" if on_ndarray else f" (NumPy's arrays have no .{attr} either)"))
-    elif attr in VALUE_ONLY:
+    elif attr in VALUE_NAMES:
         hints.append(f"np.{attr}(t) gives it on the values (no gradient)")
     elif on_ndarray and attr not in _INSTEAD:
         hints.append(f"ndarray.{attr} is not in graphstep's op table, so it cannot be traced; "
@@ -73,17 +75,13 @@ def missing_functions(what: str, frame) -> UnsupportedError:
 
 
 def _display(filename: str) -> str:
-    from .tracer import display_path
 
     return display_path(filename)
 
 
 def _missing(qualname: str) -> bool:
     """Neither traced, nor answered on values, nor passed through to NumPy (``zeros``, ``random``…)."""
-    from ..numpy import _PASSTHROUGH
-    from .tracer import VALUE_ONLY
-
-    if qualname in NUMPY or qualname in VALUE_ONLY or qualname.split(".")[0] in _PASSTHROUGH:
+    if qualname in NUMPY or qualname in VALUE_NAMES or qualname.split(".")[0] in PASSTHROUGH:
         return False
     found = _resolve(np, qualname)
     return callable(found) and not isinstance(found, type)
@@ -175,9 +173,8 @@ def _numpy_name(func: ast.expr, frame) -> str | None:
     if not parts and isinstance(root, np.ufunc):
         return root.__name__
     if not parts and callable(root) and (getattr(root, "__module__", None) or "").startswith("numpy"):
-        from .tracer import _qualname
 
-        return _qualname(root)
+        return numpy_key(root)
     return None
 
 
@@ -194,9 +191,8 @@ def _numpy_space(module: str) -> str | None:
 
 def _function_hint(missing: list[str]) -> str:
     """Close names, the traced functions grouped and cut short, and how to compute it on raw values."""
-    from .tracer import VALUE_ONLY
 
-    known = sorted(set(NUMPY) | set(VALUE_ONLY))
+    known = sorted(set(NUMPY) | set(VALUE_NAMES))
     lines = []
     for full in missing:
         qualname = full.removeprefix("numpy.")

@@ -425,9 +425,8 @@ def variable_of(frame, array, *, equal: bool = False) -> str | None:
 
 
 def _raw(v):
-    from .tracer import Tensor  # the tracer imports this module: resolved at call time
-
-    return v.value if isinstance(v, Tensor) else v
+    """A traced tensor's value, else v itself (the tracer's Tensor class says what it is: no import circle)."""
+    return v.value if getattr(type(v), "traced", False) else v
 
 
 def with_index(template: str, node: dict) -> str:

@@ -12,70 +12,19 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GraphstepError, RuleError
+from ..text import summarize  # noqa: F401 - re-exported: views import it from here
 from .graph import Graph
 from .ops import fmt_shape
+from .records import BACKWARD, FORWARD, SEED, Contribution, Step  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from .breaks import Break
-
-FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
-
-
-@dataclass
-class Contribution:
-    """One gradient sent from a node to one of its inputs during backward."""
-
-    target: int
-    name: str
-    grad: np.ndarray  # what this step sent
-    formula: str  # e.g. "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓"
-    accumulated: bool  # added to a gradient that was already there
-    summed_axes: tuple[int, ...]  # broadcast axes summed away
-    ok: bool  # the contribution has the input's shape
-
-
-@dataclass
-class Step:
-    """What one step did: the record every view (CLI table, TUI, log) shows."""
-
-    index: int  # 1-based
-    phase: str  # "forward" or "backward"
-    node: int
-    name: str
-    op: str | None
-    formula: str
-    value: np.ndarray | None  # forward: the value; backward: the gradient G at the node
-    contributions: list[Contribution] = field(default_factory=list)
-    tangent: np.ndarray | None = None  # forward mode
-    note: str = ""
-
-    @property
-    def summary(self) -> str:
-        return summarize(self.value)
-
-
-def summarize(a: np.ndarray | None, width: int = 40) -> str:
-    """A short, readable summary of an array: all of it if small, else min/mean/max."""
-    if a is None:
-        return "—"
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return f"{a.item():.4g}"
-    if a.size <= 4:
-        text = np.array2string(a, precision=4, suppress_small=True, separator=" ")
-        return text.replace("\n", "")
-    if not np.all(np.isfinite(a)):
-        numbers = a[~np.isnan(a)]  # min and max of what is not NaN (±inf included); none when all are NaN
-        return f"nan/inf! min {numbers.min():.3g} max {numbers.max():.3g}" if numbers.size else "nan/inf! all nan"
-    return f"min {a.min():.3g} mean {a.mean():.3g} max {a.max():.3g}"
-
 
 class Stepper:
     """Walks a graph forward then backward, one node per ``step()``; ``step_back()`` undoes."""
@@ -422,11 +371,6 @@ class Stepper:
         ok = np.shape(c) == self.graph.node(target)["shape"]
         formula = f"{text}  {shapes} → {fmt_shape(np.shape(c))} {'✓' if ok else '✗'}"
         return Contribution(target, self.graph.name_of(target), c, formula, old is not None, summed, ok)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from ..render.dot import mimebundle
-
-        return mimebundle(self)
 
 
 class _Index:

@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import GraphstepError, ShapeError, UnsupportedError
+from ..text import display_path
 from . import naming
 from .hints import missing_attribute, missing_functions
 from .naming import _term, assigned_name  # noqa: F401 - _term: breaks.py reads it here
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
+from .surface import COMPARISONS, PASSTHROUGH, VALUE_FUNCTIONS, VALUE_UFUNCS, qualname  # noqa: F401 - re-exported
 
 _CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _PACKAGE_DIR = os.path.dirname(_CORE_DIR.rstrip(os.sep)) + os.sep  # all of graphstep, graphstep.nn included
@@ -71,20 +73,6 @@ def _user_frame():
             return frame
         frame = frame.f_back
     return None
-
-
-def display_path(filename: str) -> str:
-    """A path as the user would type it: relative to the working directory when inside it."""
-    return _display_path(filename, os.getcwd())
-
-
-@functools.lru_cache(maxsize=256)
-def _display_path(filename: str, cwd: str) -> str:
-    try:
-        rel = os.path.relpath(filename, cwd)
-    except ValueError:
-        return filename
-    return filename if rel.startswith("..") else rel
 
 
 @functools.lru_cache(maxsize=64)
@@ -257,6 +245,7 @@ class Tensor:
 
     __slots__ = ("node", "value", "tracer")
     __array_priority__ = 1000
+    traced = True  # what naming asks of a value without importing this module
 
     def __init__(self, node: int, value: np.ndarray, tracer: Tracer) -> None:
         self.node, self.value, self.tracer = node, value, tracer
@@ -393,7 +382,6 @@ class Tensor:
         return fn(*args, **kwargs)
 
 
-_COMPARISONS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
 _DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul"}
 
 
@@ -448,12 +436,8 @@ def _callee_at(frame) -> str | None:
     return callee or None
 
 
-def _qualname(func) -> str:
-    """``numpy.linalg.inv`` → ``linalg.inv``; ``numpy.sum`` → ``sum``: the key of ``ops.NUMPY``."""
-    module = (getattr(func, "__module__", "") or "").removeprefix("numpy").lstrip(".")
-    module = "" if module in ("", "_core", "core") or module.startswith(("_core.", "core.")) else module
-    module = module.split(".")[0] if module.startswith("linalg") else module
-    return f"{module}.{func.__name__}" if module else func.__name__
+_qualname = qualname  # the name the rest of the tracer (and its tests) use
+
 
 
 def _operator(opname: str, reflected: bool):
@@ -484,14 +468,7 @@ def _values(fn: Callable) -> Callable:
     return on_values
 
 
-_VALUE_UFUNCS = ("isfinite", "isnan", "isinf", "sign", "floor", "ceil", "rint", "trunc", "signbit",
-                 "logical_and", "logical_or", "logical_not", "logical_xor", *_COMPARISONS)
-_VALUE_FUNCTIONS = ("argmax", "argmin", "argsort", "all", "any", "round", "around", "count_nonzero", "nonzero",
-                    "flatnonzero", "isclose", "allclose", "array_equal", "shape", "ndim", "size", "zeros_like",
-                    "ones_like", "full_like", "empty_like", "unique", "argwhere", "isreal", "iscomplex",
-                    "result_type", "can_cast", "searchsorted", "digitize", "bincount", "histogram")
-# functions without a gradient: their results are plain NumPy values computed from the traced values
-VALUE_ONLY: dict[str, Callable] = {name: _values(getattr(np, name)) for name in _VALUE_UFUNCS + _VALUE_FUNCTIONS}
+VALUE_ONLY: dict[str, Callable] = {name: _values(getattr(np, name)) for name in VALUE_UFUNCS + VALUE_FUNCTIONS}
 _VALUE_METHODS = ("argmax", "argmin", "argsort", "all", "any", "round", "nonzero")
 
 

@@ -1,4 +1,5 @@
-"""Provides ``StatusLine``: how far long work has got, as one line on stderr rewritten in place.
+"""Provides ``StatusLine``: how far long work has got (a gradient check, frames, per-sample gradients), as one
+line on stderr rewritten in place.
 
 It shows only when stderr is a terminal and only once the work has run a
 second, so quick commands, pipes and logs get nothing extra.  A ticker thread
