@@ -305,7 +305,7 @@ def test_repaint_queries_stay_cheap_on_a_big_graph():
     for _ in range(500):  # a step and the queries of one repaint, 500 times (timed in benchmarks/bench_scale.py)
         walker.step()
         walker.held_bytes(), walker.arrivals(), walker.contributions_to(walker.current)
-    assert walker._index.position == walker.position  # the index followed the steps instead of rescanning
+    assert walker._tally.position == walker.position  # the tally followed the steps instead of rescanning
     assert_index_is_right(walker)
 
 

@@ -14,7 +14,8 @@ import pytest
 
 import graphstep as gs
 from graphstep import numpy as gnp
-from graphstep.core.naming import LIMIT, index_parts, term, tidy
+from graphstep.core.formulas import tidy
+from graphstep.core.naming import LIMIT, index_parts, term
 from graphstep.core.ops import OPS
 from graphstep.render.dot import to_dot
 from graphstep.tui.inspector import _index

@@ -167,7 +167,7 @@ def test_step_inside_iteration_3_opens_it_between_two_blocks():
         assert all(drawn(dot, n) for n in third.nodes if not graph.is_scalar_const(n))
         assert f"◀ step {st.position}" in dot
     done = re.search(r"sum_fold\d+ \[.*iterations 4–.*", dot).group(0)
-    assert f"gradients {k - 3}/{k - 3}" in done and f'fillcolor="{S.GRAD}"' in done  # backward passed through them
+    assert f"backward steps {k - 3}/{k - 3}" in done and f'fillcolor="{S.GRAD}"' in done  # backward passed through them
 
 
 def test_deep_mlp_folds_its_layers_and_opens_the_one_being_stepped():
@@ -183,7 +183,7 @@ def test_deep_mlp_folds_its_layers_and_opens_the_one_being_stepped():
     assert 'label="layer()"' in dot and 'label="iteration 6 of 6"' in dot and 'label="line 20:  Z = H @ W + b"' in dot
     mid = to_dot(stepped_into(graph, repeat.members[2], backward=True), fold=True)
     assert [f.split("  ")[0] for f in folds(mid)] == ["× 2", "× 3"]
-    assert "values 6/6 · gradients 0/10" in mid and "values 9/9 · gradients 15/15" in mid
+    assert "values 6/6 · backward steps 0/6" in mid and "values 9/9 · backward steps 9/9" in mid
     assert drawn(mid, graph.ids["W3"]) and not drawn(mid, graph.ids["W2"]) and not drawn(mid, graph.ids["W4"])
 
 

@@ -332,3 +332,50 @@ def test_jacobian_before_the_forward_value_is_refused():
 def test_gradcheck_of_a_node_without_gradient_is_refused():
     with pytest.raises(GraphstepError, match=r"X \(input\) has no gradient"):
         gs.gradcheck(sample("mlp"), nodes=["X"])
+
+
+# ───────────────────────────── the plan: phases, steps, what each step sent ─────────────────────────────
+
+
+@pytest.mark.parametrize("name", ["mlp", "myfunc"])
+def test_the_stepper_says_which_pass_and_node_each_step_is(name):
+    walker = gs.Stepper(sample(name))
+    for k, (kind, nid) in enumerate(walker.plan, start=1):
+        assert (walker.step_kind(k), walker.node_of(k), walker.step_of(nid, kind)) == (kind, nid, k)
+        assert walker.phase_of(k) == ("forward" if kind == "forward" else "backward")  # the seed opens backward
+    leaf = next(iter(walker.graph.params.values()))
+    assert walker.phase_of(0) == "forward" and walker.step_of(leaf) is None  # a leaf has no forward step
+    phases = []
+    while not walker.done:
+        phases.append(walker.phase)
+        walker.step()
+    assert walker.phase == "done" and phases == [walker.phase_of(k) for k in range(1, walker.total + 1)]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_stepped_and_frontier_follow_the_walk(mode):
+    graph = sample("mlp")
+    walker = gs.Stepper(graph, mode=mode)
+    for position in range(walker.total + 1):
+        walker.run_to(position)
+        taken = walker.plan[:position]
+        forward = [nid for kind, nid in taken if kind == "forward"]
+        backward = [nid for kind, nid in taken if kind == "backward"]
+        assert walker.stepped() == forward and walker.stepped("backward") == backward
+        assert walker.frontier() == (forward[-1] if forward else -1, backward[-1] if backward else len(graph))
+
+
+def test_sent_says_what_each_step_sent_where():
+    graph = sample("mlp")
+    walker = gs.Stepper(graph).run()
+    seed = walker.step_of(graph.output, "seed")
+    [sent] = walker.sent(seed)
+    assert sent.target == graph.output and sent.pos is None and sent.before is None and sent.grad == 1.0
+    assert walker.sent(walker.step_of(graph.ids["H"])) == []  # a forward step sends nothing
+    k = walker.step_of(graph.ids["Z1"], "backward")
+    assert [(s.pos, s.target, s.accumulated) for s in walker.sent(k)] == [
+        (0, graph.ids["X@W1"], False), (1, graph.params["b1"], False)]
+    assert [s.grad for s in walker.sent(k)] == [c.grad for c in walker.record(k).contributions]
+    walker.run_to(k - 1)
+    with pytest.raises(IndexError):
+        walker.sent(k)

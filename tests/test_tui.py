@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
+import html
 import random
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual import events
 
 from graphstep.tui.app import GraphstepApp
@@ -19,12 +19,20 @@ SIZE = (160, 48)
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
+SVG_TEXT = re.compile(r'<text [^>]*\bx="([\d.]+)"[^>]*\btextLength="([\d.]+)"[^>]*-line-(\d+)\)">([^<]*)</text>')
+
+
 def screen_text(app) -> str:
-    """What the terminal shows, as plain text."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
+    """What the terminal shows, as plain text: read from Textual's public SVG screenshot, where each run of text
+    is a ``<text>`` at ``x = column × cell width`` on its line (spaces between runs are not drawn)."""
+    rows: dict[int, list[str]] = {}
+    for x, length, line, escaped in SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ")
+        column = round(float(x) / (float(length) / len(text)))
+        row = rows.setdefault(int(line), [])
+        row.extend(" " * (column - len(row)))
+        row[column:column + len(text)] = text
+    return "\n".join("".join(rows.get(y, [])).rstrip() for y in range(app.size.height)) + "\n"
 
 
 async def settle(pilot) -> None:
@@ -284,3 +292,41 @@ async def test_survives_resize_and_random_keys():
         assert len(visited) > 5  # the keys really stepped back and forth
         assert 0 <= st.position <= st.total
         assert f"step {st.position}/{st.total}" in screen_text(app)
+
+
+PANELS = ["#status", "#where", "#graph", "#source", "#inspector", "#watches", "#log", "Footer"]
+
+
+async def test_a_mouse_drag_over_every_panel_selects_text_without_failing():
+    """A drag selects text (Textual asks each widget under it for its text): every panel answers, none raises."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n", "w")
+        shown = [panel for panel in PANELS if app.query_one(panel).region]
+        assert {"#graph", "#inspector", "#watches", "#log"} <= set(shown)
+        for panel in shown:
+            width = app.query_one(panel).region.width
+            await pilot.mouse_down(panel, offset=(1, 0))
+            await pilot.hover(panel, offset=(min(20, width - 1), 0))
+            await pilot.mouse_up(panel, offset=(min(20, width - 1), 0))
+            app.screen.get_selected_text()  # what ctrl+c copies
+            app.screen.clear_selection()
+        await pilot.mouse_down("#inspector", offset=(2, 1))
+        await pilot.hover("#inspector", offset=(30, 3))
+        await pilot.mouse_up("#inspector", offset=(30, 3))
+        assert "shape" in (app.screen.get_selected_text() or "")
+
+
+async def test_every_builtin_theme_draws_the_app():
+    """Every colour comes from app.tcss through theme variables: each of Textual's themes draws every panel."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e", "w", "c")
+        await settle(pilot)
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            assert "done · step 15/15" in screen_text(app)
+        assert "pending · computed · unused · grad ·  current" in screen_text(app)  # the graph's legend

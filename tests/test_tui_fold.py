@@ -45,7 +45,8 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
             await pilot.press("n")
             assert st.position == position  # one node per key, folded or not
             visited.append(st.current)
-            assert st.current in drawn(app) and app.selected == st.current  # its iteration is open
+            shown = app.query_one(GraphView).drawing.item_of(st.current)  # done: every repeat folds whole
+            assert shown in drawn(app) and app.selected == shown and (shown == st.current) != st.done
             if grouping.repeat_at(st.current) is not None and position < st.forward_steps:
                 assert "× " in screen_text(app)  # the other iterations stay folded around it
         assert visited == [node for _, node in st.plan]
@@ -60,7 +61,7 @@ async def test_z_unfolds_and_folds_again():
         assert "× " not in screen_text(app) and len(drawn(app)) > 30
         assert app.selected == app.session.stepper.current
         await pilot.press("z")
-        assert app.session.folded and f"× 1  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
+        assert app.session.folded and f"iteration 1 of 18  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
 
 
 async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
@@ -204,7 +205,7 @@ async def test_ten_thousand_nodes_start_step_and_search(big_file):
             await pilot.pause()
         assert len(app.session.graph) > 10_000 and app.session.folded
         for k in range(30):
-            app.action_next() if k % 4 != 3 else app.action_back()
+            app.action_next() if k % 4 != 3 else app.action_step_back()
         await pilot.pause()
         assert app.session.stepper.position == 23 - 7  # 23 steps forward, 7 back
         app.use_matches("op:tanh", find_nodes(app.session.graph, "op:tanh"))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.graph import Graph
-from ..core.ops import fmt_shape
-from ..core.stepper import Stepper, summarize
+from ..core.stepper import Stepper
+from ..text import fmt_shape, summarize
 
 Shape = tuple[int, ...]
 

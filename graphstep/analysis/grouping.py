@@ -9,8 +9,8 @@ Consecutive sibling groups with the same *signature* (the same ops on the same
 shapes, wired the same way inside) form a ``Repeat``: the doublings of myFunc's
 ``while`` loop, the layers of a deep MLP.  ``fold`` turns a graph into the items
 a picture or the TUI draws: nodes, and ``Block``s standing for folded runs of a
-repeat, with one member (the iteration under the cursor) left open.  The TUI and
-the exported pictures both draw ``fold``'s output, so they agree on what is folded.
+repeat, with one member left open.  Which repeats fold and which member opens
+is decided by ``graphstep.render.view``, for the TUI and the pictures alike.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ..core.graph import Graph
 
 KIND_RANK = {"loop": 0, "iteration": 1, "scope": 2, "call": 3}  # equal spans: the first kind is outside
+KIND_WORD = {"iteration": "iteration", "call": "call", "scope": "block", "loop": "loop"}  # a member, in a label
 
 
 @dataclass
@@ -85,13 +86,23 @@ class Grouping:
 
     def breadcrumb(self, node: int) -> str:
         """``myFunc() ▸ while a.norm() < 100 ▸ iteration 3 of 17``."""
-        parts = []
-        for g in self.chain(node):
-            text = g.label
-            if g.kind == "iteration":
-                text += f" of {len(self.groups[g.parent].children)}"
-            parts.append(text)
-        return " ▸ ".join(parts)
+        return " ▸ ".join(self.title(g) for g in self.chain(node))
+
+    def title(self, g: Group) -> str:
+        """``iteration 3 of 18``, numbered as the loop ran (a ``while``'s last test counts), else the group's label:
+        the one place a view's clusters, breadcrumbs and boxes get a group's name from."""
+        if g.kind == "iteration":
+            return f"{g.label} of {len(self.groups[g.parent].children)}"
+        return g.label
+
+    def iterations(self, lo: Group, hi: Group) -> str:
+        """``iterations 1–17 of 18``: the sibling iterations ``lo`` to ``hi``, numbered as ``title`` numbers them."""
+        return f"iterations {lo.index}–{hi.index} of {len(self.groups[lo.parent].children)}"
+
+    def member_title(self, rep: Repeat, k: int) -> str:
+        """``iteration 3 of 18`` or ``call 2 of 6``: member ``k`` (1-based) of a repeat."""
+        g = self.groups[rep.members[k - 1]]
+        return self.title(g) if g.kind == "iteration" else f"{KIND_WORD[g.kind]} {k} of {len(rep)}"
 
     def repeats_at(self, node: int) -> dict[int, int]:
         """Every repeat around ``node`` → its member holding it: what to open so the node shows."""
@@ -379,8 +390,8 @@ def fold(graph: Graph, grouping: Grouping | None = None, *, folded: bool | Itera
         for first, last in _runs_without(len(rep), k_open):
             members = [grouping.groups[g] for g in rep.members[first - 1:last]]
             nodes = [n for m in members for n in m.nodes]
-            block = Block(len(graph) + len(blocks), _fold_label(rep, first, last), _fold_detail(grouping, rep, first,
-                          last), nodes, rep, first, last)
+            block = Block(len(graph) + len(blocks), _fold_label(grouping, rep, first, last),
+                          _fold_detail(grouping, rep, first, last), nodes, rep, first, last)
             blocks[block.id] = block
             for n in nodes:
                 item_of[n] = block.id
@@ -398,20 +409,22 @@ def _runs_without(k: int, skip: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ((1, skip - 1), (skip + 1, k)) if a <= b]
 
 
-def _fold_label(rep: Repeat, first: int, last: int) -> str:
-    return f"× {last - first + 1}  {rep.label}"
+def _fold_label(grouping: Grouping, rep: Repeat, first: int, last: int) -> str:
+    """``× 17  while a.norm() < 100: a = a * 2``; one member left folded is named, ``iteration 1 of 18  …``."""
+    count = f"× {last - first + 1}" if last > first else grouping.member_title(rep, first)
+    return f"{count}  {rep.label}"
 
 
 def _fold_detail(grouping: Grouping, rep: Repeat, first: int, last: int) -> str:
     """``iterations 1–17 of 18``: numbered as the breadcrumb numbers them (a loop's last test counts)."""
     lo, hi = grouping.groups[rep.members[first - 1]], grouping.groups[rep.members[last - 1]]
-    what = {"iteration": "iterations", "call": "calls", "scope": "blocks", "loop": "loops"}[lo.kind]
-    if lo.kind == "iteration":
-        a, b, total = lo.index, hi.index, len(grouping.groups[lo.parent].children)
+    if first == last:
+        span = grouping.member_title(rep, first)
+    elif lo.kind == "iteration":
+        span = grouping.iterations(lo, hi)
     else:
-        a, b, total = first, last, len(rep)
-    span = f"{a}" if a == b else f"{a}–{b}"
-    return f"{what} {span} of {total} · {lo.source}"
+        span = f"{KIND_WORD[lo.kind]}s {first}–{last} of {len(rep)}"
+    return f"{span} · {lo.source}"
 
 
 def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = None) -> View:
@@ -469,17 +482,10 @@ def _context_label(grouping: Grouping, block: Block) -> tuple[str, str]:
         return f"{count} {block.detail}", ""
     first, last = parts[0], parts[-1]
     if len(parts) == 1:
-        return _titled(grouping, first), count
+        return grouping.title(first), count
     if first.kind == "iteration" and last.kind == "iteration":
-        total = len(grouping.groups[first.parent].children)
-        return f"iterations {first.index}–{last.index} of {total}", count
-    return f"{_titled(grouping, first)} … {_titled(grouping, last)}", f"{len(parts)} groups · {count}"
-
-
-def _titled(grouping: Grouping, g: Group) -> str:
-    if g.kind == "iteration":
-        return f"{g.label} of {len(grouping.groups[g.parent].children)}"
-    return g.label
+        return grouping.iterations(first, last), count
+    return f"{grouping.title(first)} … {grouping.title(last)}", f"{len(parts)} groups · {count}"
 
 
 def neighbourhood(graph: Graph, node: int, hops: int) -> set[int]:

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.graph import Graph
-from ..core.ops import fmt_shape
-from ..core.stepper import Stepper, summarize
+from ..core.stepper import Stepper
 from ..core.work import Progress, Work
 from ..errors import GraphstepError
+from ..text import fmt_shape, summarize
 
 SHOWN = 8  # per-sample rows printed before the table elides the middle
 INDEXED = ("getitem", "setitem")  # ops whose ``index`` param addresses the axes of their first input
@@ -244,8 +244,8 @@ def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int, work: Work) -> np.nda
     except GraphstepError:
         raise
     except Exception as err:  # an op whose arguments were fixed for the whole batch
-        kind, nid = st.plan[st.position]
-        raise _rerun_failed(graph, nid, kind, r, err) from None
+        k = st.position + 1  # the step that failed
+        raise _rerun_failed(graph, st.node_of(k), st.step_kind(k), r, err) from None
     work.advance(f"sample {r + 1}")
     return _grad(graph, st, pid)
 

@@ -17,8 +17,8 @@ from ..analysis.persample import per_sample_gradients
 from ..core.breaks import Break, check_step
 from ..core.graph import Graph
 from ..core.loader import load_and_trace, split_target
-from ..core.ops import fmt_shape
-from ..core.stepper import Step, Stepper, summarize
+from ..core.stepper import Step, Stepper
+from ..text import fmt_shape, summarize
 from .progress import StatusLine
 
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..text import summarize
-from .ops import fmt_shape
-from .records import BACKWARD, FORWARD, SEED
-from .tracer import _term
+from ..text import fmt_shape, summarize
+from .formulas import grad_name
+from .records import BACKWARD, FORWARD, SEED, Sent
 
 if TYPE_CHECKING:
+    from .graph import Graph
     from .stepper import Stepper
 
 
@@ -38,7 +38,6 @@ class Break:
         return self.message
 
 
-
 def check_step(st: Stepper, index: int | None = None) -> Break | None:
     """The break condition that holds after step ``index`` (default: the last taken), or None.
 
@@ -50,7 +49,7 @@ def check_step(st: Stepper, index: int | None = None) -> Break | None:
     k = st.position if index is None else index
     if not 1 <= k <= st.position:
         return None
-    kind, nid = st.plan[k - 1]
+    kind, nid = st.step_kind(k), st.node_of(k)
     found = _nonfinite(st, k, kind, nid) if st.break_on_nonfinite else None
     if found is None and st.grad_norm_limit is not None and kind == BACKWARD:
         found = _grad_norm(st, k, nid, st.grad_norm_limit)
@@ -64,47 +63,55 @@ def _finite(a) -> bool:
 
 
 def _nonfinite(st: Stepper, k: int, kind: str, nid: int) -> Break | None:
-    graph, values = st.graph, st._values
-    node = graph.node(nid)
+    graph, node = st.graph, st.graph.node(nid)
     if kind == SEED:
         if _finite(st.seed):
             return None
-        return _break(st, "nonfinite", k, nid, f"the seed d{_term(node['name'])} holds {_found(st.seed)}", "")
-    inputs = st._program[nid][1]
-    parts = "; ".join(_describe(f"input {graph.name_of(i)}", values[i]) for i in inputs)
+        return _break(st, "nonfinite", k, nid, f"the seed {grad_name(node['name'])} holds {_found(st.seed)}", "")
+    xs = [st.value(i) for i in node["inputs"]]
     if kind == FORWARD:
-        if _finite(values[nid]) or not all(_finite(values[i]) for i in inputs):
+        out = st.value(nid)
+        if _finite(out) or not all(map(_finite, xs)):
             return None
-        return _break(st, "nonfinite", k, nid, f"{node['op']} gave {_found(values[nid])} of {node['name']} "
-                                                f"{fmt_shape(np.shape(values[nid]))}", parts)
-    bad = [(pos, target, c) for (pos, *_), (target, _, c) in zip(st._vjp_program[nid], st._history[k - 1])
-           if not _finite(c)]
-    if not bad or not all(_finite(a) for a in (st._grads[nid], values[nid], *(values[i] for i in inputs))):
+        return _break(st, "nonfinite", k, nid, f"{node['op']} gave {_found(out)} of {node['name']} "
+                                                f"{fmt_shape(np.shape(out))}", _inputs(graph, node, xs))
+    bad = [sent for sent in st.sent(k) if not _finite(sent.grad)]
+    if not bad or not all(map(_finite, (st.grad(nid), st.value(nid), *xs))):
         return None
-    pos, target, c = bad[0]
+    sent = bad[0]
     return _break(st, "nonfinite", k, nid,
-                  f"backward of {node['name']} ({node['op']}) sent {_found(c)} to d{_term(graph.name_of(target))} "
-                  f"{fmt_shape(np.shape(c))} by {graph.backward_rule(nid, pos)[0]}",
-                  f"G {summarize(st._grads[nid])} is finite; {parts}")
+                  f"backward of {node['name']} ({node['op']}) sent {_found(sent.grad)} to "
+                  f"{grad_name(graph.name_of(sent.target))} {fmt_shape(np.shape(sent.grad))} by {_rule(st, nid, sent)}",
+                  f"G {summarize(st.grad(nid))} is finite; {_inputs(graph, node, xs)}")
+
+
+def _inputs(graph: Graph, node: dict, xs: list) -> str:
+    """``input x (4) has min -2.1 max 2; input y ()…``: the inputs a learner checks first."""
+    return "; ".join(_describe(f"input {graph.name_of(i)}", x) for i, x in zip(node["inputs"], xs, strict=True))
 
 
 def _grad_norm(st: Stepper, k: int, nid: int, limit: float) -> Break | None:
-    for (pos, *_), (target, _, c) in zip(st._vjp_program[nid], st._history[k - 1]):
-        norm = float(np.linalg.norm(np.ravel(c)))
+    for sent in st.sent(k):
+        norm = float(np.linalg.norm(np.ravel(sent.grad)))
         if norm > limit:
             name = st.graph.name_of(nid)
-            g = float(np.linalg.norm(np.ravel(st._grads[nid])))
+            g = float(np.linalg.norm(np.ravel(st.grad(nid))))
             return _break(st, "grad-norm", k, nid,
-                          f"backward of {name} ({st.graph.node(nid)['op']}) sent d{_term(st.graph.name_of(target))} "
-                          f"{fmt_shape(np.shape(c))} with norm {norm:.4g} > limit {limit:g} by "
-                          f"{st.graph.backward_rule(nid, pos)[0]}", f"G at {name} has norm {g:.4g}")
+                          f"backward of {name} ({st.graph.node(nid)['op']}) sent "
+                          f"{grad_name(st.graph.name_of(sent.target))} {fmt_shape(np.shape(sent.grad))} with norm "
+                          f"{norm:.4g} > limit {limit:g} by {_rule(st, nid, sent)}", f"G at {name} has norm {g:.4g}")
     return None
+
+
+def _rule(st: Stepper, nid: int, sent: Sent) -> str:
+    """The rule that sent a gradient: ``dW1 = Xᵀ·G``."""
+    return st.graph.formulas.backward_rule(nid, sent.pos).text
 
 
 def _breakpoint(st: Stepper, k: int, kind: str, nid: int) -> Break:
     node = st.graph.node(nid)
-    a = st._values[nid] if kind == FORWARD else st._grads[nid]
-    what = "value" if kind == FORWARD else f"gradient d{_term(node['name'])}"
+    a = st.value(nid) if kind == FORWARD else st.grad(nid)
+    what = "value" if kind == FORWARD else f"gradient {grad_name(node['name'])}"
     return _break(st, "breakpoint", k, nid, f"breakpoint at {node['name']} ({node['op']}) after its {kind} step",
                   f"{what} {fmt_shape(np.shape(a))} {summarize(a)}")
 
@@ -114,8 +121,8 @@ def _break(st: Stepper, reason: str, k: int, nid: int, head: str, detail: str) -
     node = st.graph.node(nid)
     code = linecache.getline(node["file"], node["line"]).strip()
     where = f"{node['source']}  {code}" if code else node["source"]
-    phase = FORWARD if st.plan[k - 1][0] == FORWARD else BACKWARD
-    return Break(reason, k, nid, phase, f"{head} at {where}" + (f": {detail}" if detail else ""), node["source"])
+    message = f"{head} at {where}" + (f": {detail}" if detail else "")
+    return Break(reason, k, nid, st.phase_of(k), message, node["source"])
 
 
 def _found(a) -> str:

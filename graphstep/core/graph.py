@@ -17,9 +17,10 @@ import networkx as nx
 import numpy as np
 
 from ..errors import GraphstepError
-from .naming import _term, tidy, with_index
-from .ops import OPS, Op, broadcast_axes, fmt_shape
-from .tracer import Tensor, Tracer, _active, display_path, reseeded
+from ..text import display_path
+from .formulas import Formulas
+from .ops import OPS, Op
+from .tracer import Tensor, Tracer, _active, reseeded
 from .usercode import TraceCancelled, exit_error, graphstep_cause, guarded, located, user_code_error
 
 
@@ -39,7 +40,8 @@ class Graph:
         self.params = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "param"}
         self.inputs = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "input"}
         self.ids = {d["name"]: n for n, d in enumerate(tracer.nodes)}
-        # the executor's program: per node its op entry, input ids and keyword params
+        # the executor's program: per node its op entry, input ids and keyword params.  Plain tuples, as in
+        # vjp_program: the executor unpacks one per node, and CPython unpacks an exact tuple fastest
         self.program: list[tuple[Op | None, tuple[int, ...], dict]] = [
             (OPS[d["op"]] if d["op"] else None, d["inputs"], d["params"]) for d in tracer.nodes]
 
@@ -106,40 +108,18 @@ class Graph:
         node = self._nodes[nid]
         return node["kind"] == "const" and node["shape"] == ()
 
+    @functools.cached_property
+    def formulas(self) -> Formulas:
+        """The formula text of every node (``formulas.Formulas``), built on first use."""
+        return Formulas(self)
+
     def forward_formula(self, nid: int) -> str:
         """The op's rule with names and shapes, e.g. ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``."""
-        op, inputs, kw = self.program[nid]
-        names = [_term(self.name_of(i)) for i in inputs]
-        text = tidy(with_index(_template(op.fwd, kw), self._nodes[nid]).format(*names, y=self.name_of(nid)))
-        shapes = op.infix.join(fmt_shape(self._nodes[i]["shape"]) for i in inputs)
-        return f"{text}  {shapes} → {fmt_shape(self._nodes[nid]['shape'])}"
-
-    def backward_rule(self, nid: int, k: int) -> tuple[str, str, tuple[int, ...]]:
-        """(rule, factor shapes, broadcast axes summed) of the gradient node ``nid`` sends to input ``k``."""
-        op, inputs, kw = self.program[nid]
-        names = self._operands(nid)
-        template = with_index(_template(op.bwd_text(k), kw, i=k), self._nodes[nid])
-        text = tidy(template.format(*names, y=self.name_of(nid), x=names[k]))
-        g_shape, shape = self._nodes[nid]["shape"], self._nodes[inputs[k]]["shape"]
-        factors = op.factors(g_shape, *(self._nodes[i]["shape"] for i in inputs))[k] if op.factors else [g_shape]
-        summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
-        shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
-        return text, shapes, summed
-
-    def _operands(self, nid: int) -> list[str]:
-        """The input names as operands (``(Z2−y)``), once per node: a concat of 2,000 asks 2,000 times."""
-        cache = self.__dict__.setdefault("_operand_cache", {})
-        if nid not in cache:
-            cache[nid] = [_term(self.name_of(i)) for i in self.program[nid][1]]
-        return cache[nid]
+        return self.formulas.forward(nid)
 
     def backward_formulas(self, nid: int) -> list[str]:
         """The rules backward will apply at ``nid``, with shapes: what a pending step is going to do."""
-        formulas = []
-        for k, i, _, _ in self.vjp_program.get(nid, ()):
-            text, shapes, _ = self.backward_rule(nid, k)
-            formulas.append(f"{text}  {shapes} → {fmt_shape(self._nodes[i]['shape'])}")
-        return formulas
+        return self.formulas.backward(nid)
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -161,14 +141,12 @@ class Graph:
     def name_of(self, nid: int) -> str:
         return self._nodes[nid]["name"]
 
+    def shape_of(self, nid: int) -> tuple[int, ...]:
+        return self._nodes[nid]["shape"]
+
     @functools.cached_property
     def op_nodes(self) -> list[int]:
         return [n for n in self.order if self._nodes[n]["kind"] == "op"]
-
-
-def _template(template, params: dict, **where) -> str:
-    """A formula template; an op whose formula depends on its params (einsum's subscripts) gives a function of them."""
-    return template(**params, **where) if callable(template) else template
 
 
 def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .ops import OPS, Op, fmt_shape
+from ..text import fmt_shape
+from .ops import OPS, Op
 
 LIMIT = 14  # characters of an automatic name (before a #2 suffix)
 
@@ -56,7 +57,6 @@ def term(name: str) -> str:
     return name if _level(name) == _ATOM else f"({name})"
 
 
-_term = term  # the name graph.py and breaks.py import
 _ATOM = 4
 _LEVELS = {"+": 1, "−": 1, "-": 1, "*": 2, "/": 2, "@": 2, "×": 2, "·": 2, "⊙": 2, "÷": 2, "^": 3}
 
@@ -427,25 +427,3 @@ def variable_of(frame, array, *, equal: bool = False) -> str | None:
 def _raw(v):
     """A traced tensor's value, else v itself (the tracer's Tensor class says what it is: no import circle)."""
     return v.value if getattr(type(v), "traced", False) else v
-
-
-def with_index(template: str, node: dict) -> str:
-    """A formula template with the node's index written in: ``{y} = {0}[i]`` → ``{y} = {0}[arange(12), y]``."""
-    parts = node.get("index_text")
-    if not parts or "[i]" not in template:
-        return template
-    return template.replace("[i]", "[" + ", ".join(parts).replace("{", "{{").replace("}", "}}") + "]")
-
-
-def tidy(text: str) -> str:
-    """Drop doubled parentheses a template and an operand make together: ``softmax((X@W))`` → ``softmax(X@W)``."""
-    if "((" not in text:
-        return text
-    pairs, stack = {}, []
-    for i, ch in enumerate(text):
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")" and stack:
-            pairs[stack.pop()] = i
-    drop = {k for o, c in pairs.items() if text[o + 1:o + 2] == "(" and pairs.get(o + 1) == c - 1 for k in (o, c)}
-    return "".join(ch for i, ch in enumerate(text) if i not in drop)

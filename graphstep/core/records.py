@@ -1,4 +1,4 @@
-"""Provides the records of a walk: the phases, and what each step did (``Step``, ``Contribution``).
+"""Provides the records of a walk: the phases, what each step did (``Step``, ``Contribution``) and sent (``Sent``).
 
 Every view (the CLI table, the TUI, the step log, breakpoints) reads these; the
 stepper makes them.  Kept apart so that what reads a step needs no stepper.
@@ -13,6 +13,21 @@ import numpy as np
 from ..text import summarize
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
+
+
+@dataclass(slots=True)
+class Sent:
+    """One gradient a step sent to a node: the fact under a ``Contribution``, without its formula."""
+
+    target: int
+    grad: np.ndarray  # what was sent
+    before: np.ndarray | None  # the target's gradient it was added to; None when it was the first to arrive
+    pos: int | None = None  # which input of the step's node the target is; None for the seed
+
+    @property
+    def accumulated(self) -> bool:
+        """A second consumer's contribution: added to a gradient already there."""
+        return self.before is not None
 
 
 @dataclass

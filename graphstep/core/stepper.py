@@ -1,5 +1,8 @@
 """Provides ``Stepper``: executes a ``Graph`` one node at a time, forward then
-backward, with exact undo; and the step records the views display.
+backward, with exact undo; and the facts the views display: the records of the
+steps taken (``record``, ``sent``), what the plan says of each step
+(``phase_of``, ``step_kind``, ``node_of``, ``step_of``) and how far each pass
+has got (``phase``, ``stepped``, ``frontier``).
 
 The executor reads only the graph (op entries, input ids, leaf values), never
 the values the tracer saw.  History stores what a step changed (the previous
@@ -11,6 +14,7 @@ above a norm limit); ``check_step`` is that test for one step.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -18,13 +22,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import GraphstepError, RuleError
-from ..text import summarize  # noqa: F401 - re-exported: views import it from here
+from ..text import fmt_shape
 from .graph import Graph
-from .ops import fmt_shape
-from .records import BACKWARD, FORWARD, SEED, Contribution, Step  # noqa: F401 - re-exported
+from .records import BACKWARD, FORWARD, SEED, Contribution, Sent, Step  # noqa: F401 - re-exported
+from .tally import Tally
 
 if TYPE_CHECKING:
     from .breaks import Break
+
 
 class Stepper:
     """Walks a graph forward then backward, one node per ``step()``; ``step_back()`` undoes."""
@@ -43,7 +48,7 @@ class Stepper:
         self.breakpoints: set[int] = set()
         self.break_on_nonfinite = True
         self.grad_norm_limit: float | None = None
-        self._index: _Index | None = None  # built on the first query of held bytes or arrivals
+        self._tally: Tally | None = None  # built on the first query of held bytes or arrivals
         self._grads: list = [None] * n
         self._tangents: list = [None] * n
         self._history: list = []  # per step: None (forward) or [(target, old grad, contribution)]
@@ -122,15 +127,52 @@ class Stepper:
 
     @property
     def phase(self) -> str:
-        """'forward', 'backward' or 'done': the phase of the next step."""
-        if self.done:
-            return "done"
-        return FORWARD if self.position < self.forward_steps else BACKWARD
+        """'forward', 'backward' or 'done': the pass of the next step."""
+        return "done" if self.done else self.phase_of(self.position + 1)
 
     @property
     def current(self) -> int | None:
         """The node of the last step taken (None before the first)."""
         return self.plan[self.position - 1][1] if self.position else None
+
+    # ── the plan: what each step is ──
+    def phase_of(self, k: int) -> str:
+        """FORWARD or BACKWARD: the pass step ``k`` (1-based) belongs to; the seed opens backward, and
+        position 0, before any step, counts as forward."""
+        return FORWARD if k <= self.forward_steps else BACKWARD
+
+    def step_kind(self, k: int) -> str:
+        """FORWARD, SEED or BACKWARD: what step ``k`` (1-based) does."""
+        return self.plan[k - 1][0]
+
+    def node_of(self, k: int) -> int:
+        """The node step ``k`` (1-based) computes, or sends the gradient of."""
+        return self.plan[k - 1][1]
+
+    def step_of(self, node: int, kind: str = FORWARD) -> int | None:
+        """The 1-based index of the node's FORWARD (or BACKWARD) step, None when the plan has no such step."""
+        return self._step_ids.get((kind, node))
+
+    @functools.cached_property
+    def _step_ids(self) -> dict[tuple[str, int], int]:
+        return {key: k for k, key in enumerate(self.plan, start=1)}
+
+    def stepped(self, kind: str = FORWARD) -> list[int]:
+        """The nodes whose FORWARD (or BACKWARD) step has been taken, in the order taken."""
+        forward, backward = self._taken_per_pass()
+        return self.graph.op_nodes[:forward] if kind == FORWARD else self.graph.backward_nodes[:backward]
+
+    def frontier(self) -> tuple[int, int]:
+        """(last node computed forward or -1, last node whose backward step is taken or ``len(graph)``): forward
+        runs in node order and backward in reverse, so every op up to the first has its value and every backward
+        node from the second on has sent its gradient.  Constant time: views ask once per block per repaint."""
+        forward, backward = self._taken_per_pass()
+        return (self.graph.op_nodes[forward - 1] if forward else -1,
+                self.graph.backward_nodes[backward - 1] if backward else len(self.graph))
+
+    def _taken_per_pass(self) -> tuple[int, int]:
+        """(forward steps taken, backward steps taken after the seed)."""
+        return min(self.position, self.forward_steps), max(0, self.position - self.forward_steps - 1)
 
     # ── stepping ──
     def step(self) -> Step | None:
@@ -195,10 +237,9 @@ class Stepper:
     def _rule_failed(self, nid: int, k: int, c) -> None:
         """A VJP whose result is not shaped like its input is a bug in the op table: stop, naming everything."""
         node, target = self.graph.node(nid), self._program[nid][1][k]
-        text, shapes, _ = self.graph.backward_rule(nid, k)
         raise RuleError(f"internal error: the {node['op']} rule sent {fmt_shape(np.shape(c))} to "
                         f"{self.graph.name_of(target)} {fmt_shape(np.shape(self._values[target]))}: "
-                        f"{text}  {shapes} ✗",
+                        f"{self.graph.formulas.backward_rule(nid, k).failed()}",
                         source=node["source"], node=node["name"],
                         hint="this is a bug in graphstep's op table, not in your code: please report it")
 
@@ -296,18 +337,25 @@ class Stepper:
 
     def contributions_to(self, node: int) -> list[tuple[int, Contribution]]:
         """Every contribution that has arrived at ``node`` so far, as (step index, contribution)."""
-        steps = self._indexed().arrival_steps.get(node, ())
-        found = []
-        for k in steps[:bisect.bisect_right(steps, self.position)]:
-            nid = self.plan[k - 1][1]
-            found += [(k, self._contribution(nid, pos, target, old, c))
-                      for (pos, *_), (target, old, c) in zip(self._vjp_program[nid], self._history[k - 1])
-                      if target == node]
-        return found
+        steps = self._tallied().arrival_steps.get(node, ())
+        return [(k, self._contribution(self.plan[k - 1][1], sent))
+                for k in steps[:bisect.bisect_right(steps, self.position)] for sent in self.sent(k)
+                if sent.target == node]
+
+    def sent(self, k: int) -> list[Sent]:
+        """The gradients step ``k`` sent: the seed's to the output, a backward step's to each input that needs
+        one (in input order), none for a forward step."""
+        kind, nid = self._taken(k)
+        changes = self._history[k - 1]
+        if kind == FORWARD:
+            return []
+        if kind == SEED:
+            return [Sent(target, c, old) for target, old, c in changes]
+        return [Sent(target, c, old, pos) for (pos, *_), (target, old, c) in zip(self._vjp_program[nid], changes)]
 
     def arrivals(self) -> Mapping[int, int]:
         """How many contributions each node has received so far (2+ means accumulated); a read-only view."""
-        return MappingProxyType(self._indexed().arrivals)
+        return MappingProxyType(self._tallied().arrivals)
 
     def changed(self, k: int) -> tuple[int, ...]:
         """Nodes whose value or gradient step ``k`` changes: the watches a view refreshes."""
@@ -336,102 +384,39 @@ class Stepper:
 
     def held_bytes(self) -> int:
         """Bytes of forward values kept alive because a backward rule still needs them."""
-        return 0 if self.mode == "forward" else self._indexed().held
+        return 0 if self.mode == "forward" else self._tallied().held
 
-    def _indexed(self) -> _Index:
-        """The per-position index, brought to the current position (cost: the steps since the last query)."""
-        if self._index is None:
-            self._index = _Index(self)
-        self._index.sync(self)
-        return self._index
+    def _tallied(self) -> Tally:
+        """The running counts, brought to the current position (cost: the steps since the last query)."""
+        if self._tally is None:
+            self._tally = Tally(self)
+        self._tally.sync(self)
+        return self._tally
 
     # ── records ──
     def record(self, index: int) -> Step:
         """The record of step ``index`` (1-based), which must have been taken."""
-        if not 1 <= index <= self.position:
-            raise IndexError(f"step {index} has not been taken (position {self.position})")
-        kind, nid = self.plan[index - 1]
-        node = self.graph.node(nid)
+        kind, nid = self._taken(index)
+        node, formulas = self.graph.node(nid), self.graph.formulas
         if kind == FORWARD:
-            return Step(index, FORWARD, nid, node["name"], node["op"], self.graph.forward_formula(nid),
-                        self._values[nid], tangent=self._tangents[nid])
+            return Step(index, FORWARD, nid, node["name"], node["op"], formulas.forward(nid), self._values[nid],
+                        tangent=self._tangents[nid])
         if kind == SEED:
-            return Step(index, BACKWARD, nid, node["name"], node["op"],
-                        f"d{node['name']} = {summarize(self.seed)}  {fmt_shape(self.seed.shape)}",
-                        self.seed, note=self.seed_note)
-        contributions = [self._contribution(nid, k, target, old, c)
-                         for (k, *_), (target, old, c) in zip(self._vjp_program[nid], self._history[index - 1])]
+            return Step(index, BACKWARD, nid, node["name"], node["op"], formulas.seed(self.seed), self.seed,
+                        note=self.seed_note)
+        contributions = [self._contribution(nid, sent) for sent in self.sent(index)]
         text = "; ".join(c.formula for c in contributions)
         return Step(index, BACKWARD, nid, node["name"], node["op"], text, self._grads[nid], contributions)
 
-    def _contribution(self, nid: int, k: int, target: int, old, c) -> Contribution:
-        text, shapes, summed = self.graph.backward_rule(nid, k)
-        if old is not None:  # a second consumer: the contribution is added
-            text = text.replace(" = ", " += ", 1)
-        ok = np.shape(c) == self.graph.node(target)["shape"]
-        formula = f"{text}  {shapes} → {fmt_shape(np.shape(c))} {'✓' if ok else '✗'}"
-        return Contribution(target, self.graph.name_of(target), c, formula, old is not None, summed, ok)
+    def _taken(self, k: int) -> tuple[str, int]:
+        """(kind, node) of step ``k``, which must have been taken."""
+        if not 1 <= k <= self.position:
+            raise IndexError(f"step {k} has not been taken (position {self.position})")
+        return self.plan[k - 1]
 
-
-class _Index:
-    """What the views ask on every repaint (held bytes, arrivals), kept per position.
-
-    Each step's effect is fixed by the plan, so the index follows the stepper lazily:
-    a query applies (or reverts) only the steps since the last one, and the hot loop
-    of ``run_to`` pays nothing.
-    """
-
-    def __init__(self, st: Stepper) -> None:
-        self.position, self.held = 0, 0
-        self.arrivals: dict[int, int] = {}
-        self.holds: dict[int, int] = {}  # node → backward steps still needing its value
-        self.nbytes: dict[int, int] = {}  # node → bytes of its value (fixed once computed)
-        self.arrival_steps: dict[int, list[int]] = {}  # node → backward steps sending it a contribution
-        self.saved: dict[int, tuple[int, ...]] = {}  # backward node → the values its rule reads
-        for nid, (op, inputs, _) in enumerate(st.graph.program):
-            if nid in st._vjp_program:
-                keep = (nid,) if op.saves in ("out", "both") else ()
-                self.saved[nid] = keep + (tuple(inputs) if op.saves in ("inputs", "both") else ())
-        for k, (kind, nid) in enumerate(st.plan, start=1):
-            if kind == BACKWARD:
-                for i in dict.fromkeys(i for _, i, _, _ in st._vjp_program[nid]):  # x·x: one step, two arrivals
-                    self.arrival_steps.setdefault(i, []).append(k)
-
-    def sync(self, st: Stepper) -> None:
-        while self.position < st.position:
-            self.position += 1
-            self._apply(st, self.position, 1)
-        while self.position > st.position:
-            self._apply(st, self.position, -1)
-            self.position -= 1
-
-    def _apply(self, st: Stepper, k: int, sign: int) -> None:
-        kind, nid = st.plan[k - 1]
-        if kind == FORWARD and nid in self.saved:
-            for n in self.saved[nid]:
-                self._hold(st, n, sign)
-        elif kind == BACKWARD:
-            for n in self.saved[nid]:  # backward done: its saved values may be freed
-                self._hold(st, n, -sign)
-            for _, i, _, _ in st._vjp_program[nid]:
-                count = self.arrivals.get(i, 0) + sign
-                if count:
-                    self.arrivals[i] = count
-                else:
-                    del self.arrivals[i]
-
-    def _hold(self, st: Stepper, n: int, sign: int) -> None:
-        count = self.holds.get(n, 0)
-        if sign > 0 and count == 0:
-            if n not in self.nbytes:
-                self.nbytes[n] = st._values[n].nbytes
-            self.held += self.nbytes[n]
-        elif sign < 0 and count == 1:
-            self.held -= self.nbytes[n]
-        if count + sign:
-            self.holds[n] = count + sign
-        else:
-            del self.holds[n]
-
-
-# ───────────────────────────── break conditions ─────────────────────────────
+    def _contribution(self, nid: int, sent: Sent) -> Contribution:
+        """A gradient sent by ``nid``'s backward step, with its rule; ✓ when shaped like its target."""
+        rule, shape = self.graph.formulas.backward_rule(nid, sent.pos), np.shape(sent.grad)
+        ok = shape == self.graph.shape_of(sent.target)
+        return Contribution(sent.target, self.graph.name_of(sent.target), sent.grad,
+                            rule.gives(shape, ok, added=sent.accumulated), sent.accumulated, rule.summed, ok)

@@ -26,7 +26,7 @@ from ..errors import GraphstepError, ShapeError, UnsupportedError
 from ..text import display_path
 from . import naming
 from .hints import missing_attribute, missing_functions
-from .naming import _term, assigned_name  # noqa: F401 - _term: breaks.py reads it here
+from .naming import assigned_name
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
 from .surface import COMPARISONS, PASSTHROUGH, VALUE_FUNCTIONS, VALUE_UFUNCS, qualname  # noqa: F401 - re-exported
 

@@ -5,7 +5,8 @@ and gradient; each op is a small ellipse with its symbol, fed by edges that
 carry the input's shape (micrograd's picture, with graphstep's state on top).
 Clusters are the groups of ``graph.grouping`` (calls, scopes, loops and their
 iterations, nested), with a statement that made several ops as the innermost
-cluster; a folded repeat is one stacked box "× k".  DOT node names come from
+cluster; a folded repeat is one stacked box "× k", folded and opened as
+``render.view`` decides for the TUI too.  DOT node names come from
 node ids (``n5`` the tensor, ``op5`` its op), so the text is stable and can be
 compared with a golden file.
 """
@@ -20,11 +21,12 @@ import graphviz
 
 from ..analysis.grouping import Group
 from ..core.graph import Graph
-from ..core.ops import fmt_shape
 from ..core.stepper import Stepper
+from ..text import fmt_shape
 from . import style as S
 from .collapse import collapse, fold_repeats
 from .scene import NodeView, Scene, Summary, build_scene, shape_text
+from .view import EVERYTHING, describe, view_key
 
 LIMIT = 800  # above this many boxes (after folding repeats) the picture collapses lines into summaries
 
@@ -35,16 +37,25 @@ def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False,
 
     ``fold``: True folds every repeat into a "× k" box, False none, None (the
     default) the repeats longer than 6 members, and all of them in graphs over
-    300 nodes.  A picture still over ``limit`` boxes is collapsed further;
-    ``full`` draws every node, neither folded nor collapsed.
+    300 nodes (``view.default_folds``); the member holding the step in progress
+    stays open.  A picture still over ``limit`` boxes is collapsed further; ``full``
+    draws every node, neither folded nor collapsed.
     """
+    return scene_dot(picture_scene(subject, full=full, fold=fold, limit=limit), rankdir=rankdir)
+
+
+def picture_scene(subject: Graph | Stepper, *, full: bool = False, fold: bool | None = None,
+                  limit: int = LIMIT) -> Scene:
+    """What the picture of ``subject`` draws: its scene, folded as the TUI folds it (``scene.shown``)."""
     graph, stepper = split_subject(subject)
     scene = build_scene(graph, stepper)
-    if not full:
-        scene = fold_repeats(scene, graph, stepper, fold)
-        if len(scene.nodes) - len(scene.hidden) + len(scene.summaries) > limit:
-            scene = collapse(scene, graph, limit)
-    return scene_dot(scene, rankdir=rankdir)
+    if full:
+        scene.shown = describe(graph, EVERYTHING)
+        return scene
+    scene = fold_repeats(scene, describe(graph, view_key(graph, stepper, fold_option=fold)), stepper)
+    if len(scene.nodes) - len(scene.hidden) + len(scene.summaries) > limit:
+        scene = collapse(scene, graph, limit)
+    return scene
 
 
 def split_subject(subject: Graph | Stepper) -> tuple[Graph, Stepper | None]:
@@ -133,11 +144,7 @@ def _group_path(scene: Scene, gid: int, paths: dict[int, tuple], labels: dict[tu
 
 def _group_label(scene: Scene, g: Group) -> str:
     """``layer()``, ``while a.norm() < 100``, ``iteration 3 of 18``, ``layer1`` (a scope, as the user named it)."""
-    if g.kind == "iteration":
-        return f"{g.label} of {len(scene.grouping.groups[g.parent].children)}"
-    if g.kind == "scope":
-        return g.label.removeprefix("scope ")
-    return g.label
+    return g.label.removeprefix("scope ") if g.kind == "scope" else scene.grouping.title(g)
 
 
 def _emit(g: graphviz.Digraph, placements: dict[tuple, list[Place]], labels: dict[tuple, str]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..core.ops import fmt_shape
+from ..text import fmt_shape
 
 U, D, L, R = 1, 2, 4, 8
 GLYPH = {U | D: "│", L | R: "─", D | R: "┌", D | L: "┐", U | R: "└", U | L: "┘", U | D | R: "├",
@@ -97,10 +97,10 @@ def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
 BLOCK_LABEL = (40, 60)  # block labels are padded to the first (room for progress on the border), cut at the second
 
 
-def layout_view(graph, view, passes: int = 4) -> Layout:
-    """Lay out a ``grouping.View`` (folded repeats, a focus): nodes as ``layout_graph`` draws them, each block
-    as one box with its label.  The items come from ``grouping``, so the TUI folds what the pictures fold."""
-    consumers = graph.consumers
+def layout_view(graph, description, passes: int = 4) -> Layout:
+    """Lay out a ``view.Description`` (folded repeats, a focus): nodes as ``layout_graph`` draws them, each block
+    as one box saying its label.  The description is the one the pictures draw, so the TUI folds what they fold."""
+    consumers, view = graph.consumers, description.view
 
     def inlined(item: int) -> bool:  # a scalar constant written into its op
         return item not in view.blocks and graph.is_scalar_const(item) and bool(consumers[item])
@@ -110,8 +110,7 @@ def layout_view(graph, view, passes: int = 4) -> Layout:
     labels = {}
     for i in shown:
         if i in view.blocks:
-            block = view.blocks[i]
-            text = block.label if block.repeat is not None or not block.detail else f"{block.label} · {block.detail}"
+            text = description.label(view.blocks[i])
             text = text if len(text) <= BLOCK_LABEL[1] else text[:BLOCK_LABEL[1] - 1] + "…"
             labels[i] = text.ljust(BLOCK_LABEL[0])
         else:

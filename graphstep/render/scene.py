@@ -12,14 +12,12 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..analysis.grouping import Grouping
 from ..core.graph import Graph
-from ..core.ops import OPS, fmt_shape
-from ..core.stepper import Stepper, summarize
-
-FULL_ARRAY = 4  # arrays up to 4×4 are shown in full
+from ..core.ops import OPS
+from ..core.stepper import Stepper
+from ..text import array_text, fmt_shape
+from .view import Description
 
 
 @dataclass
@@ -63,6 +61,7 @@ class Scene:
     hidden: dict[int, str] = field(default_factory=dict)  # node id -> summary id it is drawn in
     note: str = ""  # said in the picture, e.g. that nodes were collapsed
     grouping: Grouping | None = None  # the group tree the clusters are drawn from
+    shown: Description | None = None  # what the view folds and opens (``render.view``), as the TUI draws it
 
 
 @dataclass
@@ -77,19 +76,6 @@ class Summary:
     folded: bool = False  # members of a repeat folded "× k" (drawn stacked), not a summary of a huge graph
     parent: int = -1  # the group whose cluster holds the box, -1 for the top level
     current: bool = False  # the step in progress is inside
-
-
-def array_text(a: np.ndarray | None) -> str | None:
-    """The full array when it fits in 4×4 (one line per row), else min/mean/max."""
-    if a is None:
-        return None
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return f"{a.item():.4g}"
-    rows = a.reshape(1, -1) if a.ndim == 1 else a
-    if a.ndim <= 2 and rows.shape[0] <= FULL_ARRAY and rows.shape[1] <= FULL_ARRAY and np.all(np.isfinite(a)):
-        return "\n".join("[" + "  ".join(f"{x:.3g}" for x in row) + "]" for row in rows)
-    return summarize(a)
 
 
 def source_line(node: dict) -> str:
@@ -158,7 +144,7 @@ def is_op(graph: Graph, nid: int) -> bool:
 def _backward_done(stepper: Stepper | None) -> set[int]:
     if stepper is None:
         return set()
-    return {nid for kind, nid in stepper.plan[stepper.forward_steps:stepper.position] if kind == "backward"}
+    return set(stepper.stepped("backward"))
 
 
 def _op_label(graph: Graph, nid: int, view: NodeView) -> str:
@@ -193,7 +179,7 @@ def title(graph: Graph, stepper: Stepper | None) -> str:
     k, total, fwd = stepper.position, stepper.total, stepper.forward_steps
     if k == 0:
         where = "before step 1: only the inputs and parameters are known"
-    elif stepper.plan[k - 1][0] == "seed":
+    elif stepper.step_kind(k) == "seed":
         where = f"backward starts: seed {stepper.record(k).formula}"
     elif k < fwd:
         where = f"forward: computed {graph.name_of(stepper.current)}"

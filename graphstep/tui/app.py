@@ -16,6 +16,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -56,7 +58,7 @@ class GraphstepApp(App[int]):
 
     BINDINGS = [
         Binding("n,space,right", "next", "next"),
-        Binding("p,left", "back", "back"),
+        Binding("p,left", "step_back", "back"),
         Binding("f", "forward_end", "fwd end"),
         Binding("e", "end", "end"),
         Binding("r", "restart", "restart"),
@@ -137,7 +139,7 @@ class GraphstepApp(App[int]):
 
     # ── actions: one line each ──
     def action_next(self) -> None: self._move(Stepper.step)
-    def action_back(self) -> None: self._move(Stepper.step_back)
+    def action_step_back(self) -> None: self._move(Stepper.step_back)
     def action_forward_end(self) -> None: self._resume("forward")
     def action_end(self) -> None: self._resume("end")
     def action_restart(self) -> None: self._move(Stepper.reset)
@@ -436,7 +438,7 @@ class GraphstepApp(App[int]):
             current = session.stepper.current
             start = session.graph.op_nodes[0] if session.focused and session.graph.op_nodes else None
             self._anchor = current if current is not None else start
-        drawing = session.drawing(self._anchor)
+        drawing = session.drawing(self._anchor, following=self.follow)
         if drawing is self._drawing:
             return
         node = self._selected_node()
@@ -634,9 +636,13 @@ class GraphstepApp(App[int]):
         states = ("pending", "computed", "unused", "grad", "current")
         return {s: view.get_component_rich_style(f"graph-view--{s}") for s in states}
 
-    def _legend(self, blocks: bool = False) -> str:
-        return ("[dim]pending[/] · [b #5fafff]computed[/] · [i dim #5fafff]unused[/] · [b #87d75f]grad[/] · "
-                "[reverse b #ffd75f] current [/]" + (" · ╔═╗ block (o opens)" if blocks else ""))
+    def _legend(self, blocks: bool = False) -> Text:
+        """``pending · computed · unused · grad · current``, each in the graph's own colour for it (app.tcss)."""
+        styles = self._state_styles()
+        legend = Text(" · ").join(Text(state, style=styles[state]) for state in ("pending", "computed", "unused",
+                                                                                     "grad"))
+        legend.append(" · ").append(" current ", style=styles["current"] + Style(reverse=True))
+        return legend.append(" · ╔═╗ block (o opens)" if blocks else "")
 
 
 def settle_heap(reloaded: bool) -> None:

@@ -41,7 +41,7 @@ class Breadcrumb(CachedStyles, Widget, can_focus=False):
         block = drawing.block(item)
         width = self.content_size.width
         right = self._minimap(session, block.nodes[0] if block is not None else item, CELLS[width >= 120])
-        parts = [f"{session.graph.name}()", *filter(None, session.where(drawing, item).split(" ▸ "))]
+        parts = [f"{session.graph.name}()", *filter(None, drawing.shown.where(item).split(" ▸ "))]
         room = max(0, width - len(right) - 1)
         left = " ▸ ".join(parts)
         while len(left) >= room and len(parts) > 1:  # drop the outermost groups first: the innermost say most
@@ -56,7 +56,7 @@ class Breadcrumb(CachedStyles, Widget, can_focus=False):
     def _minimap(self, session: Session, node: int, cells: int) -> Text:
         """``node 39 of 54 ▕███▌░░░░▏``: blue computed, green with gradient, the selected node's cell marked."""
         total = len(session.graph)
-        last, first_back = session.frontier()
+        last, first_back = session.stepper.frontier()
         text = Text(f"node {node + 1:,} of {total:,} ▕")
         here = node * cells // total
         for c in range(cells):

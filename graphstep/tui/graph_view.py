@@ -3,7 +3,7 @@
 A Line API widget: ``render_line`` asks the precomputed ``Layout`` for the runs
 of one visible row, so scrolling a 2,000-node graph costs only what is on screen.
 It draws a session ``Drawing``: nodes, and blocks (folded repeats, context boxes)
-in double lines, each with the walk's progress inside it on its bottom border.
+in double lines, each with the walk's progress inside it (``render.view``) on its bottom border.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
             if row == box.y and item in self.session.stepper.breakpoints and len(text) > 3:
                 text = text[:1] + "●b" + text[3:]  # a breakpoint: e and f stop here
         else:
-            progress = self.session.progress(self.drawing, block)
+            progress = self.drawing.shown.progress(self.session.stepper, block)
             style = self._component(progress.state) + self._component("block")
             text = text.translate(HEAVY if selected else DOUBLE)
             if row == box.y + 2 and progress.text:

@@ -8,17 +8,22 @@ request.  Only formatting happens here: every number comes from the Stepper.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
-from ..core.ops import fmt_shape
-from ..core.stepper import BACKWARD, FORWARD, summarize
+from ..core.stepper import BACKWARD, FORWARD
+from ..text import fmt_array, fmt_shape, summarize
 from .session import Session
+from .styles import CachedStyles
 
 JACOBIAN_MAX = 64  # entries in and out
 MAX_ROWS = 12  # contributions listed per node
@@ -26,17 +31,6 @@ KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradi
          "const": "constant", "op": "operation"}
 STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (forward value known)",
               "grad": "gradient known", "current": "current: the last step was here"}
-
-
-def fmt_array(a, width: int = 60, max_lines: int = 10) -> str:
-    """An array as NumPy prints it, summarised with … when large, at most ``max_lines`` lines."""
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return f"{a.item():.6g}"
-    with np.printoptions(precision=4, suppress=True, threshold=48, edgeitems=3, linewidth=max(20, width)):
-        text = np.array2string(a, separator=" ")
-    lines = text.splitlines()
-    return "\n".join(lines if len(lines) <= max_lines else [*lines[: max_lines - 1], " …"])
 
 
 def array_lines(label: str, a, width: int) -> list[tuple[str, RenderableType]]:
@@ -50,8 +44,14 @@ def array_lines(label: str, a, width: int) -> list[tuple[str, RenderableType]]:
     return rows
 
 
-class Inspector(ScrollView, can_focus=False):
+Styles = Callable[[str], Style]  # a component style by name ("ok", "bad" …): its colour is set in app.tcss
+
+
+class Inspector(CachedStyles, ScrollView, can_focus=False):
     """The selected node, in detail; pre-rendered to lines so a step repaints without re-layout."""
+
+    STYLE_PREFIX = "inspector"
+    COMPONENT_CLASSES = {"inspector--ok", "inspector--bad", "inspector--stopped", "inspector--break"}
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -65,7 +65,7 @@ class Inspector(ScrollView, can_focus=False):
         self._args, self._rows = (session, node, jacobian), ()
         if node is None or not session.ready:
             self.border_title = "Inspector"
-            self._render(Text("no node selected", style="dim"))
+            self._paint(Text("no node selected", style="dim"))
             return
         info = session.graph.node(node)
         self.border_title = f"{info['name']} · {info['op'] or info['kind']} · {info['source']}"
@@ -73,7 +73,7 @@ class Inspector(ScrollView, can_focus=False):
         if self._shown != (node, jacobian):
             self._shown = (node, jacobian)
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._render(Group(*_sections(session, node, width, jacobian)))
+        self._paint(Group(*_sections(session, node, width, jacobian, self._component)))
 
     def show_rows(self, title: str, rows: list[tuple[str, str]]) -> None:
         """Redraw with prepared rows: what a folded block or a context box stands for (``Session.block_rows``)."""
@@ -82,19 +82,20 @@ class Inspector(ScrollView, can_focus=False):
         if self._shown != (title,):
             self._shown = (title,)
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._render(_grid([(key, Text(value)) for key, value in rows]))
+        self._paint(_grid([(key, Text(value)) for key, value in rows]))
 
-    def _render(self, renderable: RenderableType) -> None:
+    def _paint(self, renderable: RenderableType) -> None:
+        """Render ``renderable`` to lines once; ``render_line`` then only slices them."""
         width = max(1, self.scrollable_content_region.width)
         console = self.app.console
         options = console.options.update_width(width)
         self.lines = [Strip(line) for line in console.render_lines(renderable, options, style=self.rich_style)]
-        size = Size(width, len(self.lines))
-        if self.virtual_size != size:
-            # a new height only moves the scrollbar: skip the screen re-layout a plain assignment asks for
-            self.set_reactive(Inspector.virtual_size, size)
-            self._scroll_update(size)
+        self.virtual_size = Size(width, len(self.lines))  # unchanged: no re-layout (a reactive compares first)
         self.refresh()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text a mouse drag selected, for copying: the lines as shown, without their styles."""
+        return selection.extract("\n".join(line.text for line in self.lines)), "\n"
 
     def on_resize(self) -> None:
         if self._args:
@@ -118,23 +119,23 @@ def _grid(rows: list[tuple[str, RenderableType]]) -> Table:
     return table
 
 
-def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[RenderableType]:
+def _sections(session: Session, node: int, width: int, jacobian: bool, styles: Styles) -> list[RenderableType]:
     st, info = session.stepper, session.graph.node(node)
     where = f" in {info['func']}()" if info.get("func") else ""
     rows = [("shape", Text(f"{fmt_shape(info['shape'])} {info['dtype']}")),
             ("kind", Text(f"{KINDS[info['kind']]}{where}")),
             ("state", Text(STATE_TEXT[st.state(node)] + ("" if session.graph.feeds_output[node] else
                                                            "; does not reach the output, so no gradient")))]
-    rows += _stops(session, node)
-    rows += _formulas(session, node)
+    rows += _stops(session, node, styles)
+    rows += _formulas(session, node, styles)
     rows += _index(session, node, width)
     rows += array_lines("value", st.value(node), width)
     if st.mode == "reverse":
         rows += array_lines("grad", st.grad(node), width)
-        rows += _received(session, node)
+        rows += _received(session, node, styles)
     else:
         rows += array_lines("tangent", st.tangent(node), width)
-    rows += _gradcheck(session, node)
+    rows += _gradcheck(session, node, styles)
     if node == session.graph.output and st.mode == "reverse":
         rows.append(("seed", Text(st.seed_note, style="dim")))
     parts: list[RenderableType] = [_grid(rows)]
@@ -143,19 +144,19 @@ def _sections(session: Session, node: int, width: int, jacobian: bool) -> list[R
     return parts
 
 
-def _stops(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+def _stops(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
     """Why ``e``/``f`` stopped here (while the walk is still at that step), and the node's breakpoint."""
     rows: list[tuple[str, RenderableType]] = []
     stop = session.stop
     if stop is not None and stop.node == node and stop.step == session.stepper.position:
-        rows.append(("stopped", Text(stop.message, style="bold red" if stop.reason != "breakpoint" else "bold")))
+        rows.append(("stopped", Text(stop.message, style=styles("stopped") if stop.reason != "breakpoint" else "bold")))
     if node in session.stepper.breakpoints:
         rows.append(("break", Text("● breakpoint: e and f stop after this node's forward and backward steps",
-                                   style="#ff5f5f")))
+                                   style=styles("break"))))
     return rows
 
 
-def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+def _formulas(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
     graph = session.graph
     if graph.node(node)["op"] is None:
         return [("backward", Text("a leaf: its gradient is the sum of what its consumers send", style="dim"))]
@@ -163,7 +164,7 @@ def _formulas(session: Session, node: int) -> list[tuple[str, RenderableType]]:
     rows = [("forward", Text(done.formula if done else graph.forward_formula(node) + "   (pending)"))]
     back = session.taken(node, BACKWARD)
     if back is not None:
-        rows += [("backward" if k == 0 else "", _checked(c.formula, c.ok))
+        rows += [("backward" if k == 0 else "", _checked(c.formula, styles))
                  for k, c in enumerate(back.contributions[:MAX_ROWS])]
         rows += _more(len(back.contributions))
     elif session.step_of(node, BACKWARD) is not None:
@@ -193,14 +194,15 @@ def _more(count: int) -> list[tuple[str, RenderableType]]:
     return [("", Text(f"… and {count - MAX_ROWS:,} more", style="dim"))] if count > MAX_ROWS else []
 
 
-def _checked(formula: str, ok: bool) -> Text:
+def _checked(formula: str, styles: Styles) -> Text:
+    """A rule's result with its check mark lit: ✓ in the theme's success colour, ✗ in its error colour."""
     text = Text(formula)
-    text.highlight_words(["✓"], style="green")
-    text.highlight_words(["✗"], style="bold red")
+    text.highlight_words(["✓"], style=styles("ok"))
+    text.highlight_words(["✗"], style=styles("bad"))
     return text
 
 
-def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+def _received(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
     found = session.stepper.contributions_to(node)
     rows: list[tuple[str, RenderableType]] = []
     for k, (index, c) in enumerate(found[:MAX_ROWS]):
@@ -208,7 +210,7 @@ def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
         # each note on its own line, so a narrow panel never splits it
         note = f"\n  summed over broadcast axis {', '.join(map(str, c.summed_axes))}" if c.summed_axes else ""
         note += "\n  added (+=) to the gradient already here" if c.accumulated else ""
-        line = _checked(f"step {index} from {sender.name} ({sender.op}): {fmt_shape(np.shape(c.grad))}{note}", c.ok)
+        line = _checked(f"step {index} from {sender.name} ({sender.op}): {fmt_shape(np.shape(c.grad))}{note}", styles)
         rows.append(("received" if k == 0 else "", line))
     rows += _more(len(found))
     if len(found) > 1:
@@ -216,13 +218,13 @@ def _received(session: Session, node: int) -> list[tuple[str, RenderableType]]:
     return rows
 
 
-def _gradcheck(session: Session, node: int) -> list[tuple[str, RenderableType]]:
+def _gradcheck(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
     if session.check is None:
         return [("gradcheck", Text("press c to check every parameter", style="dim"))]
     result = next((r for r in session.check.results if r.node == node), None)
     if result is None:
         return [("gradcheck", Text("not a parameter", style="dim"))]
-    return [("gradcheck", Text(str(result), style="green" if result.ok else "bold red"))]
+    return [("gradcheck", Text(str(result), style=styles("ok" if result.ok else "bad")))]
 
 
 def _jacobian(session: Session, node: int, width: int) -> RenderableType:

@@ -6,6 +6,9 @@ lines, and Textual 8's ``OptionList._move_page`` then looks up a line that does
 not exist (``KeyError`` on page down or page up): with no room to show a page,
 paging does nothing.  About six columns wide, the list wraps its options to a
 width of 0 and fails: ``app.tcss`` keeps it wider (``Palette CommandList``).
+And one for a double click, outside it or on a result: Textual's palette closes
+on the first click and, closed already, again on the second, popping the screen
+beneath (``ScreenStackError``): a closed palette ignores clicks and selections.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import events, on
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.widgets import Input, OptionList
 
 from ..analysis.search import find_nodes
 
@@ -29,6 +35,15 @@ class Palette(CommandPalette):
 
     BINDINGS = [Binding("pagedown", "page(1)", "Next page", show=False),
                 Binding("pageup", "page(-1)", "Previous page", show=False)]
+
+    @on(events.Click)
+    @on(OptionList.OptionSelected)
+    @on(Input.Submitted)
+    def _once_closed(self, event: Message) -> None:
+        """What reaches the palette after it closed (the second click of a double click, on a result or
+        outside) does nothing: Textual's handlers, next in line, would close it again."""
+        if not self.is_current:
+            event.prevent_default()
 
     def action_page(self, direction: int) -> None:
         results = self.query_one(CommandList)

@@ -79,7 +79,8 @@ class ErrorScreen(Screen[None]):
     After a reload that failed, the graph of the last run that worked is still there: esc goes back to it.
     """
 
-    BINDINGS = [Binding("l", "app.reload", "reload"), Binding("escape", "back", "last good run"),
+    COMPONENT_CLASSES = {"error-screen--message", "error-screen--hint"}
+    BINDINGS = [Binding("l", "app.reload", "reload"), Binding("escape", "last_run", "last good run"),
                 Binding("q", "app.quit", "quit")]
 
     def __init__(self, error: GraphstepError, path: str, back: bool = False) -> None:
@@ -87,13 +88,14 @@ class ErrorScreen(Screen[None]):
         self.error, self.path, self.back = error, path, back
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "back" or self.back
+        return action != "last_run" or self.back
 
-    def action_back(self) -> None:
+    def action_last_run(self) -> None:
         self.dismiss()
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="error"):
+        with VerticalScroll(id="error") as box:
+            box.border_title = f"{self.path} could not be run"
             yield Static(id="error-body")
         yield Footer()
 
@@ -101,19 +103,21 @@ class ErrorScreen(Screen[None]):
         self.show(self.error)
 
     def show(self, error: GraphstepError) -> None:
-        """Replace the message with a newer error (after another reload)."""
+        """Replace the message with a newer error (after another reload).
+
+        A reload can close the screen before it is mounted, emptying it: then there is nothing to update.
+        """
         self.error = error
-        box = self.query_one("#error")
-        box.border_title = f"{self.path} could not be run"
         text = Text()
         if isinstance(error, UserCodeError) and error.traceback_text:
             text.append(error.traceback_text.rstrip() + "\n\n", style="dim")
         where = f"{error.source}: " if error.source else ""
-        text.append(f"{where}{error.message}", style="bold red")
+        text.append(f"{where}{error.message}", style=self.get_component_rich_style("error-screen--message"))
         if error.node:
             text.append(f"  (node {error.node})")
         if error.hint:
-            text.append(f"\nhint: {error.hint}", style="yellow")
+            text.append(f"\nhint: {error.hint}", style=self.get_component_rich_style("error-screen--hint"))
         back = ", esc goes back to its last run that worked" if self.back else ""
         text.append(f"\n\nFix the file, then press l to reload (q quits{back}).", style="bold")
-        self.query_one("#error-body", Static).update(text)
+        for body in self.query("#error-body").results(Static):
+            body.update(text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ..core.stepper import SEED
-from .session import Session, human_bytes
+from ..text import human_bytes
+from .session import Session
 
 
 def phase_of(session: Session) -> str:
@@ -16,12 +16,13 @@ def phase_of(session: Session) -> str:
         return "start"
     if st.done:
         return "done"
-    kind = st.plan[st.position - 1][0]
-    return "backward" if kind == SEED else kind
+    return st.phase_of(st.position)
 
 
 class StatusBar(Widget):
     """One line across the top; drawn by ``render`` so an update never re-lays out the screen."""
+
+    COMPONENT_CLASSES = {"status-bar--error"}
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -41,11 +42,12 @@ class StatusBar(Widget):
         text.append(f"  {session.display_name()}   ")
         if not session.ready:  # the file is still running (the activity line says so), or failed
             if session.error is not None:
-                text.append("error: fix the file and press l", style="bold red")
+                text.append("error: fix the file and press l", style=self.get_component_rich_style("status-bar--error"))
             self.update(text)
             return
         if session.error is not None:
-            text.append("last good run: the file fails now (l) · ", style="bold red")
+            text.append("last good run: the file fails now (l) · ",
+                        style=self.get_component_rich_style("status-bar--error"))
         st = session.stepper
         text.append(phase_of(session), style="bold")
         text.append(f" · step {st.position}/{st.total}")

@@ -11,13 +11,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from ..core.ops import fmt_shape
-from ..core.stepper import summarize
+from ..text import fmt_shape, summarize
 from .session import Session
 
 
 class WatchPanel(Static):
     """Watched nodes: name, shape, value and gradient, lit when the last step touched them."""
+
+    COMPONENT_CLASSES = {"watch-panel--value", "watch-panel--grad", "watch-panel--lit"}
 
     def show(self, session: Session, watched: list[int]) -> None:
         """Redraw the watched rows as of the session's stepper."""
@@ -26,6 +27,8 @@ class WatchPanel(Static):
             return
         st = session.stepper
         touched = set(st.changed(st.position)) if st.position else set()
+        value, grad, lit_row = (self.get_component_rich_style(f"watch-panel--{name}") for name in ("value", "grad",
+                                                                                                  "lit"))
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True, style="dim")
@@ -35,9 +38,9 @@ class WatchPanel(Static):
             node = session.graph.node(nid)
             lit = nid in touched
             table.add_row(Text(("● " if lit else "  ") + session.graph.name_of(nid), style="bold" if lit else ""),
-                          fmt_shape(node["shape"]), Text(f"v {summarize(st.value(nid), 30)}", style="#5fafff"),
-                          Text(f"g {summarize(st.grad(nid), 30)}", style="#87d75f"),
-                          style="on #5f5f00" if lit else "")
+                          fmt_shape(node["shape"]), Text(f"v {summarize(st.value(nid), 30)}", style=value),
+                          Text(f"g {summarize(st.grad(nid), 30)}", style=grad),
+                          style=lit_row if lit else "")
         self.border_title = f"Watches · {len(watched)}"
         self.border_subtitle = "w toggles the selected node"
         self.update(table)

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...text import fmt_shape  # the rules' messages write shapes with it; graphstep.core.ops re-exports it
+
 Shape = tuple[int, ...]
 Binder = Callable[..., tuple[tuple, dict]]
 
@@ -190,11 +192,6 @@ def _register(table: dict, name: str, fn: Callable) -> None:
 
 
 # ───────────────────────────── shared by the rules ─────────────────────────────
-
-
-def fmt_shape(shape: Shape) -> str:
-    """(4×16) for learners; a 1-D shape is (16), a scalar ()."""
-    return "(" + "×".join(str(n) for n in shape) + ")"
 
 
 @functools.lru_cache(maxsize=1024)
