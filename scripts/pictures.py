@@ -46,11 +46,11 @@ def main() -> None:
         stepper = gs.Stepper(graph)
         for label, step in (("forward", stepper.forward_steps), ("end", stepper.total)):
             for fmt in ("png", "svg"):
-                path = gs.export(graph, out / f"graph-{name}-{label}.{fmt}", step=step)
+                path = gs.export(graph, out / f"graph-{name}-{label}.{fmt}", step=step, force=True)
                 print(f"wrote {path.relative_to(ROOT)}")
     for stem, stepper, options in grouping_pictures():
         for fmt in ("png", "svg"):
-            path = gs.export(stepper, out / f"graph-{stem}.{fmt}", **options)
+            path = gs.export(stepper, out / f"graph-{stem}.{fmt}", force=True, **options)
             print(f"wrote {path.relative_to(ROOT)}")
 
 
