@@ -4,7 +4,8 @@ Four views of one stepper (graph, inspector, source, step log) plus a status
 bar.  State flows one way: a key runs an ``action_*``, the action moves the
 Stepper, ``tick`` changes, and ``watch_tick`` redraws every view from it.
 The graph view draws a session ``Drawing`` (every node, repeats folded, or the
-focus around one node); ``selected`` is an item of it, a node or a block.
+focus around one node); which one, and the item of it selected (a node or a
+block), the ``Navigator`` keeps: the app's keys ask it, then redraw from it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -28,7 +28,6 @@ from textual.widgets import Footer
 from ..analysis.compare import compare
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
-from ..analysis.search import next_match
 from ..core.loader import split_target
 from ..core.stepper import Stepper
 from ..core.work import Cancelled
@@ -39,6 +38,7 @@ from .graph_view import GraphView
 from .inspector import Inspector
 from .jobs import Job
 from .messages import NodePicked, StepPicked
+from .navigator import Navigator
 from .palette import NodeCommands, NodeMatches, Palette
 from .reports import ReportScreen
 from .screens import ErrorScreen, HelpScreen
@@ -92,17 +92,12 @@ class GraphstepApp(App[int]):
     TITLE = "graphstep"
 
     tick = reactive(0, init=False)
-    selected: reactive[int | None] = reactive(None, init=False)
-    follow = reactive(True, init=False)
     jacobian = reactive(False, init=False)
 
     def __init__(self, target: str, session: Session | None = None) -> None:
         super().__init__()
         self.session = session or Session(target)
-        self._visual: list[int] = []  # the items of the drawing, top to bottom
-        self._drawing: Drawing | None = None
-        self._anchor: int | None = None  # the node whose iterations are open (or the focus is on)
-        self._matches: tuple[str, list[int]] = ("", [])
+        self.nav = Navigator(self.session)  # the selection and the drawing it is in
         self.job: Job | None = None  # the one piece of work running off the UI thread (esc stops it)
         self._started: list[Job] = []  # every job not yet ended, stopped ones too: see ``stuck``
         self.refused: GraphstepError | None = None  # a --break name the graph lacks: run_app raises it
@@ -127,7 +122,7 @@ class GraphstepApp(App[int]):
             self._loaded(None)
             return
         self.query_one(SourceView).load(short_path(session.path), read_lines(session.path))
-        self.query_one(StatusBar).show(session, self.follow)
+        self.query_one(StatusBar).show(session, self.nav.follow)
         self._run_file()
 
     def on_unmount(self) -> None:
@@ -153,8 +148,8 @@ class GraphstepApp(App[int]):
     def action_toggle_mode(self) -> None: self._switch_mode()
     def action_find(self) -> None: self._find()
     def action_jacobian(self) -> None: self.jacobian = not self.jacobian
-    def action_select(self, delta: int) -> None: self._select_by(delta)
-    def action_stop_or_follow(self) -> None: self._stop_job() or self._follow()
+    def action_select(self, delta: int) -> None: self._navigate(self.nav.select_by, delta)
+    def action_stop_or_follow(self) -> None: self._stop_job() or self._navigate(self.nav.follow_current)
     def action_quit(self) -> None: self._quit()
     def action_command_palette(self) -> None: self._palette()
     def action_help(self) -> None: self.push_screen(HelpScreen(self._state_styles()))
@@ -163,6 +158,16 @@ class GraphstepApp(App[int]):
     def action_hops(self, delta: int) -> None: self._change_hops(delta)
     def action_open(self) -> None: self._open()
     def action_match(self, direction: int) -> None: self._jump(direction)
+
+    @property
+    def selected(self) -> int | None:
+        """The selected item of the graph view: a node, or a block."""
+        return self.nav.selected
+
+    @property
+    def follow(self) -> bool:
+        """Whether the selection follows the stepper's current node."""
+        return self.nav.follow
 
     # ── state changes ──
     def _move(self, method) -> None:
@@ -188,7 +193,7 @@ class GraphstepApp(App[int]):
         with self._noted():
             stop = self.session.stop = self.session.stepper.resume(to)
         if stop is not None:
-            self.set_reactive(GraphstepApp.follow, True)
+            self.nav.follow = True
             self.notify(stop.message, title=STOP_TITLES.get(stop.reason, stop.reason),
                         severity="warning" if stop.reason == "breakpoint" else "error", timeout=10)
         self.tick += 1
@@ -208,7 +213,7 @@ class GraphstepApp(App[int]):
         The old graph stays usable while the file runs, and after it fails (the error screen's esc goes back).
         """
         session = self.session
-        before, keep, run = session.stepper, self._selected_name(), session.tracer(reseed)
+        before, keep, run = session.stepper, self.nav.selected_name(), session.tracer(reseed)
         job = self._start_job(Job(f"running {short_path(session.path)}", lambda job: run(), kind="file"))
         if job is None:
             return
@@ -287,9 +292,6 @@ class GraphstepApp(App[int]):
         self.job.stop()
         return True
 
-    def _follow(self) -> None:
-        self.follow = True
-
     def _quit(self) -> None:
         """q, ctrl+q: quit at once, never waiting for a job."""
         code = self._exit_code()
@@ -325,16 +327,9 @@ class GraphstepApp(App[int]):
         graph = session.graph
         self.query_one(SourceView).load(short_path(session.path), session.source_lines)
         self.query_one(Breadcrumb).display = bool(graph.grouping.groups) or len(graph) > FOLD_NODES
-        settle_heap(reloaded=self._drawing is not None)
-        self._drawing = None
-        node = graph.ids.get(keep) if keep is not None else None
-        if node is None:
-            self.set_reactive(GraphstepApp.selected, None)
-            self.set_reactive(GraphstepApp.follow, True)
-        else:
-            self.set_reactive(GraphstepApp.selected, node)
-            self._anchor = node if not self.follow else self._anchor
-        self.tick += 1
+        settle_heap(reloaded=self.nav.drawing is not None)
+        self.nav.reloaded(keep)
+        self._redraw()
 
     def _switch_mode(self) -> None:
         if self.session.ready:
@@ -343,25 +338,15 @@ class GraphstepApp(App[int]):
                                                         if self.session.mode == "forward" else ""))
             self.tick += 1
 
-    def _select_by(self, delta: int) -> None:
-        if self._visual:
-            at = self._visual.index(self.selected) if self.selected in self._visual else 0
-            self.pick(self._visual[(at + delta) % len(self._visual)])
-
     def pick(self, item: int) -> None:
-        """Select a node or a block for the inspector; following resumes when it is the current node.
+        """Select a node or a block (from a click, the palette, the step log): see ``Navigator.pick``."""
+        self._navigate(self.nav.pick, item)
 
-        A node hidden in a folded block opens where it is; in focus mode the focus moves to it.
-        """
-        drawing = self._drawing
-        if drawing is not None and drawing.block(item) is None and (self.session.focused or
-                                                                      drawing.item_of(item) != item):
-            self._anchor = item
-        # set both without their watchers, then draw once
-        self.set_reactive(GraphstepApp.follow, item == self.session.stepper.current)
-        self.set_reactive(GraphstepApp.selected, item)
-        self._sync_drawing()
-        self._redraw()
+    def _navigate(self, move: Callable, *args) -> None:
+        """Move the selection with one of the navigator's methods, then draw what it selects."""
+        if self.session.ready:
+            move(*args)
+            self._redraw()
 
     # ── folding, focus, search ──
     def _set_view(self, what: str) -> None:
@@ -372,11 +357,7 @@ class GraphstepApp(App[int]):
         if what == "folded" and not session.graph.grouping.repeats:
             self.notify("nothing repeats in this graph: there is nothing to fold", timeout=3)
             return
-        node = self._selected_node()
-        setattr(session, what, not getattr(session, what))
-        if not self.follow and node is not None:
-            self._anchor = node
-        self.tick += 1
+        self._navigate(self.nav.toggle_view, what)
 
     def _change_hops(self, delta: int) -> None:
         if not self.session.focused:
@@ -386,71 +367,21 @@ class GraphstepApp(App[int]):
         self.tick += 1
 
     def _open(self) -> None:
-        """Open the block under the cursor: a folded run at its first member, a context box at its nearest node."""
-        block = self._drawing.block(self.selected) if self._drawing is not None else None
-        if block is None:
+        """``o``: open the block under the cursor (``Navigator.open``)."""
+        if self.session.ready and self.nav.open():
+            self._redraw()
+        else:
             self.notify("o opens a folded block or a context box: select one (↑ ↓ tab or a click)", timeout=3)
-            return
-        behind = block.repeat is None and self._anchor is not None and block.nodes[0] < self._anchor
-        node = block.nodes[-1] if behind else block.nodes[0]
-        self._anchor = node
-        self.set_reactive(GraphstepApp.follow, False)
-        self.set_reactive(GraphstepApp.selected, node)
-        self.tick += 1
 
     def use_matches(self, query: str, matches: list[int], node: int | None = None) -> None:
         """Keep a search's matches for ``]`` and ``[``, and go to ``node`` (by default the next match)."""
-        self._matches = (query, matches)
-        target = node if node is not None else next_match(matches, self._selected_node(), 1)
-        if target is not None:
-            self.pick(target)
+        self._navigate(self.nav.use_matches, query, matches, node)
 
     def _jump(self, direction: int) -> None:
-        query, matches = self._matches
-        if not matches or not self.session.ready:
+        if not (self.session.ready and self.nav.jump(direction)):
             self.notify("press / to find nodes (a name, an op, op:matmul, line:14), then ] and [", timeout=3)
             return
-        self.pick(next_match(matches, self._selected_node(), direction))
-
-    def _match_note(self, node: int | None) -> str:
-        """``match 3/17 “tanh”`` while the selected node is one of the matches."""
-        query, matches = self._matches
-        k = bisect_left(matches, node) if node is not None else len(matches)
-        return f"match {k + 1}/{len(matches)} “{query}”" if k < len(matches) and matches[k] == node else ""
-
-    def _selected_name(self) -> str | None:
-        """The name of the selected node: what a reload keeps selected (node ids change when the file does)."""
-        node = self._selected_node() if self.session.ready else None
-        return self.session.graph.name_of(node) if node is not None else None
-
-    def _selected_node(self) -> int | None:
-        """The node the selection stands for: itself, or for a block the step in it, else its first node."""
-        block = self._drawing.block(self.selected) if self._drawing is not None else None
-        if block is None:
-            return self.selected
-        current = self.session.stepper.current
-        return current if current is not None and self._drawing.item_of(current) == block.id else block.nodes[0]
-
-    def _sync_drawing(self) -> None:
-        """Choose the drawing for the anchor (the current node while following); lay it out when it changes."""
-        session = self.session
-        if self.follow:
-            current = session.stepper.current
-            start = session.graph.op_nodes[0] if session.focused and session.graph.op_nodes else None
-            self._anchor = current if current is not None else start
-        drawing = session.drawing(self._anchor, following=self.follow)
-        if drawing is self._drawing:
-            return
-        node = self._selected_node()
-        self._drawing = drawing
-        boxes = drawing.layout.boxes
-        self._visual = sorted(boxes, key=lambda n: (boxes[n].y, boxes[n].x))
-        if node is not None:
-            self.set_reactive(GraphstepApp.selected, drawing.item_of(node))
-        view = self.query_one(GraphView)
-        view.show(drawing, session)
-        view.border_title = self._title(drawing)
-        view.border_subtitle = self._legend(bool(drawing.view and drawing.view.blocks))
+        self._redraw()
 
     # ── redraw ──
     def _title(self, drawing: Drawing) -> str:
@@ -463,38 +394,25 @@ class GraphstepApp(App[int]):
         return f"Graph · focus, {hops}{of} hop{'s' * (asked != 1)} (v, + −)"
 
     def watch_tick(self) -> None:
-        session = self.session
-        if not session.ready:
-            return
-        self._sync_drawing()
-        if self.follow:
-            current = session.stepper.current
-            item = self._drawing.item_of(current) if current is not None else self._first()
-            self.set_reactive(GraphstepApp.selected, item)
-        self._redraw()
-
-    def watch_selected(self) -> None:
-        self._redraw()
-
-    def watch_follow(self) -> None:
-        self.watch_tick()
+        self._navigate(self.nav.refresh)
 
     def watch_jacobian(self) -> None:
         self._redraw()
 
-    def _first(self) -> int | None:
-        return self._visual[0] if self._visual else None
-
     def _redraw(self) -> None:
-        session, drawing = self.session, self._drawing
+        """Every view from the navigator's state: the graph laid out again when its drawing changed."""
+        session, nav, drawing = self.session, self.nav, self.nav.drawing
         if not session.ready or not self.is_mounted or drawing is None:
             return
-        item, st = self.selected, session.stepper
-        block, node = drawing.block(item), self._selected_node()
+        view, item, st = self.query_one(GraphView), nav.selected, session.stepper
+        if view.drawing is not drawing:
+            view.show(drawing, session)
+            view.border_title = self._title(drawing)
+            view.border_subtitle = self._legend(bool(drawing.view and drawing.view.blocks))
+        block, node = drawing.block(item), nav.selected_node()
         name = block.label if block is not None else session.graph.name_of(node) if node is not None else ""
-        self.query_one(StatusBar).show(session, self.follow, name, self._match_note(node))
-        current = drawing.item_of(st.current) if st.current is not None else None
-        self.query_one(GraphView).select(item, follow=current if self.follow else item)
+        self.query_one(StatusBar).show(session, nav.follow, name, nav.match_note())
+        view.select(item, follow=nav.current_item() if nav.follow else item)
         if block is not None:
             self.query_one(Inspector).show_rows(*session.block_rows(drawing, block))
         else:
@@ -507,7 +425,7 @@ class GraphstepApp(App[int]):
 
     # ── breakpoints, watches, per-sample gradients ──
     def _toggle_breakpoint(self) -> None:
-        node = self._selected_node() if self.session.ready else None
+        node = self.nav.selected_node() if self.session.ready else None
         if node is not None:
             on = self.session.stepper.toggle_breakpoint(node)
             name = self.session.graph.name_of(node)
@@ -516,7 +434,7 @@ class GraphstepApp(App[int]):
             self._redraw()
 
     def _toggle_watch(self) -> None:
-        node = self._selected_node() if self.session.ready else None
+        node = self.nav.selected_node() if self.session.ready else None
         if node is not None:
             watched = self.session.watched
             if node in watched:
@@ -530,7 +448,7 @@ class GraphstepApp(App[int]):
         session = self.session
         if not session.ready:
             return
-        graph, node = session.graph, self._selected_node()
+        graph, node = session.graph, self.nav.selected_node()
         param = node if node is not None and graph.node(node)["kind"] == "param" else next(iter(graph.params.values()),
                                                                                            None)
         if param is None:
@@ -577,16 +495,6 @@ class GraphstepApp(App[int]):
         self.pick(self.session.record(message.index).node)
 
     # ── find, check, export ──
-    def node_entries(self) -> list[tuple[str, int, str]]:
-        """(name, node, description) of every node, for the palette."""
-        graph = self.session.graph
-        return [(graph.name_of(n), n, self.node_help(n)) for n in graph.order]
-
-    def node_help(self, node: int) -> str:
-        """``matmul samples/mlp.py:23``: what the palette says under a node's name."""
-        info = self.session.graph.node(node)
-        return f"{info['op'] or info['kind']} {info['source']}"
-
     def _find(self) -> None:
         if self.session.ready:
             self.push_screen(Palette(providers=[NodeMatches], placeholder="Find nodes: a name, an op, "

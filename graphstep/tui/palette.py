@@ -13,7 +13,9 @@ beneath (``ScreenStackError``): a closed palette ignores clicks and selections.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from textual import events, on
@@ -25,6 +27,7 @@ from textual.widgets import Input, OptionList
 from ..analysis.search import find_nodes
 
 if TYPE_CHECKING:
+    from ..core.graph import Graph
     from .app import GraphstepApp
 
 SHOWN_MATCHES = 40  # nodes listed under a search; ] and [ visit all of them
@@ -57,6 +60,17 @@ def _graphstep_app(provider: Provider) -> GraphstepApp | None:
     return app if getattr(app, "session", None) is not None and app.session.ready else None
 
 
+def node_help(graph: Graph, node: int) -> str:
+    """``matmul samples/mlp.py:23``: what the palette says under a node's name."""
+    info = graph.node(node)
+    return f"{info['op'] or info['kind']} {info['source']}"
+
+
+def node_entries(graph: Graph) -> Iterator[tuple[str, int, str]]:
+    """(name, node, description) of every node, in graph order."""
+    return ((graph.name_of(n), n, node_help(graph, n)) for n in graph.order)
+
+
 class NodeCommands(Provider):
     """Command palette entries: jump to any node by name."""
 
@@ -65,7 +79,7 @@ class NodeCommands(Provider):
         if app is None:
             return
         matcher = self.matcher(query)
-        for name, node, help_text in app.node_entries():
+        for name, node, help_text in node_entries(app.session.graph):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), partial(app.pick, node), help=help_text)
@@ -77,7 +91,7 @@ class NodeMatches(Provider):
     async def discover(self) -> Hits:
         app = _graphstep_app(self)
         if app is not None:
-            for name, node, help_text in app.node_entries()[:SHOWN_MATCHES]:
+            for name, node, help_text in islice(node_entries(app.session.graph), SHOWN_MATCHES):
                 yield DiscoveryHit(name, partial(app.pick, node), help=help_text)
 
     async def search(self, query: str) -> Hits:
@@ -92,4 +106,4 @@ class NodeMatches(Provider):
         for node in matches[:SHOWN_MATCHES]:
             name = graph.name_of(node)
             yield Hit(0.3 + 0.6 * matcher.match(name), matcher.highlight(name),
-                      partial(app.use_matches, query, matches, node), help=app.node_help(node))
+                      partial(app.use_matches, query, matches, node), help=node_help(graph, node))
