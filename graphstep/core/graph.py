@@ -54,6 +54,11 @@ class Graph:
         return graph
 
     @functools.cached_property
+    def mixed_dtypes(self) -> bool:
+        """Whether any node is not float64: only then can a rule's gradient differ from its input's dtype."""
+        return any(d["dtype"] != "float64" for d in self._nodes)
+
+    @functools.cached_property
     def needs_grad(self) -> list[bool]:
         """A node needs a gradient when a param lies upstream of it."""
         needs = [False] * len(self._nodes)

@@ -55,6 +55,7 @@ class Stepper:
         self.needs_grad = graph.needs_grad
         self.seed, self.seed_note = self._seed(seed)
         self._program, self._vjp_program = graph.program, graph.vjp_program
+        self._mixed = graph.mixed_dtypes  # only then may a gradient need casting to its input's dtype
         if params:  # node id → keyword params replacing the traced ones (per-sample re-runs cut an index)
             self._program = [(op, ins, params.get(nid, kw)) for nid, (op, ins, kw) in enumerate(self._program)]
             self._vjp_program = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in rules)
@@ -225,10 +226,14 @@ class Stepper:
         changes = []
         for k, i, rule, kw in self._vjp_program[nid]:
             c = rule(g, out, *xs, **kw)
-            if getattr(c, "shape", None) != xs[k].shape:  # attribute reads: np.shape costs a dispatch per call
+            x = xs[k]
+            try:
+                if c.shape != x.shape:  # attribute reads: np.shape costs a dispatch per call
+                    self._rule_failed(nid, k, c)
+            except AttributeError:  # a rule gave a plain number
                 self._rule_failed(nid, k, c)
-            if c.dtype != xs[k].dtype and xs[k].dtype.kind == "f":  # as PyTorch's engine: a gradient in its input's
-                c = c.astype(xs[k].dtype)  # dtype (x32 · X64 sends float64 to the float32 x)
+            if self._mixed and c.dtype != x.dtype and x.dtype.kind == "f":  # as PyTorch's engine: a gradient in
+                c = c.astype(x.dtype)  # its input's dtype (x32 · X64 sends float64 to the float32 x)
             old = grads[i]
             grads[i] = c if old is None else old + c  # several consumers: contributions add up
             changes.append((i, old, c))

@@ -516,18 +516,25 @@ def _is_python_number(x) -> bool:
     return type(x) is float or type(x) is int
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _weak_dtype(args) -> np.dtype:
     """The dtype a Python number takes beside ``args`` (NEP 50, as NumPy 2 and PyTorch): the others' floating dtype,
     so ``w * 2.0`` keeps a float32 ``w`` float32; float64 beside integers and booleans (``labels ** -1`` works)."""
     others = [a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype for a in args if not _is_python_number(a)]
-    return np.result_type(*others, 0.0) if others else np.dtype(np.float64)
+    if all(d is _FLOAT64 for d in others):  # the common case, without result_type's cost on every `a * 2`
+        return _FLOAT64
+    return np.result_type(*others, 0.0)
 
 
 def _const(tracer: Tracer, x, dtype=None) -> int:
     """A constant node; a Python number takes ``dtype`` (``_weak_dtype``), anything else its own dtype."""
-    if _is_python_number(x):
+    if _is_python_number(x) and (dtype is None or dtype is _FLOAT64):
+        value = np.asarray(x, dtype=_FLOAT64)
+    elif _is_python_number(x):
         with np.errstate(over="ignore"):  # 1e300 as float32 is inf, as NumPy gives it
-            value = np.asarray(x, dtype=dtype or np.float64)
+            value = np.asarray(x, dtype=dtype)
     else:
         value = np.asarray(x)
     # an array from the user's code is called by their variable (X in `X @ W`); a number by its value
