@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.geometry import Size
+from textual.keys import _character_to_key, key_to_character
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, OptionList
@@ -48,6 +51,7 @@ from graphstep.tui.app import GraphstepApp
 from graphstep.tui.palette import Palette
 from graphstep.tui.reports import ReportScreen
 from graphstep.tui.screens import ErrorScreen, HelpScreen
+from graphstep.tui.status_bar import StatusBar
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -56,7 +60,6 @@ SIZES = [(1, 1), (2, 2), (10, 5), (80, 24), (200, 60), (160, 48), (40, 12), (6, 
 MOVES = ["up", "down", "left", "right", "tab", "shift+tab", "pageup", "pagedown", "home", "end", "escape", "enter",
          "backspace", "delete", "space", "ctrl+p", "slash"]
 QUIT_KEYS = {"q", "ctrl+q"}  # q also closes the help and report screens: pressed only there
-SLOW_KEYS = {"x": 0.15, "c": 0.5, "g": 0.5}  # export writes pictures; check and per-sample gradients are jobs
 TYPED = "abcdefghijklmnopqrstuvwxyzXWLZ0123456789 _:.#[]()-+*/@,;'\"!?<>=~|\\{}^%&$`éλ×∂→ ᵀ"
 ENDLESS = "endless loop"
 EDITS = {  # name: the lines put before the computation's last ``return`` (None: the file as it was)
@@ -64,10 +67,11 @@ EDITS = {  # name: the lines put before the computation's last ``return`` (None:
     "syntax error": "    x = (1 +\n",
     "NameError": "    undefined_name_in_the_users_file + 1\n",
     ENDLESS: "    while True:\n        pass\n",
-    "input()": "    input('how many? ')\n",
+    "input()": "    input()\n",
     "sys.exit(3)": "    import sys\n    sys.exit(3)\n",
 }
-WEIGHTS = {"key": 70, "type": 8, "resize": 5, "click": 8, "scroll": 3, "edit": 4, "settle": 2}
+WEIGHTS = {"key": 72, "type": 8, "resize": 5, "click": 9, "scroll": 3, "settle": 3}
+EDIT_GAP = (8, 24)  # actions between two edits of the file (each kind once in every six)
 POLLS = 3000  # bound on the pauses spent waiting for one condition (a busy machine runs a job slowly)
 THREAD_ENDS = 30.0  # seconds a stopped job's thread may take to end
 
@@ -104,31 +108,40 @@ class Action:
 
 
 def actions(rng: random.Random, alphabet: list[str]) -> Iterator[Action]:
-    """An endless stream of actions that depends on the seed only, never on the app's state."""
-    weights = [SLOW_KEYS.get(key, 1.0) for key in alphabet]
-    kinds, kind_weights = list(WEIGHTS), list(WEIGHTS.values())
-    pending_escape = None  # an endless loop is stopped by esc a few actions after it starts
+    """An endless stream of actions that depends on the seed only, never on the app's state.
+
+    Keys are dealt from a shuffled deck of the whole alphabet, so every binding is pressed once in the first
+    ``len(alphabet)`` keys, and once in each round after; the edits of the file likewise, one every
+    ``EDIT_GAP`` actions.
+    """
+    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+    deck: list[str] = []
+    edits: list[str] = []
+    edit_in = rng.randint(*EDIT_GAP)
+    escape_in = None  # an endless loop is stopped by esc a few actions after it starts
     while True:
-        if pending_escape == 0:
-            pending_escape = None
+        if escape_in == 0:
+            escape_in = None
             yield Action("key", "escape")
             continue
-        if pending_escape is not None:
-            pending_escape -= 1
-        kind = rng.choices(kinds, kind_weights)[0]
+        escape_in = escape_in - 1 if escape_in is not None else None
+        edit_in -= 1
+        kind = "edit" if edit_in == 0 else rng.choices(kinds, weights)[0]
         if kind == "key":
-            yield Action("key", rng.choices(alphabet, weights)[0])
+            deck = deck or rng.sample(alphabet, len(alphabet))
+            yield Action("key", deck.pop())
         elif kind == "type":
             yield Action("type", "".join(rng.choice(TYPED) for _ in range(rng.randint(1, 12))))
         elif kind == "resize":
-            size = rng.choice(SIZES) if rng.random() < 0.6 else (rng.randint(1, 220), rng.randint(1, 70))
-            yield Action("resize", size)
+            yield Action("resize", rng.choice(SIZES) if rng.random() < 0.6 else (rng.randint(1, 220),
+                                                                                rng.randint(1, 70)))
         elif kind in ("click", "scroll"):
-            yield Action(kind, (rng.random(), rng.random(), rng.choice([1, 1, 1, 2]) if kind == "click"
-                                else rng.choice(["up", "down"])))
+            how = rng.choice([1, 1, 1, 2]) if kind == "click" else rng.choice(["up", "down"])
+            yield Action(kind, (rng.random(), rng.random(), how))
         elif kind == "edit":
-            edit = rng.choice(list(EDITS))
-            pending_escape = rng.randint(0, 4) if edit == ENDLESS else pending_escape
+            edits = edits or rng.sample(list(EDITS), len(EDITS))
+            edit, edit_in = edits.pop(), rng.randint(*EDIT_GAP)
+            escape_in = rng.randint(0, 3) if edit == ENDLESS else escape_in
             yield Action("edit", (edit, rng.choice(["l", "l", "L"])))
         else:
             yield Action(kind)
@@ -147,6 +160,7 @@ class Summary:
     skipped: int = 0  # actions that did not apply (typing with no input focused, q outside a dialog)
     quits: int = 0  # the app ended on its own (the palette's Quit command) and was started again
     edits: dict[str, int] = field(default_factory=dict)
+    pressed: set[str] = field(default_factory=set)  # the keys of the alphabet pressed at least once
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -163,13 +177,32 @@ def screen_text(app: App) -> str:
     return console.export_text()
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+async def handled(pilot: Pilot) -> None:
+    """Wait until the app and the widgets on its screen have handled what was posted to them, and repaint."""
+    await pilot.pause(0)  # the app handles the event and forwards it (a key to the focused input)…
+    await pilot.pause(0)  # …which then handles it; pause also repaints what changed
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str | Callable[[], str]) -> None:
     """Let the app run until ``condition()`` holds, polled with a bound generous enough for a busy machine."""
     for _ in range(POLLS):
         if condition():
             return
         await pilot.pause(0.01)
-    raise FuzzError(f"the app never reached this state: {what}")
+    raise FuzzError(f"the app never reached this state: {what() if callable(what) else what}")
+
+
+def _job_state(app: GraphstepApp) -> str:
+    """What runs, where its thread is, and every other job not yet ended."""
+    if app.job is None:
+        return "no job runs"
+    lines = ["the job ended; still running:"]
+    for job in app._started:
+        frame = sys._current_frames().get(job._thread.ident)
+        where = "".join(traceback.format_stack(frame)[-3:]) if frame is not None else "  (no frame)\n"
+        lines.append(f"{'*' if job is app.job else ' '} {job.what!r} stopped {job.stopped}, done {job.done}, "
+                     f"alive {job.alive}, progress {job.progress}, thread {job._thread.ident}, in:\n{where}")
+    return "\n".join(lines)
 
 
 class Fuzzer:
@@ -185,6 +218,7 @@ class Fuzzer:
         self.final_key = random.Random(seed).choice(sorted(QUIT_KEYS))
         self.done: list[Action] = []
         self.edit = "fixed"
+        self.looped = False  # the endless file was written since the app last ran no job
         self.summary = Summary(sample.stem)
 
     async def run(self) -> Summary:
@@ -208,6 +242,11 @@ class Fuzzer:
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
+    @property
+    def may_loop(self) -> bool:
+        """A run of the file may be running the endless loop (the file is that now, or was since no job ran)."""
+        return self.edit == ENDLESS or self.looped
+
     def _app(self) -> GraphstepApp:
         app = GraphstepApp(str(self.file))
         original = app.deliver_screenshot  # the palette's Screenshot command: into the work folder, not ~/Downloads
@@ -230,37 +269,40 @@ class Fuzzer:
         return True
 
     async def _do(self, pilot: Pilot, action: Action) -> bool:
-        """Perform one action; False when it does not apply to the app as it is."""
+        """Perform one action as a terminal sends it (events posted to the app, no waiting for idle in between),
+        then let the app handle it; False when it does not apply to the app as it is."""
         app, kind, arg = pilot.app, action.kind, action.arg
         if kind == "key":
-            if arg in QUIT_KEYS and not _quit_key_closes_a_dialog(app):
+            if arg in QUIT_KEYS and not (arg == "q" and _q_closes_a_dialog(app)):
                 return False
-            await pilot.press(arg)
+            app.post_message(events.Key(arg, key_to_character(arg)))
+            self.summary.pressed.add(arg)
         elif kind == "type":
             if not isinstance(app.focused, Input):
                 return False
-            await pilot.press(*arg)
+            for char in arg:
+                app.post_message(events.Key(_character_to_key(char), char))
         elif kind == "resize":
-            await pilot.resize_terminal(*arg)
-            screen_text(app)
-        elif kind == "click":
+            app.post_message(events.Resize(Size(*arg), Size(*arg)))  # what the driver posts on SIGWINCH
+        elif kind in ("click", "scroll"):
             x, y = _cell(app, arg)
-            if _quits_on_click(app, x, y):
+            if kind == "click" and _quits_on_click(app, x, y):
                 return False
-            await pilot.click(offset=(x, y), times=arg[2])
-        elif kind == "scroll":
-            x, y = _cell(app, arg)
-            wheel = events.MouseScrollDown if arg[2] == "down" else events.MouseScrollUp
-            app.post_message(wheel(None, x, y, 0, 0, 0, False, False, False, screen_x=x, screen_y=y))
-            await pilot.pause()
+            for event in _mouse_events(kind, x, y, arg[2]):
+                app.post_message(event)
         elif kind == "edit":
             edit, key = arg
             self.file.write_text(edited(self.source, edit))
-            self.edit = edit
+            self.edit, self.looped = edit, self.looped or edit == ENDLESS
             self.summary.edits[edit] = self.summary.edits.get(edit, 0) + 1
-            await pilot.press(key)
-        elif kind == "settle":
-            await until(pilot, lambda: app.job is None or self.edit == ENDLESS, "the job ended")
+            app.post_message(events.Key(key, key))
+        elif kind == "settle":  # wait for what ends by itself: not a run of the endless file, which esc stops
+            await until(pilot, lambda: app.job is None or app.job.kind == "file" and self.may_loop,
+                        lambda: _job_state(app))
+            screen_text(app)
+        await handled(pilot)
+        self.looped = self.looped and app.job is not None
+        if kind == "resize":
             screen_text(app)
         return True
 
@@ -277,11 +319,12 @@ class Fuzzer:
                     "the fixed file traced again")
         await app.workers.wait_for_complete()
         await self._close_dialogs(pilot)
-        st = app.session.stepper
-        shown = screen_text(app)
-        if f"step {st.position}/{st.total}" not in shown:
-            raise FuzzError(f"the status line does not show step {st.position}/{st.total}:\n{shown}")
+        st, status = app.session.stepper, app.query_one(StatusBar).text.plain  # the palette's Keys panel may hide it
+        screen_text(app)
+        if f"step {st.position}/{st.total}" not in status:
+            raise FuzzError(f"the status line says {status!r}, not step {st.position}/{st.total}")
         self.done.append(Action("key", self.final_key))
+        self.summary.pressed.add(self.final_key)
         await pilot.press(self.final_key)
         await until(pilot, lambda: app.return_code is not None, "quit")
         if app.return_code != 0:
@@ -297,10 +340,10 @@ class Fuzzer:
         raise FuzzError(f"esc does not close {type(app.screen).__name__}")
 
     def _quit_checked(self, app: GraphstepApp) -> None:
-        """The app ended on its own: fine after a key or click that can quit (the palette's Quit), not else."""
-        last = self.done[-1]
-        if last.kind not in ("key", "click") or (last.kind == "key" and last.arg not in ("enter", *QUIT_KEYS)):
-            raise FuzzError(self._where(f"the app ended (exit code {app.return_code}) on {last}"))
+        """The app ended on its own: fine just after enter or a click (the palette's Quit runs a moment after
+        it is chosen), not after anything else."""
+        if not any(a.kind == "click" or a == Action("key", "enter") for a in self.done[-2:]):
+            raise FuzzError(self._where(f"the app ended (exit code {app.return_code})"))
         self.summary.quits += 1
 
     async def _threads_end(self, app: GraphstepApp) -> None:
@@ -320,8 +363,9 @@ class Fuzzer:
                 f"--samples {self.sample.stem}\n  the actions before it:\n{recent}")
 
 
-def _quit_key_closes_a_dialog(app: App) -> bool:
-    """q closes the help and the report screens and is typed into an input; nowhere else is it harmless."""
+def _q_closes_a_dialog(app: App) -> bool:
+    """q closes the help and the report screens and is typed into an input; nowhere else is it harmless
+    (ctrl+q quits from anywhere)."""
     if isinstance(app.focused, Input):
         return True
     quiet = all(worker.is_finished for worker in app.workers) and getattr(app, "job", None) is None
@@ -332,6 +376,16 @@ def _cell(app: App, arg: tuple) -> tuple[int, int]:
     """The cell at fractions (fx, fy) of the screen, whatever its size."""
     width, height = app.size
     return min(int(arg[0] * width), width - 1), min(int(arg[1] * height), height - 1)
+
+
+def _mouse_events(kind: str, x: int, y: int, how: int | str) -> list[events.MouseEvent]:
+    """A click (down and up, ``how`` times: 2 is a double click) or a turn of the wheel (``how``: up or down)."""
+    at = {"x": x, "y": y, "delta_x": 0, "delta_y": 0, "shift": False, "meta": False, "ctrl": False, "screen_x": x,
+          "screen_y": y}
+    if kind == "scroll":
+        wheel = events.MouseScrollDown if how == "down" else events.MouseScrollUp
+        return [wheel(None, button=0, **at)]
+    return [event(None, button=1, **at) for _ in range(how) for event in (events.MouseDown, events.MouseUp)]
 
 
 def _quits_on_click(app: App, x: int, y: int) -> bool:
@@ -369,8 +423,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {failure}", file=sys.stderr)
             cause = failure.__cause__.__cause__ if isinstance(failure.__cause__, FuzzError) else failure.__cause__
             if cause is not None:
-                import traceback
-
                 traceback.print_exception(cause, file=sys.stderr)
             return 1
         finally:
