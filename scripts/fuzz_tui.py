@@ -6,18 +6,18 @@ For each sample, a copy of the file in a temporary folder (so ``x`` writes its
 pictures there) gets ``N`` random actions drawn from ``random.Random(seed)``:
 every key the app, its screens, the palettes and their inputs bind (plus the
 arrows, tab, page and home keys, esc and enter), text typed into whatever input
-has the focus, resizes down to 1×1, clicks, double clicks and wheel turns at
-random cells, and reloads (``l``, ``L``) after rewriting the copy into a
+has the focus, resizes down to 1×1, clicks, double clicks, drags and wheel
+turns at random cells, and reloads (``l``, ``L``) after rewriting the copy into a
 broken file (a syntax error, a NameError, an endless loop then esc, ``input()``,
 ``sys.exit(3)``) or back to the fixed one.  Then the fixed file is reloaded, the
 screen must show its graph, and ``q`` must exit 0 with no thread left behind.
 
 The actions are drawn without looking at the app, so one seed always draws the
 same ones; their effect can differ (the user's file runs in a thread), so a
-failure prints the action's index and the actions before it.  Quitting keys are
-pressed only where they close a dialog; the palette's own Quit command may still
-end the app, which then starts again on the same file (counted as ``quits``).
-Exits 1 on the first failure.
+failure prints the action's index and the actions before it.  q is pressed only
+where it closes a dialog or is typed, ctrl+q only at the end; the palette's own
+Quit command may still end the app, which then starts again on the same file
+(counted as ``quits``).  Exits 1 on the first failure.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ START = (120, 36)
 SIZES = [(1, 1), (2, 2), (10, 5), (80, 24), (200, 60), (160, 48), (40, 12), (6, 10), (80, 4)]
 MOVES = ["up", "down", "left", "right", "tab", "shift+tab", "pageup", "pagedown", "home", "end", "escape", "enter",
          "backspace", "delete", "space", "ctrl+p", "slash"]
-QUIT_KEYS = {"q", "ctrl+q"}  # q also closes the help and report screens: pressed only there
+QUIT_KEYS = {"q", "ctrl+q"}  # q also closes the help and report screens: pressed only there, ctrl+q at the end
 TYPED = "abcdefghijklmnopqrstuvwxyzXWLZ0123456789 _:.#[]()-+*/@,;'\"!?<>=~|\\{}^%&$`éλ×∂→ ᵀ"
 ENDLESS = "endless loop"
 EDITS = {  # name: the lines put before the computation's last ``return`` (None: the file as it was)
@@ -70,8 +70,8 @@ EDITS = {  # name: the lines put before the computation's last ``return`` (None:
     "input()": "    input()\n",
     "sys.exit(3)": "    import sys\n    sys.exit(3)\n",
 }
-WEIGHTS = {"key": 72, "type": 8, "resize": 5, "click": 9, "scroll": 3, "settle": 3}
-EDIT_GAP = (8, 24)  # actions between two edits of the file (each kind once in every six)
+WEIGHTS = {"key": 72, "type": 8, "resize": 5, "click": 9, "scroll": 3, "drag": 2, "settle": 3}
+EDIT_GAP = (6, 18)  # actions between two edits of the file (each kind once in every six)
 POLLS = 3000  # bound on the pauses spent waiting for one condition (a busy machine runs a job slowly)
 THREAD_ENDS = 30.0  # seconds a stopped job's thread may take to end
 
@@ -138,6 +138,8 @@ def actions(rng: random.Random, alphabet: list[str]) -> Iterator[Action]:
         elif kind in ("click", "scroll"):
             how = rng.choice([1, 1, 1, 2]) if kind == "click" else rng.choice(["up", "down"])
             yield Action(kind, (rng.random(), rng.random(), how))
+        elif kind == "drag":
+            yield Action(kind, (rng.random(), rng.random(), rng.random(), rng.random()))
         elif kind == "edit":
             edits = edits or rng.sample(list(EDITS), len(EDITS))
             edit, edit_in = edits.pop(), rng.randint(*EDIT_GAP)
@@ -218,7 +220,7 @@ class Fuzzer:
         self.final_key = random.Random(seed).choice(sorted(QUIT_KEYS))
         self.done: list[Action] = []
         self.edit = "fixed"
-        self.looped = False  # the endless file was written since the app last ran no job
+        self.looped = False  # a job has run since the file was the endless one (and may still run that)
         self.summary = Summary(sample.stem)
 
     async def run(self) -> Summary:
@@ -244,7 +246,8 @@ class Fuzzer:
 
     @property
     def may_loop(self) -> bool:
-        """A run of the file may be running the endless loop (the file is that now, or was since no job ran)."""
+        """A run of the file may be the endless loop: the file is that now, or was while the jobs now running
+        ran (l over the help screen does not stop them)."""
         return self.edit == ENDLESS or self.looped
 
     def _app(self) -> GraphstepApp:
@@ -290,10 +293,16 @@ class Fuzzer:
                 return False
             for event in _mouse_events(kind, x, y, arg[2]):
                 app.post_message(event)
+        elif kind == "drag":  # a text selection, from one cell to another
+            (x, y), (x2, y2) = _cell(app, arg[:2]), _cell(app, arg[2:])
+            if _quits_on_click(app, x, y) or _quits_on_click(app, x2, y2):
+                return False
+            for event, at in ((events.MouseDown, (x, y)), (events.MouseMove, (x2, y2)), (events.MouseUp, (x2, y2))):
+                app.post_message(mouse_event(event, *at, button=1))
         elif kind == "edit":
             edit, key = arg
             self.file.write_text(edited(self.source, edit))
-            self.edit, self.looped = edit, self.looped or edit == ENDLESS
+            self.edit = edit
             self.summary.edits[edit] = self.summary.edits.get(edit, 0) + 1
             app.post_message(events.Key(key, key))
         elif kind == "settle":  # wait for what ends by itself: not a run of the endless file, which esc stops
@@ -301,7 +310,7 @@ class Fuzzer:
                         lambda: _job_state(app))
             screen_text(app)
         await handled(pilot)
-        self.looped = self.looped and app.job is not None
+        self.looped = app.job is not None and (self.looped or self.edit == ENDLESS)
         if kind == "resize":
             screen_text(app)
         return True
@@ -340,9 +349,9 @@ class Fuzzer:
         raise FuzzError(f"esc does not close {type(app.screen).__name__}")
 
     def _quit_checked(self, app: GraphstepApp) -> None:
-        """The app ended on its own: fine just after enter or a click (the palette's Quit runs a moment after
-        it is chosen), not after anything else."""
-        if not any(a.kind == "click" or a == Action("key", "enter") for a in self.done[-2:]):
+        """The app ended on its own: fine just after enter, a click or a drag ending on the palette's Quit (it
+        runs a moment after it is chosen), not after anything else."""
+        if not any(a.kind in ("click", "drag") or a == Action("key", "enter") for a in self.done[-2:]):
             raise FuzzError(self._where(f"the app ended (exit code {app.return_code})"))
         self.summary.quits += 1
 
@@ -365,11 +374,10 @@ class Fuzzer:
 
 def _q_closes_a_dialog(app: App) -> bool:
     """q closes the help and the report screens and is typed into an input; nowhere else is it harmless
-    (ctrl+q quits from anywhere)."""
-    if isinstance(app.focused, Input):
-        return True
+    (ctrl+q quits from anywhere).  Only while nothing runs: a run of the file that fails opens the error
+    screen over whatever is on top, and q there quits."""
     quiet = all(worker.is_finished for worker in app.workers) and getattr(app, "job", None) is None
-    return quiet and isinstance(app.screen, HelpScreen | ReportScreen) and app.focused is None
+    return quiet and (isinstance(app.focused, Input) or isinstance(app.screen, HelpScreen | ReportScreen))
 
 
 def _cell(app: App, arg: tuple) -> tuple[int, int]:
@@ -379,13 +387,18 @@ def _cell(app: App, arg: tuple) -> tuple[int, int]:
 
 
 def _mouse_events(kind: str, x: int, y: int, how: int | str) -> list[events.MouseEvent]:
-    """A click (down and up, ``how`` times: 2 is a double click) or a turn of the wheel (``how``: up or down)."""
-    at = {"x": x, "y": y, "delta_x": 0, "delta_y": 0, "shift": False, "meta": False, "ctrl": False, "screen_x": x,
-          "screen_y": y}
+    """The pointer moved to a cell, then a click (down and up, ``how`` times: 2 is a double click) or a turn of
+    the wheel (``how``: up or down)."""
     if kind == "scroll":
-        wheel = events.MouseScrollDown if how == "down" else events.MouseScrollUp
-        return [wheel(None, button=0, **at)]
-    return [event(None, button=1, **at) for _ in range(how) for event in (events.MouseDown, events.MouseUp)]
+        return [mouse_event(events.MouseMove, x, y), mouse_event(events.MouseScrollDown if how == "down" else
+                                                      events.MouseScrollUp, x, y)]
+    clicks = [mouse_event(event, x, y, button=1) for _ in range(how) for event in (events.MouseDown, events.MouseUp)]
+    return [mouse_event(events.MouseMove, x, y), *clicks]
+
+
+def mouse_event(kind: type[events.MouseEvent], x: int, y: int, button: int = 0) -> events.MouseEvent:
+    """A mouse event as the terminal's driver posts it to the app."""
+    return kind(None, x, y, 0, 0, button, False, False, False, screen_x=x, screen_y=y)
 
 
 def _quits_on_click(app: App, x: int, y: int) -> bool:

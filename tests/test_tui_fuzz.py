@@ -17,13 +17,17 @@ from pathlib import Path
 import pytest
 from test_tui import SAMPLES, SIZE, settle
 from textual import events
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.widgets import Input
+from textual.widgets._toast import Toast
 
+from graphstep.errors import GraphstepError
 from graphstep.tui.app import GraphstepApp
-from graphstep.tui.screens import ErrorScreen
+from graphstep.tui.reports import ReportScreen
+from graphstep.tui.screens import ErrorScreen, HelpScreen
 
 SEED = 10
-KEYS = 160  # actions per sample: every binding at least once, in well under 40 s for the file on 2 busy cores
+KEYS = 120  # actions per sample: every binding and every edit at least once; the file stays under 40 s on 2 busy cores
 FUZZED = ["mlp", "myfunc", "deep_mlp", "nan", "attention", "batchnorm"]
 
 
@@ -50,12 +54,13 @@ async def test_fuzz_every_binding_resizes_clicks_and_reloads(name: str, tmp_path
     assert sorted(SAMPLES.iterdir()) == before  # pictures went beside the copy, not into samples/
 
 
-def test_the_actions_depend_on_the_seed_only():
+def test_the_actions_depend_on_the_seed_only_and_deal_every_key_and_edit():
     alphabet = fuzz_tui.key_alphabet()
-    draw = lambda seed: [a for a, _ in zip(fuzz_tui.actions(fuzz_tui.random.Random(seed), alphabet), range(300))]
+    draw = lambda seed: [a for a, _ in zip(fuzz_tui.actions(fuzz_tui.random.Random(seed), alphabet), range(KEYS))]
     assert draw(SEED) == draw(SEED) != draw(SEED + 1)
-    assert {"escape", "enter", "tab", "ctrl+p", "slash", "question_mark", "pagedown", "x", "l"} <= set(alphabet)
-    assert not {"ctrl+q"} & {a.arg for a in draw(SEED) if a.kind == "key"} - {"ctrl+q"}
+    assert {"escape", "enter", "tab", "ctrl+p", "slash", "question_mark", "pagedown", "x", "l", "L"} <= set(alphabet)
+    assert {a.arg for a in draw(SEED) if a.kind == "key"} == set(alphabet)
+    assert {a.arg[0] for a in draw(SEED) if a.kind == "edit"} == set(fuzz_tui.EDITS)
 
 
 def test_edits_go_before_the_last_return():
@@ -67,16 +72,23 @@ def test_edits_go_before_the_last_return():
 
 # ── the bugs the fuzzer found ──
 
-def mouse(kind: type[events.MouseEvent], x: int, y: int) -> events.MouseEvent:
-    """A mouse event as the terminal sends it to the app."""
-    return kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
+mouse = fuzz_tui.mouse_event
 
 
 def double_click(app, x: int, y: int) -> None:
     """Two clicks posted at once, as a quick double click reaches a busy app: both before it handles the first."""
     for _ in range(2):
-        app.post_message(mouse(events.MouseDown, x, y))
-        app.post_message(mouse(events.MouseUp, x, y))
+        app.post_message(mouse(events.MouseDown, x, y, button=1))
+        app.post_message(mouse(events.MouseUp, x, y, button=1))
+
+
+async def until_results(pilot) -> None:
+    """The palette searches in a worker: wait for its first results."""
+    for _ in range(200):
+        if isinstance(pilot.app.screen, CommandPalette) and pilot.app.screen.query_one(CommandList).option_count:
+            return
+        await pilot.pause()
+    raise AssertionError("the palette shows no results")
 
 
 @pytest.mark.parametrize("key", ["ctrl+p", "slash"])
@@ -97,12 +109,8 @@ async def test_double_click_on_a_palette_result_picks_it_once():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"W2")
-        await pilot.pause()
+        await until_results(pilot)
         results = app.screen.query_one(CommandList)
-        for _ in range(200):  # the palette searches in a worker
-            if results.option_count:
-                break
-            await pilot.pause()
         x, y = results.region.x + 2, results.region.y + 1
         double_click(app, x, y)
         await pilot.pause()
@@ -136,3 +144,105 @@ async def test_reload_while_the_error_screen_is_still_opening(tmp_path: Path, mo
                                                                              .render())
         await pilot.press("q")
     assert app.return_code == 2
+
+
+async def open_theme_palette(pilot) -> None:
+    """ctrl+p, then the palette's own Theme command: Textual's theme picker, a palette of its own."""
+    app = pilot.app
+    await pilot.press("ctrl+p", *"theme")
+    await until_results(pilot)
+    await pilot.press("enter")
+    for _ in range(200):
+        if isinstance(app.screen, CommandPalette) and "theme" in app.screen.query_one("CommandInput").placeholder:
+            return
+        await pilot.pause()
+    raise AssertionError("the theme picker did not open")
+
+
+async def test_the_theme_picker_is_as_safe_as_the_palette():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_theme_palette(pilot)
+        await until_results(pilot)
+        await pilot.resize_terminal(80, 4)  # no room for a page of themes
+        await pilot.press("pagedown", "pageup")
+        await pilot.resize_terminal(*SIZE)
+        double_click(app, 2, SIZE[1] - 3)
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+    assert app.return_code in (0, None)
+
+
+async def test_ctrl_p_with_the_palette_under_a_report(tmp_path: Path):
+    """A reload started before the palette opened shows what changed over it; ctrl+p then opens no second one."""
+    path = tmp_path / "mlp.py"
+    path.write_text((SAMPLES / "mlp.py").read_text())
+    app = GraphstepApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        path.write_text((SAMPLES / "mlp.py").read_text().replace("* 0.5", "* 0.25"))
+        app.action_reload()  # l…
+        app.action_command_palette()  # …and ctrl+p, before the file has run again
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "Palette", "ReportScreen"]
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CommandPalette)
+    assert app.return_code in (0, None)
+
+
+@pytest.mark.parametrize("screen", ["help", "report", "error"])
+async def test_a_screen_closed_before_it_is_mounted(screen: str):
+    """A screen closed as it opens (a key or a reload on its way) is mounted emptied: it looks nothing up."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        opened = {"help": lambda: HelpScreen({}), "report": lambda: ReportScreen("What changed", ["W1:", "  x"]),
+                  "error": lambda: ErrorScreen(GraphstepError("boom"), "mlp.py", back=True)}[screen]()
+        app.push_screen(opened)
+        app.pop_screen()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+    assert app.return_code in (0, None)
+
+
+async def test_enter_in_a_palette_under_a_report_closes_neither(tmp_path: Path):
+    """An enter on its way to the palette as a reload's report opens over it: closing the palette would pop the
+    top screen, the report, before it is even mounted."""
+    path = tmp_path / "mlp.py"
+    path.write_text((SAMPLES / "mlp.py").read_text())
+    app = GraphstepApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"W2")
+        await until_results(pilot)
+        await pilot.press("down")  # W2 highlighted: enter picks it and closes the palette
+        palette = app.screen
+        path.write_text((SAMPLES / "mlp.py").read_text().replace("* 0.5", "* 0.25"))
+        app.action_reload()  # a reload started before ctrl+p, ending now: its report comes up over the palette
+        await settle(pilot)
+        typed = palette.query_one(CommandInput)
+        typed.post_message(Input.Submitted(typed, typed.value))  # the enter it had before the report came up
+        await pilot.pause()
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "Palette", "ReportScreen"]
+        await pilot.press("escape", "escape")
+        assert len(app.screen_stack) == 1
+    assert app.return_code in (0, None)
+
+
+async def test_a_click_on_a_notification_that_just_expired():
+    """The toast is gone from the screen, not yet from its map: Textual would start a text selection in it."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("nothing repeats in this graph: there is nothing to fold", timeout=30)
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        x, y = toast.region.x + 2, toast.region.y + 1
+        await toast.parent.remove()  # as its timeout removes it
+        app.post_message(mouse(events.MouseDown, x, y, button=1))
+        app.post_message(mouse(events.MouseUp, x, y, button=1))
+        await pilot.pause()
+    assert app.return_code in (0, None)

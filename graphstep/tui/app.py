@@ -18,11 +18,12 @@ from contextlib import contextmanager
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
+from textual.theme import ThemeProvider
 from textual.widgets import Footer
 
 from ..analysis.compare import compare
@@ -486,6 +487,15 @@ class GraphstepApp(App[int]):
                         severity="error", timeout=8)
 
     # ── messages from the views ──
+    async def on_event(self, event: events.Event) -> None:
+        """A press on a widget that has just left the screen (a notification that expired under the pointer) is
+        dropped: Textual would start a text selection in it and fail (Textualize/textual#6643)."""
+        if isinstance(event, events.MouseDown) and not event.is_forwarded:
+            widget, _ = self.screen.get_widget_and_offset_at(event.x, event.y)
+            if widget is not None and not widget.is_attached:
+                return
+        await super().on_event(event)
+
     @on(NodePicked)
     def _node_picked(self, message: NodePicked) -> None:
         self.pick(message.node)
@@ -496,14 +506,18 @@ class GraphstepApp(App[int]):
 
     # ── find, check, export ──
     def _find(self) -> None:
-        if self.session.ready:
+        if self.session.ready and not Palette.in_stack(self):
             self.push_screen(Palette(providers=[NodeMatches], placeholder="Find nodes: a name, an op, "
                                      "op:matmul, kind:param, line:14 … (then ] and [ visit every match)"))
 
     def _palette(self) -> None:
         """ctrl+p: Textual's command palette with our nodes in it, safe to page in a tiny terminal."""
-        if self.use_command_palette and not Palette.is_open(self):
+        if self.use_command_palette and not Palette.in_stack(self):
             self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's Theme command: Textual's theme picker, in our ``Palette`` as every palette here is."""
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def _check(self) -> None:
         """``c``: the gradient check of every param, a seeded sample of entries each (the result says how many)."""

@@ -8,7 +8,8 @@ paging does nothing.  About six columns wide, the list wraps its options to a
 width of 0 and fails: ``app.tcss`` keeps it wider (``Palette CommandList``).
 And one for a double click, outside it or on a result: Textual's palette closes
 on the first click and, closed already, again on the second, popping the screen
-beneath (``ScreenStackError``): a closed palette ignores clicks and selections.
+beneath (``ScreenStackError``); the same for an enter that reaches it under a
+report a job opened over it: a palette not on top ignores clicks and selections.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from textual import events, on
+from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
@@ -44,9 +46,16 @@ class Palette(CommandPalette):
     @on(Input.Submitted)
     def _once_closed(self, event: Message) -> None:
         """What reaches the palette after it closed (the second click of a double click, on a result or
-        outside) does nothing: Textual's handlers, next in line, would close it again."""
-        if not self.is_current:
+        outside), or while a screen a job opened is over it (an enter on its way), does nothing: Textual's
+        handlers, next in line, would close it, and closing pops the top screen, whichever it is."""
+        if self.app.screen is not self:
             event.prevent_default()
+
+    @staticmethod
+    def in_stack(app: App) -> bool:
+        """A palette is open: on top, or under a screen a job opened over it (a report of what changed).
+        Textual's ``is_open`` sees the top only, and a second ctrl+p palette would reuse its id."""
+        return any(isinstance(screen, CommandPalette) for screen in app.screen_stack)
 
     def action_page(self, direction: int) -> None:
         results = self.query_one(CommandList)

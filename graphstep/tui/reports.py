@@ -24,17 +24,16 @@ class ReportScreen(ModalScreen[None]):
         self.title_text, self.lines, self.ok = title, lines, ok
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="report"):
-            yield Static(id="report-body")
+        """Everything here, nothing looked up on mount: a screen closed as it opens is mounted emptied."""
+        with VerticalScroll(id="report") as box:
+            box.border_title, box.border_subtitle = self.title_text, "esc closes"
+            if self.ok is not None:
+                box.add_class("ok" if self.ok else "bad")
+            yield Static(self._text(), id="report-body")
 
-    def on_mount(self) -> None:
-        box = self.query_one("#report")
-        box.border_title = self.title_text
-        box.border_subtitle = "esc closes"
-        if self.ok is not None:
-            box.add_class("ok" if self.ok else "bad")
+    def _text(self) -> Text:
         text = Text()
         for line in self.lines:
             style = "bold" if line and not line.startswith(" ") and line.endswith(":") else ""
             text.append(line + "\n", style=style)
-        self.query_one("#report-body", Static).update(text)
+        return text

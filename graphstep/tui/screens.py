@@ -53,15 +53,16 @@ class HelpScreen(ModalScreen[None]):
         self.legend_styles = styles
 
     def compose(self) -> ComposeResult:
+        """Everything here, nothing looked up on mount: a screen closed as it opens is mounted emptied."""
         keys = Table.grid(padding=(0, 2))
         for key, what in KEYS:
             keys.add_row(Text(key, style="bold"), what)
-        with VerticalScroll(id="help"):
+        with VerticalScroll(id="help") as box:
+            box.border_title = "graphstep · keys"
             yield Static(keys)
-            yield Static(id="legend")
+            yield Static(self._legend(), id="legend")
 
-    def on_mount(self) -> None:
-        self.query_one("#help").border_title = "graphstep · keys"
+    def _legend(self) -> Text:
         legend = Text("\ncolours  ")
         for state, what in COLOURS:
             legend.append(f" {state} ", style=self.legend_styles.get(state, ""))
@@ -70,7 +71,7 @@ class HelpScreen(ModalScreen[None]):
                       "A double border: a block of nodes, progress on its edge (▶ the step is inside it).\n"
                       "Backward sends G (the gradient of the output) from each node to its inputs;\n"
                       "a node used twice receives the sum of both contributions.")
-        self.query_one("#legend", Static).update(legend)
+        return legend
 
 
 class ErrorScreen(Screen[None]):
