@@ -3,13 +3,10 @@ itself in a circle, counting imports made inside functions; type-checking import
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import grimp
 import networkx as nx
 from importlinter.cli import lint_imports
-
-REPO = Path(__file__).resolve().parents[1]
+from support import REPO
 
 
 def test_import_contracts_are_kept(monkeypatch, capsys):

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 import graphstep as gs
 from graphstep.cli import main
@@ -22,13 +23,12 @@ from graphstep.files import MANIFEST, Folder, OverwriteError, is_sealed, seal, w
 from graphstep.render import export as export_module
 from graphstep.render.export import export_beside, export_frames
 
-ROOT = Path(__file__).resolve().parents[1]
 USERS = b"<svg><!-- the user's own drawing --></svg>\n"
 
 
 @pytest.fixture(autouse=True)
 def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -183,7 +183,7 @@ def test_ctrl_c_while_writing_leaves_the_old_file_and_no_temporary(tmp_path, mon
 
 def test_x_beside_the_users_file_moves_on_to_a_free_name(tmp_path):
     source = tmp_path / "mlp.py"
-    shutil.copy(ROOT / "samples/mlp.py", source)
+    shutil.copy(REPO / "samples/mlp.py", source)
     users_file(tmp_path / "mlp-step3.svg")
     before = snapshot(tmp_path)
     stepper = gs.Stepper(gs.trace(gs.load(str(source)))).run_to(3)

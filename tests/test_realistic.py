@@ -24,11 +24,11 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from support import REPO
 
 import graphstep as gs
 from graphstep.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 FILES = sorted(f"tests/realistic/{p.name}" for p in (REPO / "tests" / "realistic").glob("*.py"))
 FILES += ["samples/attention.py", "samples/batchnorm.py"]
 # code that calls graphstep itself (gs.nn) cannot run on plain arrays: its oracle re-traces instead

@@ -55,7 +55,7 @@ CASES = {
     "roll": [Case(normal(5), shift=2), Case(normal(2, 3), shift=-1), Case(normal(2, 3), shift=4, axis=1),
              Case(normal(2, 3, 4), shift=(1, -2), axis=(0, 2)), Case(normal(2, 3), shift=1, axis=-2)],
     "copy": [Case(normal()), Case(normal(3)), Case(normal(2, 3)), Case(normal(2, 3, 4))],
-    # a cast between float32 and float64 rounds its gradient to x's dtype: tests/test_dtypes.py checks it
+    # a cast between float32 and float64 rounds its gradient to x's dtype: tests/core/test_dtypes.py checks it
     "astype": [Case(normal(), dtype="float64"), Case(normal(3), dtype="float64"), Case(normal(2, 3), dtype="float64")],
     "getitem": [Case(normal(5), index=2), Case(normal(5), index=-1), Case(normal(5), index=slice(1, 4)),
                 Case(normal(3, 4), index=(slice(None), 0)), Case(normal(3, 4), index=(slice(None, None, 2), 1)),

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REPO, line_of
 
 from graphstep.cli import main
 from graphstep.core.ops import OPS
-
-REPO = Path(__file__).resolve().parents[1]
 
 HEADER = "import numpy as np\nimport graphstep as gs\n\n\n"
 
@@ -27,10 +26,6 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
     path = tmp_path / name
     path.write_text(HEADER + textwrap.dedent(body))
     return path
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 def test_run_mlp_with_check_prints_the_table_and_passes(in_repo, capsys):

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import grimp
 import pytest
+from support import SAMPLES
 
 from graphstep.render.dot import picture_scene, scene_dot, to_dot
 from graphstep.render.view import FOLD_MEMBERS, default_folds
 from graphstep.tui.session import Drawing, Session, trace_file
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TIMES_ONE = re.compile(r"× 1(?!\d)")
 SPREAD = 100  # every step of a walk up to this long (every sample today), else about this many, ends included
 

@@ -18,6 +18,7 @@ import types
 from pathlib import Path
 
 import pytest
+from support import line_of
 
 import graphstep as gs
 from graphstep.core.loader import Cancelled, interrupt_thread, load_and_trace, read_source
@@ -31,10 +32,6 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
     path = tmp_path / name
     path.write_text(HEADER + textwrap.dedent(body))
     return path
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 def computation(body: str) -> str:

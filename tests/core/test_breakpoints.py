@@ -4,12 +4,11 @@ per-position index behind ``held_bytes``, ``arrivals`` and ``contributions_to``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import SAMPLES, line_of, sample
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -17,23 +16,9 @@ from graphstep.core.breaks import check_step
 from graphstep.core.stepper import BACKWARD, FORWARD, SEED
 from graphstep.errors import GraphstepError
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-SAMPLES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp", "nan")
-_graphs: dict[str, gs.Graph] = {}
-
-
-def sample(name: str) -> gs.Graph:
-    if name not in _graphs:
-        _graphs[name] = gs.trace(gs.load(str(SAMPLES_DIR / f"{name}.py")))
-    return _graphs[name]
-
-
+SAMPLE_NAMES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp", "nan")
 def step_of(walker: gs.Stepper, kind: str, node: int) -> int:
     return walker.plan.index((kind, node)) + 1
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 # ───────────────────────────── NaN / Inf ─────────────────────────────
@@ -46,7 +31,7 @@ def test_nan_sample_stops_at_the_log_with_its_source_line():
     y = graph.ids["y"]
     assert found.reason == "nonfinite" and found.node == y and found.phase == "forward"
     assert found.step == step_of(walker, FORWARD, y) == walker.position
-    line = line_of(SAMPLES_DIR / "nan.py", "gnp.log(x - 3)")
+    line = line_of(SAMPLES / "nan.py", "gnp.log(x - 3)")
     assert f"samples/nan.py:{line}  y = gnp.log(x - 3)" in found.message
     assert found.source == f"samples/nan.py:{line}"
     # what was found: one NaN among 4 values, because x−3 goes down to 0.9 − 3 = −2.1
@@ -203,7 +188,7 @@ def _state(walker: gs.Stepper) -> list:
     return [(walker._values[n], walker._grads[n]) for n in walker.graph.order]
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_changed_names_exactly_the_nodes_a_step_changes(name):
     walker = gs.Stepper(sample(name))
     for k in range(1, walker.total + 1):
@@ -261,7 +246,7 @@ def assert_index_is_right(walker: gs.Stepper) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(SAMPLES), moves=st.lists(st.sampled_from(["step", "back", "jump", "query"]),
+@given(name=st.sampled_from(SAMPLE_NAMES), moves=st.lists(st.sampled_from(["step", "back", "jump", "query"]),
                                                       max_size=40), jumps=st.lists(st.integers(0, 60), min_size=40))
 def test_index_equals_the_definition_after_any_walk(name, moves, jumps):
     walker = gs.Stepper(sample(name))

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SAMPLES
 
 import graphstep as gs
 from graphstep import numpy as gnp
 from graphstep.analysis.grouping import focus, fold, neighbourhood
-
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def sample(name: str, **kw) -> gs.Graph:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SAMPLES, line_of
 
 import graphstep as gs
 from graphstep.analysis.compare import compare
 
 HERE = Path(__file__).resolve()
-SAMPLES_DIR = HERE.parents[1] / "samples"
 
 
 def my_func(a):
@@ -22,10 +22,6 @@ def my_func(a):
     if a.sum() > 0:
         return a
     return -1 * a
-
-
-def line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 def traced(a0: float) -> tuple[gs.Graph, gs.Stepper]:
@@ -37,10 +33,10 @@ def test_a_loop_that_runs_fewer_times():
     (old, old_st), (new, new_st) = traced(0.9), traced(3.5)
     result = compare(old, new, old_st, new_st)
     # doublings to reach 100: ceil(log2(100/0.9)) = 7, ceil(log2(100/3.5)) = 5
-    here = f"tests/test_compare.py:{line_of(HERE, 'a = a * 2')}"
+    here = f"tests/analysis/test_compare.py:{line_of(HERE, 'a = a * 2')}"
     runs = {r.source: r for r in result.line_runs}
     assert (runs[here].old_runs, runs[here].new_runs) == (7, 5) and runs[here].code == "a = a * 2"
-    test = runs[f"tests/test_compare.py:{line_of(HERE, 'while a.norm() < 100')}"]
+    test = runs[f"tests/analysis/test_compare.py:{line_of(HERE, 'while a.norm() < 100')}"]
     assert (test.old_runs, test.new_runs) == (8, 6)  # the test runs once more than the body
     # a, the norms, each doubling with its constant 2, the sum
     assert (result.old_nodes, result.new_nodes) == (len(old), len(new)) == (1 + 8 + 2 * 7 + 1, 1 + 6 + 2 * 5 + 1)
@@ -64,7 +60,7 @@ def test_a_branch_taken_only_in_the_new_trace():
 
 
 def test_compares_only_what_both_steppers_computed():
-    graph = gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py")))
+    graph = gs.trace(gs.load(str(SAMPLES / "mlp.py")))
     done, fresh = gs.Stepper(graph).run(), gs.Stepper(graph)
     result = compare(graph, graph, done, fresh)
     assert result.output_value is None and result.grad_changes == {}
@@ -76,16 +72,16 @@ def test_compares_only_what_both_steppers_computed():
 
 
 def test_identical_traces_have_no_differences():
-    graph = gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py")))
-    again = gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py")))
+    graph = gs.trace(gs.load(str(SAMPLES / "mlp.py")))
+    again = gs.trace(gs.load(str(SAMPLES / "mlp.py")))
     result = compare(graph, again, gs.Stepper(graph).run(), gs.Stepper(again).run())
     assert not result.changed and result.line_runs == [] and result.values_changed == {}
     assert set(result.grad_changes.values()) == {0.0}
 
 
 def test_different_samples_differ_in_params_inputs_and_lines():
-    mlp = gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py")))
-    reg = gs.trace(gs.load(str(SAMPLES_DIR / "regression.py")))
+    mlp = gs.trace(gs.load(str(SAMPLES / "mlp.py")))
+    reg = gs.trace(gs.load(str(SAMPLES / "regression.py")))
     result = compare(mlp, reg)
     assert result.params_added == {"beta0": (), "beta1": (5, 1)}
     assert result.params_removed == {"W1": (4, 16), "b1": (16,), "W2": (16, 1)}

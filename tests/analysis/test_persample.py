@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SAMPLES, sample
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -14,12 +15,6 @@ from graphstep.analysis.persample import batch_size, cut_index, per_sample_gradi
 from graphstep.cli import main
 from graphstep.core.ops import OPS
 from graphstep.errors import GraphstepError
-
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-
-
-def sample(name: str) -> gs.Graph:
-    return gs.trace(gs.load(str(SAMPLES_DIR / f"{name}.py")))
 
 
 def leaf(graph: gs.Graph, name: str) -> np.ndarray:
@@ -141,7 +136,7 @@ def test_batch_size_can_be_given():
 
 
 def test_a_reshape_fixed_to_the_batch_names_its_node_and_line():
-    path = SAMPLES_DIR.parent / "tests" / "test_persample.py"
+    path = SAMPLES.parent / "tests" / "analysis" / "test_persample.py"
 
     def reshaped():
         X = gs.input(np.arange(12.0).reshape(4, 3), name="X")
@@ -437,7 +432,7 @@ def test_batch_norm_before_the_loss_names_the_batch_statistic():
     assert result.kind == "other" and not result.ok
     found = result.interaction
     assert (found.name, found.op) == ("var", "var")
-    assert found.source == f"tests/test_persample.py:{line_of('var = np.var(h, axis=0')}"
+    assert found.source == f"tests/analysis/test_persample.py:{line_of('var = np.var(h, axis=0')}"
     assert "neither the mean nor the sum" in found.reason
     text = str(result)
     assert "the samples interact in the loss" in text and f"samples first interact at var (var, {found.source})" in text
@@ -461,7 +456,8 @@ def test_a_statistic_flowing_back_into_the_rows_is_named_at_its_reduction():
 
     found = per_sample_gradients(gs.trace(centred), "W").interaction
     assert found.op == "subtract"
-    assert f"(mean, tests/test_persample.py:{line_of('centred with the batch mean')}), a statistic" in found.reason
+    line = line_of('centred with the batch mean')
+    assert f"(mean, tests/analysis/test_persample.py:{line}), a statistic" in found.reason
 
 
 def test_scores_indexed_by_the_labels_alone_pair_every_sample_with_every_label():

@@ -1,4 +1,4 @@
-"""Regenerates the golden DOT files: ``python tests/golden/regenerate.py`` from the repository root.
+"""Regenerates the golden DOT files: ``python tests/render/golden/regenerate.py`` from the repository root.
 
 Run it only after a deliberate change to the picture, and review the diff.
 """

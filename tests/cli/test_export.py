@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from support import REPO
 
 import graphstep as gs
 from graphstep.cli import main
 from graphstep.render import engines
 from graphstep.render.dot import mimebundle
 
-ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 HAS_DOT = shutil.which("dot") is not None
 
 
 @pytest.fixture(autouse=True)
 def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     monkeypatch.delenv("GRAPHSTEP_RENDERER", raising=False)
 
 
@@ -39,7 +38,7 @@ def renderer(request, monkeypatch):
 
 @pytest.fixture(scope="module")
 def mlp() -> gs.Graph:
-    return gs.trace(gs.load(str(ROOT / "samples/mlp.py")))
+    return gs.trace(gs.load(str(REPO / "samples/mlp.py")))
 
 
 def test_svg_png_pdf_with_each_renderer(renderer, mlp, tmp_path):

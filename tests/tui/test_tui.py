@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import SAMPLES
 from textual import events
 
 from graphstep.tui.app import GraphstepApp
@@ -16,7 +17,6 @@ from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen, HelpScreen
 
 SIZE = (160, 48)
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 SVG_TEXT = re.compile(r'<text [^>]*\bx="([\d.]+)"[^>]*\btextLength="([\d.]+)"[^>]*-line-(\d+)\)">([^<]*)</text>')

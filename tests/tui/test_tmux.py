@@ -10,9 +10,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tmux(*args: str) -> str:
@@ -35,8 +35,8 @@ def test_real_terminal_steps_forward_and_backward():
     program = Path(sys.executable).with_name("graphstep")
     program = program if program.exists() else f"{sys.executable} -m graphstep.cli"
     command = f"env -u COLUMNS -u LINES {program} samples/mlp.py"  # size from the terminal, not the env
-    env = {"TERM": "xterm-256color", "PYTHONPATH": str(ROOT)}
-    _tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", "-c", str(ROOT),
+    env = {"TERM": "xterm-256color", "PYTHONPATH": str(REPO)}
+    _tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", "-c", str(REPO),
           *[f"-e{k}={v}" for k, v in env.items()], command)
     subprocess.run(["tmux", "resize-window", "-t", session, "-x", "160", "-y", "48"], capture_output=True)
     try:

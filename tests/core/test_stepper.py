@@ -5,30 +5,19 @@ seeds, forward mode, held bytes, gradient check and local Jacobians."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import SAMPLES, sample
 
 import graphstep as gs
 from graphstep import numpy as gnp
 from graphstep.core.ops import OPS
 from graphstep.errors import GraphstepError
 
-SAMPLES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp")
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-_graphs: dict[str, gs.Graph] = {}
-
-
-def sample(name: str) -> gs.Graph:
-    """The traced sample (traced once per session: a Graph is immutable)."""
-    if name not in _graphs:
-        _graphs[name] = gs.trace(gs.load(str(SAMPLES_DIR / f"{name}.py")))
-    return _graphs[name]
-
-
+SAMPLE_NAMES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp")
 def snapshot(stepper: gs.Stepper) -> list:
     """Everything a step can change: value, gradient and tangent of every node."""
     return [(stepper.value(n), stepper.grad(n), stepper._tangents[n]) for n in stepper.graph.order]
@@ -46,7 +35,7 @@ def assert_same_state(a: gs.Stepper, b: gs.Stepper) -> None:
 # ───────────────────────────── stepping ─────────────────────────────
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_one_step_at_a_time_equals_run(name):
     graph = sample(name)
     stepped = gs.Stepper(graph)
@@ -64,7 +53,7 @@ def test_one_step_at_a_time_equals_run(name):
     assert stepped.step() is None
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_step_back_from_the_end_restores_every_position(name):
     graph = sample(name)
     walker = gs.Stepper(graph).run()
@@ -75,7 +64,7 @@ def test_step_back_from_the_end_restores_every_position(name):
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(SAMPLES), moves=st.lists(st.sampled_from(["step", "back", "back"]), max_size=80),
+@given(name=st.sampled_from(SAMPLE_NAMES), moves=st.lists(st.sampled_from(["step", "back", "back"]), max_size=80),
        start=st.integers(0, 60), mode=st.sampled_from(["reverse", "forward"]))
 def test_any_walk_of_steps_and_undos_equals_a_fresh_run_to(name, moves, start, mode):
     graph = sample(name)
@@ -226,7 +215,7 @@ def test_forward_mode_vector_output_pushes_the_whole_tangent():
 
 @pytest.mark.parametrize("a0", [0.37, -1.3, 5.0, -250.0])
 def test_myfunc_forward_tangent_equals_f_over_a(a0):
-    myFunc = gs.load(str(SAMPLES_DIR / "myfunc.py")).__globals__["myFunc"]  # the sample's own function
+    myFunc = gs.load(str(SAMPLES / "myfunc.py")).__globals__["myFunc"]  # the sample's own function
     graph = gs.trace(lambda a: myFunc(a), np.array(a0))
     forward = gs.Stepper(graph, mode="forward").run()  # default tangent: ones
     assert forward.tangent_note
@@ -258,7 +247,7 @@ def test_held_bytes_rise_in_forward_and_fall_to_zero():
 # ───────────────────────────── gradient check ─────────────────────────────
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_gradcheck_passes_on_samples(name):
     report = gs.gradcheck(sample(name))
     assert report.ok, str(report)
@@ -274,7 +263,7 @@ def test_gradcheck_of_a_chosen_node():
 def test_gradcheck_fails_on_a_wrong_rule(monkeypatch):
     wrong = dataclasses.replace(OPS["tanh"], vjp=(lambda g, out, x: g * (1.0 - out),))  # forgot the square
     monkeypatch.setitem(OPS, "tanh", wrong)
-    graph = gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py")))  # traced after the patch: uses the wrong rule
+    graph = gs.trace(gs.load(str(SAMPLES / "mlp.py")))  # traced after the patch: uses the wrong rule
     report = gs.gradcheck(graph)
     assert not report.ok
     by_name = {r.name: r for r in report.results}
@@ -287,7 +276,7 @@ def test_gradcheck_fails_on_a_wrong_broadcast_rule(monkeypatch):
     # a bias gradient that forgets to sum over the batch (takes the first row)
     wrong = dataclasses.replace(OPS["add"], vjp=(OPS["add"].vjp[0], lambda g, out, x, y: g.reshape(-1, *y.shape)[0]))
     monkeypatch.setitem(OPS, "add", wrong)
-    report = gs.gradcheck(gs.trace(gs.load(str(SAMPLES_DIR / "mlp.py"))))
+    report = gs.gradcheck(gs.trace(gs.load(str(SAMPLES / "mlp.py"))))
     assert not {r.name: r for r in report.results}["b1"].ok
 
 

@@ -33,7 +33,7 @@ FUZZED = ["mlp", "myfunc", "deep_mlp", "nan", "attention", "batchnorm"]
 
 def _fuzzer():
     """``scripts/fuzz_tui.py`` as a module (scripts/ is no package)."""
-    path = Path(__file__).resolve().parent.parent / "scripts" / "fuzz_tui.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_tui.py"
     spec = importlib.util.spec_from_file_location("fuzz_tui", path)
     module = sys.modules.setdefault("fuzz_tui", importlib.util.module_from_spec(spec))
     spec.loader.exec_module(module)

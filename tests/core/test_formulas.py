@@ -4,16 +4,15 @@ the step log and the inspector (forward with shapes, backward with shapes and âœ
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from support import SAMPLES
 
 import graphstep as gs
 from graphstep import numpy as gnp
 from graphstep.core.formulas import Rule, grad_name, tidy
 
-MLP = Path(__file__).resolve().parents[1] / "samples" / "mlp.py"
+MLP = SAMPLES / "mlp.py"
 
 
 @pytest.fixture(scope="module")

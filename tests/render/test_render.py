@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REPO
 
 import graphstep as gs
 from graphstep.render import style as S
@@ -17,14 +18,13 @@ from graphstep.render.dot import to_dot
 from graphstep.render.engines import render
 from graphstep.render.scene import array_text
 
-ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(autouse=True)
 def _at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)  # sources print relative to the working directory
+    monkeypatch.chdir(REPO)  # sources print relative to the working directory
 
 
 def sample(name: str) -> gs.Graph:

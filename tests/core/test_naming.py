@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from support import REPO, SAMPLES
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -20,7 +21,6 @@ from graphstep.core.ops import OPS
 from graphstep.render.dot import to_dot
 from graphstep.tui.inspector import _index
 
-REPO = Path(__file__).resolve().parents[1]
 THIS_FILE = os.path.basename(__file__)
 # what the old automatic names looked like: an op, a kind or "const" followed by the node's number
 COUNTER = re.compile(rf"^(?:{'|'.join(map(re.escape, OPS))}|param|input|const)\d+$")
@@ -100,11 +100,11 @@ def manual_softmax():
 
 
 COMPUTATIONS = [classifier, bce_mlp, with_helper, manual_softmax]
-SAMPLES = sorted((REPO / "samples").glob("*.py"))
+SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
 
 
 def traced_samples():
-    return [gs.trace(gs.load(str(path))) for path in SAMPLES]
+    return [gs.trace(gs.load(str(path))) for path in SAMPLE_FILES]
 
 
 @pytest.fixture(scope="module")

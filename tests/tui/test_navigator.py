@@ -3,13 +3,11 @@ survives a reload by name — with no terminal, over a traced sample's session."
 
 from __future__ import annotations
 
-from pathlib import Path
+from support import SAMPLES
 
 from graphstep.analysis.search import find_nodes
 from graphstep.tui.navigator import Navigator
 from graphstep.tui.session import Session, trace_file
-
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def navigator(sample: str, position: int = 0) -> Navigator:
