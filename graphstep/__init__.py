@@ -7,6 +7,7 @@ graphviz; ``export`` and the TUI load them only when used.
 from __future__ import annotations
 
 from . import nn, numpy
+from . import pytorch as _pytorch  # noqa: F401 - gs.load reads PyTorch scripts (torch itself loads only then)
 from .analysis import grouping as _grouping  # noqa: F401 - installs Graph.grouping
 from .analysis.compare import Comparison, compare
 from .analysis.gradcheck import gradcheck

@@ -7,12 +7,14 @@ import mode), so every test file, in any folder, imports it as ``support``.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from pathlib import Path
 
 import graphstep as gs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
+HAS_TORCH = importlib.util.find_spec("torch") is not None  # samples/torch_*.py need it (tests/pytorch say so)
 
 
 @functools.cache
@@ -24,3 +26,12 @@ def sample(name: str) -> gs.Graph:
 def line_of(path: Path, text: str) -> int:
     """The number of the first line of ``path`` that contains ``text``: tests name lines by their code."""
     return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
+
+
+def session_at(target: Path, position: int = 0):
+    """The TUI's headless half (``tui.session.Session``) on ``target`` after ``position`` steps, as the app starts."""
+    from graphstep.tui.session import Session, trace_file  # only the view and TUI tests need the TUI's modules
+
+    session = Session(str(target))
+    session.adopt(trace_file(str(target), 0, "reverse", position))
+    return session

@@ -57,8 +57,8 @@ def test_softmax_rows_sum_to_one_and_log_softmax_matches():
 
     graph = gs.trace(fn, LOGITS)
     walker = gs.Stepper(graph).run_forward()
-    soft = next(n for n in graph.op_nodes if graph.node(n)["op"] == "softmax")
+    soft = next(n for n in graph.op_nodes if graph.node(n).op == "softmax")
     np.testing.assert_allclose(walker.value(soft).sum(axis=-1), np.ones(4))
-    log_soft = next(n for n in graph.op_nodes if graph.node(n)["op"] == "log_softmax")
+    log_soft = next(n for n in graph.op_nodes if graph.node(n).op == "log_softmax")
     np.testing.assert_allclose(walker.value(log_soft), np.log(softmax(LOGITS.T).T))
     assert gs.gradcheck(graph).ok

@@ -274,7 +274,7 @@ def test_attention_sample_closed_form():
     np.testing.assert_allclose(dS.sum(axis=-1), 0.0, atol=1e-15)
     np.testing.assert_allclose(st.grad("q"), dS @ k / np.sqrt(D), rtol=1e-8, atol=1e-15)
     np.testing.assert_allclose(st.grad("k"), dS.transpose(swap) @ q / np.sqrt(D), rtol=1e-8, atol=1e-15)
-    row_max = next(n for n in st.graph.op_nodes if st.graph.node(n)["op"] == "max")
+    row_max = next(n for n in st.graph.op_nodes if st.graph.node(n).op == "max")
     np.testing.assert_allclose(st.grad(row_max), 0.0, atol=1e-15)  # the stability shift gets no gradient
 
 
@@ -293,7 +293,7 @@ def test_a_nan_trap_stops_at_its_op_with_the_reason(path, phase, op, line):
     st = gs.Stepper(graph)
     stop = st.resume()
     assert stop is not None and stop.reason == "nonfinite"
-    assert (stop.phase, graph.node(stop.node)["op"]) == (phase, op)
+    assert (stop.phase, graph.node(stop.node).op) == (phase, op)
     assert stop.source.endswith(f"{Path(path).name}:{line}") and "zeros" in stop.message
     st.run()
     assert any(np.isnan(st.grad(name)).any() for name in graph.params)  # as PyTorch gives: NaN, not a guess

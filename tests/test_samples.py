@@ -51,7 +51,7 @@ def test_myfunc_gradient_for_positive_and_negative_a(run_sample, a0):
     np.testing.assert_allclose(f, expected)
     np.testing.assert_allclose(walker.grad("a"), f / a0)
     assert np.sign(walker.grad("a")) == np.sign(a0)
-    ops = [graph.node(n)["op"] for n in graph.op_nodes]
+    ops = [graph.node(n).op for n in graph.op_nodes]
     assert ops.count("norm") == k + 1  # the unrolled while: one test per iteration, plus the last
 
 

@@ -95,7 +95,7 @@ def compare(old: Graph, new: Graph, old_stepper: Stepper | None = None,
     params = _leaves(old.params, old, new.params, new)
     inputs = _leaves(old.inputs, old, new.inputs, new)
     result = Comparison(len(old), len(new), line_runs(old, new), *params,
-                        (old.node(old.output)["shape"], new.node(new.output)["shape"]), *inputs)
+                        (old.node(old.output).shape, new.node(new.output).shape), *inputs)
     result.values_changed = _value_changes(old, new)
     if old_stepper is not None and new_stepper is not None:
         a, b = old_stepper.value(old.output), new_stepper.value(new.output)
@@ -125,14 +125,14 @@ def _ops_by_line(graph: Graph) -> dict[tuple[str, int], tuple[str, int, int]]:
     seen: dict[tuple[str, int], tuple[str, list[int]]] = {}
     for nid in graph.op_nodes:
         node = graph.node(nid)
-        seen.setdefault((node["file"], node["line"]), (node["source"], []))[1].append(nid)
+        seen.setdefault((node.file, node.line), (node.source, []))[1].append(nid)
     return {key: (source, len(ops), len({innermost[n] for n in ops})) for key, (source, ops) in seen.items()}
 
 
 def _leaves(old_ids: dict[str, int], old: Graph, new_ids: dict[str, int], new: Graph) -> tuple[dict, dict, dict]:
     """(added, removed, reshaped) leaves matched by name."""
-    shape_old = {k: old.node(i)["shape"] for k, i in old_ids.items()}
-    shape_new = {k: new.node(i)["shape"] for k, i in new_ids.items()}
+    shape_old = {k: old.node(i).shape for k, i in old_ids.items()}
+    shape_new = {k: new.node(i).shape for k, i in new_ids.items()}
     added = {k: s for k, s in shape_new.items() if k not in shape_old}
     removed = {k: s for k, s in shape_old.items() if k not in shape_new}
     reshaped = {k: (s, shape_new[k]) for k, s in shape_old.items() if k in shape_new and s != shape_new[k]}
@@ -145,7 +145,7 @@ def _value_changes(old: Graph, new: Graph) -> dict[str, float]:
     for names_old, names_new in ((old.inputs, new.inputs), (old.params, new.params)):
         for k, i in names_old.items():
             j = names_new.get(k)
-            if j is not None and old.node(i)["shape"] == new.node(j)["shape"]:
+            if j is not None and old.node(i).shape == new.node(j).shape:
                 diff = _max_abs(old.leaf_values[i], new.leaf_values[j])
                 if diff:
                     changes[k] = diff

@@ -103,15 +103,15 @@ def gradcheck(subject: Graph | Stepper, nodes=None, *, entries: int | str = ENTR
     for nid in targets:
         if not analytic.needs_grad[nid]:  # reverse mode computes no gradient here: nothing to compare
             node = graph.node(nid)
-            raise GraphstepError(f"{node['name']} ({node['kind']}) has no gradient: no param lies upstream of it",
-                                 source=node["source"], hint="check a param or a node computed from one")
+            raise GraphstepError(f"{node.name} ({node.kind}) has no gradient: no param lies upstream of it",
+                                 source=node.source, hint="check a param or a node computed from one")
     forward = _Forward(graph, analytic)
     plan, skipped = _plan(forward, targets, entries, budget, np.random.default_rng(seed))
     work = Work("gradient check", sum(len(flat) for flat in plan.values()), progress, cancel)
     work.check()
     with np.errstate(all="ignore"):  # a NaN difference is a failed check, not a warning
         results = [_check(forward, analytic, nid, flat, eps, tol, work) for nid, flat in plan.items()]
-    total = sum(int(np.prod(graph.node(n)["shape"], dtype=int)) for n in targets)
+    total = sum(int(np.prod(graph.node(n).shape, dtype=int)) for n in targets)
     return GradcheckReport(results, [graph.name_of(n) for n in skipped], total)
 
 
@@ -151,7 +151,7 @@ class _Forward:
 def _plan(forward: _Forward, targets: list[int], entries: int | str, budget: int | None,
           rng: np.random.Generator) -> tuple[dict[int, np.ndarray], list[int]]:
     """Per node the flat indices to check, and the nodes left out: ``entries`` of each node within ``budget``."""
-    sizes = {nid: int(np.prod(forward.graph.node(nid)["shape"], dtype=int)) for nid in targets}
+    sizes = {nid: int(np.prod(forward.graph.node(nid).shape, dtype=int)) for nid in targets}
     if entries == "all":
         return {nid: np.arange(sizes[nid]) for nid in targets}, []
     if not isinstance(entries, (int, np.integer)) or isinstance(entries, bool) or entries < 1:

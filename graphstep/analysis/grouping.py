@@ -19,10 +19,12 @@ import ast
 import functools
 import linecache
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..core.graph import Graph
+from ..core.records import Node
+from .heap import paused_gc
 
 KIND_RANK = {"loop": 0, "iteration": 1, "scope": 2, "call": 3}  # equal spans: the first kind is outside
 KIND_WORD = {"iteration": "iteration", "call": "call", "scope": "block", "loop": "loop"}  # a member, in a label
@@ -41,8 +43,7 @@ class Group:
     index: int = 0  # iterations: 1-based number
     parent: int = -1
     children: list[int] = field(default_factory=list)
-    signature: int = 0
-    code: str = ""  # iterations and calls: the code they run, for labels
+    code: str = ""  # calls: the line that made the call, for labels
     call: int = -1  # the user call it belongs to (its own, for a call group)
     line: int = 0  # loops and iterations: the loop's first line
 
@@ -154,46 +155,105 @@ class _LoopState:
     last: tuple = ()  # (line, offset, child call, closed) of the latest node in the loop
 
 
-def _paths(graph: Graph) -> list[tuple]:
-    """Per node, the keys of the call/loop/iteration groups it is in, outermost first.
+class _Sources:
+    """The loops of the user's files, read once per file and per (function, line) while one graph is grouped:
+    a 100,000-node trace asks for the same few lines again and again."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.calls = graph.calls
+        self._files: dict[str, list[_Loop]] = {}
+        self._around: dict[tuple[str, int, int], list[_Loop]] = {}
+
+    def loops(self, filename: str) -> list[_Loop]:
+        found = self._files.get(filename)
+        if found is None:
+            found = self._files[filename] = _loops(filename)
+        return found
+
+    def around(self, call: int, line: int) -> list[_Loop]:
+        """The loops of ``call``'s function that hold ``line``, outermost first."""
+        info = self.calls[call]
+        key = (info["file"], info["line"], line)
+        found = self._around.get(key)
+        if found is None:
+            found = self._around[key] = [lp for lp in self.loops(info["file"]) if info["line"] <= lp.start <= line
+                                         and line <= lp.end]
+        return found
+
+    def loop(self, call: int, start: int) -> _Loop:
+        """The loop of ``call``'s function that starts on line ``start``."""
+        return next(lp for lp in self.loops(self.calls[call]["file"]) if lp.start == start)
+
+
+class _LoopWalk:
+    """Which iteration of which loop instance each node is in, as control moves through the user's frames."""
+
+    def __init__(self, sources: _Sources) -> None:
+        self.sources = sources
+        self.states: dict[tuple, _LoopState] = {}
+        self.instances: dict[tuple, int] = {}
+
+    def enter(self, path: list[tuple], stack: tuple, level: int, closed: bool) -> None:
+        """Append to ``path`` the loops and iterations that frame ``level`` of ``stack`` is in; ``closed``: the
+        node ends its instruction (an op at its innermost frame: its consts come first)."""
+        call, line, offset = stack[level]
+        loops = self.sources.around(call, line)
+        if not loops:
+            return
+        child = stack[level + 1][0] if level + 1 < len(stack) else None
+        for depth, loop in enumerate(loops):
+            # an outer loop sees a nested loop as one instruction at the nested loop's first line
+            at = (line, offset, child, closed) if depth == len(loops) - 1 else (loops[depth + 1].start, -1, None,
+                                                                                 False)
+            key, outer = (call, loop.start), tuple(path)
+            state = self.states.get(key)
+            if state is None or state.outer != outer:
+                self.instances[key] = self.instances.get(key, 0) + 1
+                state = self.states[key] = _LoopState(outer, self.instances[key])
+            elif _new_iteration(state.last, *at[:3]):
+                state.iteration += 1
+            state.last = at
+            path.append(("loop", call, loop.start, state.instance))
+            path.append(("iteration", call, loop.start, state.instance, state.iteration))
+
+
+def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
+    """Per node in order, the keys of the call/loop/iteration groups it is in, outermost first.
 
     A new iteration starts when control comes back to an earlier line or
     instruction of the loop.  Only nodes show where control was, so an outer
     loop whose body makes no node outside its inner loop looks like one
-    iteration of a longer inner loop.
+    iteration of a longer inner loop.  A node made in the frames of the node
+    before it moves no outer loop on, so only its innermost frame is walked.
     """
-    calls = graph.calls
-    states: dict[tuple, _LoopState] = {}
-    instances: dict[tuple, int] = {}
-    paths = []
-    for nid in graph.order:
-        node = graph.node(nid)
-        stack = node.get("stack", ())
-        path: list[tuple] = []
-        for level, (call, line, offset) in enumerate(stack):
-            if level:
-                path.append(("call", call))
-            info = calls[call]
-            inner = level == len(stack) - 1
-            child = None if inner else stack[level + 1][0]
-            closed = inner and node["kind"] != "const"  # an op ends its instruction; its consts come first
-            loops = [lp for lp in _loops(info["file"]) if lp.start >= info["line"] and lp.start <= line <= lp.end]
-            for depth, loop in enumerate(loops):
-                # an outer loop sees a nested loop as one instruction at the nested loop's first line
-                at = (line, offset, child, closed) if depth == len(loops) - 1 else (loops[depth + 1].start, -1, None,
-                                                                                     False)
-                key = (call, loop.start)
-                state = states.get(key)
-                if state is None or state.outer != tuple(path):
-                    instances[key] = instances.get(key, 0) + 1
-                    state = states[key] = _LoopState(tuple(path), instances[key])
-                elif _new_iteration(state.last, *at[:3]):
-                    state.iteration += 1
-                state.last = at
-                path.append(("loop", call, loop.start, state.instance))
-                path.append(("iteration", call, loop.start, state.instance, state.iteration))
-        paths.append(tuple(path))
-    return paths
+    walk = _LoopWalk(sources)
+    previous: tuple = ()
+    outer: list[tuple] = []  # the groups of the frames around the innermost one (its call included)
+    around = ()  # the same as a tuple: the path of each node whose innermost frame is in no loop
+    for node in nodes:
+        stack = node.stack
+        if not _same_frames(stack, previous):
+            outer = []
+            for level in range(len(stack) - 1):
+                if level:
+                    outer.append(("call", stack[level][0]))
+                walk.enter(outer, stack, level, False)
+            if len(stack) > 1:
+                outer.append(("call", stack[-1][0]))
+            around = tuple(outer)
+        previous = stack
+        if stack and sources.around(*stack[-1][:2]):
+            path = outer.copy()
+            walk.enter(path, stack, len(stack) - 1, node.kind != "const")
+            yield tuple(path)
+        else:
+            yield around
+
+
+def _same_frames(stack: tuple, previous: tuple) -> bool:
+    """Whether ``stack`` is ``previous`` but for the place in its innermost frame: each outer frame is still at
+    the call into the same frame below it, so the loops around those calls stay where they were."""
+    return len(stack) == len(previous) > 0 and stack[-1][0] == previous[-1][0] and stack[:-1] == previous[:-1]
 
 
 def _new_iteration(last: tuple, line: int, offset: int, child) -> bool:
@@ -208,9 +268,11 @@ def _new_iteration(last: tuple, line: int, offset: int, child) -> bool:
     return child != last_child if child is not None else last_closed
 
 
+@paused_gc()  # a 100,000-node graph makes a million small objects here, and no cycles
 def group(graph: Graph) -> Grouping:
     """Find the calls, scopes, loops and iterations of ``graph``, and the repeats among them."""
-    spans = _spans(graph)
+    sources, nodes = _Sources(graph), [graph.node(n) for n in graph.order]
+    spans = _spans(graph, nodes, sources)
     spans.sort(key=lambda g: (g.start, -g.end, KIND_RANK[g.kind]))
     groups: list[Group] = []
     roots: list[int] = []
@@ -231,91 +293,97 @@ def group(graph: Graph) -> Grouping:
     innermost = [-1] * len(graph)
     for g in groups:  # parents come before children, so the innermost is written last
         innermost[g.start:g.end] = [g.id] * (g.end - g.start)
-    for g in groups:
-        g.signature = _signature(graph, g)
-        if g.kind == "iteration":
-            g.code = _iteration_code(graph, g)
-    repeats, member_of = _repeats(graph, groups, roots)
+    repeats, member_of = _repeats(graph, nodes, groups, roots, sources)
     return Grouping(groups, roots, repeats, innermost, member_of)
 
 
-def _spans(graph: Graph) -> list[Group]:
+def _spans(graph: Graph, nodes: list[Node], sources: _Sources) -> list[Group]:
     """Every group as an interval of node ids (ids and parents are set once they are nested)."""
-    paths = _paths(graph)
     spans: list[Group] = []
     opened: dict[tuple, Group] = {}
     previous: tuple = ()
-    for nid, path in enumerate(paths):
+    for nid, path in enumerate(_paths(nodes, sources)):
+        if path is previous or path == previous:  # most nodes are in the groups of the node before them
+            continue
         common = 0
         while common < min(len(path), len(previous)) and path[common] == previous[common]:
             common += 1
         for key in previous[common:]:
             opened.pop(key).end = nid
         for key in path[common:]:
-            g = opened[key] = _new_group(graph, key, nid)
+            g = opened[key] = _new_group(graph, nodes[nid], sources, key, nid)
             spans.append(g)
         previous = path
     for g in opened.values():
-        g.end = len(paths)
+        g.end = len(graph)
     for label, start, end in graph.scope_spans:
         if end > start:
             spans.append(Group(-1, "scope", f"scope {label.rsplit('/', 1)[-1]}", start, end,
-                               graph.node(start)["source"]))
+                               graph.node(start).source))
     return spans
 
 
-def _new_group(graph: Graph, key: tuple, start: int) -> Group:
+def _new_group(graph: Graph, node: Node, sources: _Sources, key: tuple, start: int) -> Group:
+    """The group ``key`` (from ``_paths``) beginning at ``node``, the node ``start``."""
     kind, call = key[0], key[1]
     info = graph.calls[call]
-    node = graph.node(start)
-    path = node["source"].rsplit(":", 1)[0]
+    path = node.source.rsplit(":", 1)[0]
     if kind == "call":
         site = graph.calls[info["parent"]]
         code = linecache.getline(site["file"], info["site"]).strip()
         return Group(-1, "call", f"{info['func']}()", start, start, f"{path}:{info['site']}", code=code, call=call)
-    loop = next(lp for lp in _loops(info["file"]) if lp.start == key[2])
+    loop = sources.loop(call, key[2])
     if kind == "loop":
         return Group(-1, "loop", loop.header, start, start, f"{path}:{loop.start}", call=call, line=loop.start)
     return Group(-1, "iteration", f"iteration {key[4]}", start, start, f"{path}:{loop.start}", index=key[4],
                  call=call, line=loop.start)
 
 
-def _iteration_code(graph: Graph, g: Group) -> str:
+def _iteration_code(graph: Graph, nodes: list[Node], sources: _Sources, g: Group) -> str:
     """``while a.norm() < 100: a = a * 2``: the loop's header and the body lines that made ops."""
     info = graph.calls[g.call]
     lines: dict[int, None] = {}
-    for nid in g.nodes:
-        node = graph.node(nid)
-        if node["kind"] == "op":
-            level = next((line for call, line, _ in node["stack"] if call == g.call), 0)
+    for node in nodes[g.start:g.end]:
+        if node.kind == "op":
+            level = next((line for call, line, _ in node.stack if call == g.call), 0)
             if level > g.line:
                 lines[level] = None
-    header = next(lp.header for lp in _loops(info["file"]) if lp.start == g.line)
+    header = sources.loop(g.call, g.line).header
     body = [linecache.getline(info["file"], k).strip() for k in lines]
     text = f"{header}: " + "; ".join(body) if body else header
     return text if len(text) <= 72 else text[:71] + "…"
 
 
-def _signature(graph: Graph, g: Group) -> int:
+def _signature(nodes: list[Node], g: Group) -> int:
     """Equal for groups that do the same thing: ops, shapes and wiring inside (outside inputs as -1)."""
-    parts = []
-    for nid in g.nodes:
-        node = graph.node(nid)
-        wiring = tuple(i - g.start if i >= g.start else -1 for i in node["inputs"])
-        parts.append((node["kind"], node["op"], node["shape"], wiring))
-    return hash(tuple(parts))
+    start = g.start
+    return hash(tuple([(node.kind, node.op, node.shape, tuple([i - start if i >= start else -1 for i in node.inputs]))
+                       for node in nodes[start:g.end]]))
 
 
-def _repeats(graph: Graph, groups: list[Group], roots: list[int]) -> tuple[list[Repeat], dict]:
+def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[int],
+             sources: _Sources) -> tuple[list[Repeat], dict]:
+    """Runs of consecutive siblings doing the same thing.  A group's signature (a walk over its nodes) is taken
+    only when a sibling of the same kind and size asks: the one loop of a deep chain is never walked."""
     repeats: list[Repeat] = []
     member_of: dict[int, tuple[int, int]] = {}
+    signatures: dict[int, int] = {}
+
+    def same(a: Group, b: Group) -> bool:
+        if a.kind != b.kind or a.end - a.start != b.end - b.start or (a.kind == "call" and a.label != b.label):
+            return False
+        for g in (a, b):
+            if g.id not in signatures:
+                signatures[g.id] = _signature(nodes, g)
+        return signatures[a.id] == signatures[b.id]
+
     for siblings in [roots, *(g.children for g in groups)]:
         run: list[int] = []
         for gid in [*siblings, -1]:
-            if run and (gid < 0 or not _same(groups[run[0]], groups[gid])):
+            if run and (gid < 0 or not same(groups[run[0]], groups[gid])):
                 if len(run) > 1:
                     rid = len(repeats)
-                    repeats.append(Repeat(rid, run, _repeat_label(groups[run[0]])))
+                    repeats.append(Repeat(rid, run, _repeat_label(graph, nodes, sources, groups[run[0]])))
                     member_of.update({m: (rid, k) for k, m in enumerate(run, start=1)})
                 run = []
             if gid >= 0:
@@ -323,14 +391,9 @@ def _repeats(graph: Graph, groups: list[Group], roots: list[int]) -> tuple[list[
     return repeats, member_of
 
 
-def _same(a: Group, b: Group) -> bool:
-    return a.kind == b.kind and a.signature == b.signature and a.end - a.start == b.end - b.start \
-        and (a.kind != "call" or a.label == b.label)
-
-
-def _repeat_label(first: Group) -> str:
+def _repeat_label(graph: Graph, nodes: list[Node], sources: _Sources, first: Group) -> str:
     if first.kind == "iteration":
-        return first.code
+        return _iteration_code(graph, nodes, sources, first)
     if first.kind == "call":
         return first.code or first.label
     return first.label
@@ -364,11 +427,13 @@ class View:
     inputs: dict[int, list[int]]
     blocks: dict[int, Block]
     item_of: list[int]  # node id → the item it is drawn in
+    border: set[int] = field(default_factory=set)  # block members with an edge to or from another item
 
     def is_block(self, item: int) -> bool:
         return item in self.blocks
 
 
+@paused_gc()
 def fold(graph: Graph, grouping: Grouping | None = None, *, folded: bool | Iterable[int] = True,
          opened: dict[int, int] | None = None, min_repeat: int = 2) -> View:
     """The items to draw with repeats folded.
@@ -427,6 +492,7 @@ def _fold_detail(grouping: Grouping, rep: Repeat, first: int, last: int) -> str:
     return f"{span} · {lo.source}"
 
 
+@paused_gc()
 def focus(graph: Graph, node: int, hops: int = 2, grouping: Grouping | None = None) -> View:
     """The neighbourhood of ``node`` (``hops`` edges either way) in full, the rest as context boxes.
 
@@ -497,7 +563,7 @@ def neighbourhood(graph: Graph, node: int, hops: int) -> set[int]:
         nid, d = frontier.popleft()
         if d == hops:
             continue
-        for other in (*graph.node(nid)["inputs"], *consumers[nid]):
+        for other in (*graph.node(nid).inputs, *consumers[nid]):
             if other not in seen:
                 seen.add(other)
                 frontier.append((other, d + 1))
@@ -505,7 +571,7 @@ def neighbourhood(graph: Graph, node: int, hops: int) -> set[int]:
 
 
 def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
-    items, seen = [], set()
+    items, seen, border = [], set(), set()
     inputs: dict[int, list[int]] = {}
     for nid in graph.order:
         item = item_of[nid]
@@ -514,11 +580,13 @@ def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
             items.append(item)
             inputs[item] = []
         feeds = inputs[item]
-        for i in graph.node(nid)["inputs"]:
+        for i in graph.node(nid).inputs:
             src = item_of[i]
-            if src != item and src not in feeds:
-                feeds.append(src)
-    return View(items, inputs, blocks, item_of)
+            if src != item:
+                if src not in feeds:
+                    feeds.append(src)
+                border.update(n for n, it in ((nid, item), (i, src)) if it in blocks)
+    return View(items, inputs, blocks, item_of, border)
 
 
 def _grouping_of(graph: Graph) -> Grouping:

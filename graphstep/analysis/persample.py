@@ -150,9 +150,9 @@ def per_sample_gradients(graph: Graph, param: str | int, n: int | None = None, *
     """
     pid = param_id(graph, param)
     out = graph.node(graph.output)
-    if out["shape"] != ():
-        raise GraphstepError(f"per-sample gradients need a scalar loss; {out['name']} is {fmt_shape(out['shape'])}",
-                             source=out["source"])
+    if out.shape != ():
+        raise GraphstepError(f"per-sample gradients need a scalar loss; {out.name} is {fmt_shape(out.shape)}",
+                             source=out.source)
     n = batch_size(graph) if n is None else n
     with warnings.catch_warnings():  # one sample alone may average nothing or have no spread: the verdict says so
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -170,7 +170,7 @@ def _per_sample_report(graph: Graph, pid: int, n: int, work: Work) -> PerSample:
         ones = {i: np.sign(graph.leaf_values[i]).astype(float) for i in divisors}  # ±n and ±1/n become ±1
         result, cuts = _per_sample(graph, pid, n, data, batch, ones, work)
         if result.kind == "mean":
-            result.notes += [f"{graph.name_of(c)} ({graph.node(c)['op']}, {graph.node(c)['source']}) divides by the "
+            result.notes += [f"{graph.name_of(c)} ({graph.node(c).op}, {graph.node(c).source}) divides by the "
                              f"batch size {n} written as a number: for one sample alone it is 1"
                              for c in dict.fromkeys(divisors.values())]
             return result
@@ -183,7 +183,7 @@ def _per_sample_report(graph: Graph, pid: int, n: int, work: Work) -> PerSample:
 def param_id(graph: Graph, param: str | int) -> int:
     """The id of a param given by name or id; anything else is the user's error, naming the params."""
     nid = graph.ids.get(param) if isinstance(param, str) else param
-    if nid is None or not 0 <= nid < len(graph) or graph.node(nid)["kind"] != "param":
+    if nid is None or not 0 <= nid < len(graph) or graph.node(nid).kind != "param":
         raise GraphstepError(f"{param!r} is not a param of {graph.name or 'the graph'}",
                              hint=f"params: {', '.join(graph.params) or 'none'}")
     return nid
@@ -191,28 +191,28 @@ def param_id(graph: Graph, param: str | int) -> int:
 
 def batch_size(graph: Graph) -> int:
     """The leading dimension the inputs share; when they disagree, the most common one above 1."""
-    dims = [graph.node(i)["shape"][0] for i in graph.inputs.values() if graph.node(i)["shape"]]
+    dims = [graph.node(i).shape[0] for i in graph.inputs.values() if graph.node(i).shape]
     if dims and len(set(dims)) == 1:
         return dims[0]
     counts = Counter(d for d in dims if d > 1)
     if not counts:
         raise GraphstepError("no batch to split: per-sample gradients need gs.input arrays whose first axis "
                              "is the batch", hint="inputs: " + (", ".join(
-                                 f"{k} {fmt_shape(graph.node(i)['shape'])}" for k, i in graph.inputs.items())
+                                 f"{k} {fmt_shape(graph.node(i).shape)}" for k, i in graph.inputs.items())
                                  or "none"))
     return max(counts, key=lambda d: (counts[d], d))
 
 
 def data_leaves(graph: Graph, n: int) -> list[int]:
     """The leaves each sample owns a row of: gs.input arrays and constants whose first axis is the batch."""
-    return [i for i in graph.leaf_values if graph.node(i)["kind"] != "param" and graph.node(i)["shape"][:1] == (n,)]
+    return [i for i in graph.leaf_values if graph.node(i).kind != "param" and graph.node(i).shape[:1] == (n,)]
 
 
 def batch_divisors(graph: Graph, n: int) -> dict[int, int]:
     """Scalar constants that divide by the batch size (``/ num_train``, ``-1 / m * …``): const id → its op node."""
     found = {}
     for i, value in graph.leaf_values.items():
-        if graph.node(i)["kind"] != "const" or np.shape(value) != () or value.dtype.kind not in "iuf":
+        if graph.node(i).kind != "const" or np.shape(value) != () or value.dtype.kind not in "iuf":
             continue
         for c in graph.consumers[i]:
             op, inputs, _ = graph.program[c]
@@ -228,13 +228,13 @@ def _per_sample(graph: Graph, pid: int, n: int, data: list[int], batch: np.ndarr
     work.check()
     cuts = [_cut(graph, n, r, data, fixed) for r in range(n)]
     grads = np.stack([_one_sample(graph, pid, cut, r, work) for r, cut in enumerate(cuts)])
-    rows_of = tuple(graph.name_of(i) for i in data if graph.node(i)["kind"] == "input")
+    rows_of = tuple(graph.name_of(i) for i in data if graph.node(i).kind == "input")
     return PerSample(graph.name_of(pid), n, grads, batch, rows_of, _notes(graph, n, data, cuts)), cuts
 
 
 def _grad(graph: Graph, st: Stepper, pid: int) -> np.ndarray:
     g = st.grad(pid)
-    return np.zeros(graph.node(pid)["shape"]) if g is None else g
+    return np.zeros(graph.node(pid).shape) if g is None else g
 
 
 def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int, work: Work) -> np.ndarray:
@@ -252,8 +252,8 @@ def _one_sample(graph: Graph, pid: int, cut: _Cut, r: int, work: Work) -> np.nda
 
 def _rerun_failed(graph: Graph, nid: int, kind: str, r: int, err: Exception) -> GraphstepError:
     node = graph.node(nid)
-    return GraphstepError(f"re-running {node['name']} ({node['op']}, {kind}) on sample {r} alone failed: {err}",
-                          source=node["source"], node=node["name"],
+    return GraphstepError(f"re-running {node.name} ({node.op}, {kind}) on sample {r} alone failed: {err}",
+                          source=node.source, node=node.name,
                           hint="an op whose arguments depend on the batch size (a reshape to (n, …), say) "
                                "cannot be re-run one sample at a time")
 
@@ -265,7 +265,7 @@ def _cut(graph: Graph, n: int, r: int, data: list[int], fixed: dict) -> _Cut:
     """Sample r's leaf values and op params, found by walking the shapes forward: an index is cut by the
     axes of its operand that the batch runs along (those whose length the cut changed)."""
     values = {i: graph.leaf_values[i][r:r + 1] for i in data} | fixed
-    full = [graph.node(i)["shape"] for i in range(len(graph))]
+    full = [graph.node(i).shape for i in range(len(graph))]
     shapes = list(full)
     for i in data:
         shapes[i] = (1, *full[i][1:])
@@ -277,8 +277,8 @@ def _cut(graph: Graph, n: int, r: int, data: list[int], fixed: dict) -> _Cut:
             new = _cut_params(op.name, kw, full[inputs[0]], ins[0], n, r) if inputs else None
         except _UncuttableError as err:
             node = graph.node(nid)
-            raise GraphstepError(f"{node['name']} ({node['op']}) has no one-sample version: {err}",
-                                 source=node["source"], node=node["name"],
+            raise GraphstepError(f"{node.name} ({node.op}) has no one-sample version: {err}",
+                                 source=node.source, node=node.name,
                                  hint="per-sample gradients re-run the loss on each sample's own rows; an op "
                                       "that reaches across the batch cannot be cut to one sample") from None
         try:
@@ -424,12 +424,12 @@ def _cut_reshape(shape, full: tuple, cut: tuple, n: int) -> tuple | None:
 
 def _notes(graph: Graph, n: int, data: list[int], cuts: list[_Cut]) -> list[str]:
     """What was cut besides the inputs: constants with a batch axis, indices that run along the batch."""
-    notes = [f"constant {graph.name_of(i)} {fmt_shape(graph.node(i)['shape'])} has a first axis of {n}: "
-             "cut per sample, as data" for i in data if graph.node(i)["kind"] == "const"]
+    notes = [f"constant {graph.name_of(i)} {fmt_shape(graph.node(i).shape)} has a first axis of {n}: "
+             "cut per sample, as data" for i in data if graph.node(i).kind == "const"]
     for nid in dict.fromkeys(k for cut in cuts for k in cut.params):
         node = graph.node(nid)
-        what = "index runs along" if node["op"] in INDEXED else "shape names"
-        notes.append(f"{node['name']} ({node['op']}, {node['source']}): its {what} the batch, cut to each sample")
+        what = "index runs along" if node.op in INDEXED else "shape names"
+        notes.append(f"{node.name} ({node.op}, {node.source}): its {what} the batch, cut to each sample")
     return notes
 
 
@@ -463,7 +463,7 @@ def interaction(graph: Graph, batch_run: Stepper, cuts: list[_Cut], work: Work |
         return None
     m = min(bad)  # ids are in execution order
     node = graph.node(m)
-    return Interaction(m, node["name"], node["op"], node["source"], _reason(graph, m, bad[m], totals))
+    return Interaction(m, node.name, node.op, node.source, _reason(graph, m, bad[m], totals))
 
 
 def _compare(graph: Graph, m: int, r: int, batch_run: Stepper, run: Stepper, totals: dict) -> tuple | None:
@@ -487,7 +487,7 @@ def _compare(graph: Graph, m: int, r: int, batch_run: Stepper, run: Stepper, tot
 def _spread(graph: Graph, m: int, run: Stepper) -> tuple[int, int, int] | None:
     """(input, partner, axis) when node m broadcasts a cut input back to the batch's length against a partner
     that is not cut (a param with a batch-sized axis): one sample meets every row of the partner."""
-    inputs, out = graph.program[m][1], graph.node(m)["shape"]
+    inputs, out = graph.program[m][1], graph.node(m).shape
     mine = {i: np.shape(run.value(i)) for i in inputs}
 
     def length(i: int, k: int) -> int:  # input i's length on output axis k: shapes align on the right
@@ -495,7 +495,7 @@ def _spread(graph: Graph, m: int, run: Stepper) -> tuple[int, int, int] | None:
         return mine[i][at] if at >= 0 else 1
 
     for i in inputs:
-        full = graph.node(i)["shape"]
+        full = graph.node(i).shape
         for a in range(len(full) if len(mine[i]) == len(full) else 0):
             k = a + len(out) - len(full)
             if mine[i][a] != full[a] and k >= 0 and out[k] == full[a]:  # the cut axis is back to its length
@@ -518,12 +518,12 @@ def _depends(graph: Graph, cuts: list[_Cut]) -> list[bool]:
 
 def _reason(graph: Graph, m: int, bad: tuple, statistics: dict) -> str:
     """Why node m mixes samples, in a learner's words."""
-    op = graph.node(m)["op"]
+    op = graph.node(m).op
     stats = [i for i in graph.program[m][1] if i in statistics]  # inputs that already combine the batch
     if bad[0] == "broadcast":
         i, j, axis = bad[1:]
         return (f"it broadcasts one sample's {graph.name_of(i)} against all of {graph.name_of(j)} "
-                f"{fmt_shape(graph.node(j)['shape'])}, whose axis {axis} has the batch's length but is not cut per "
+                f"{fmt_shape(graph.node(j).shape)}, whose axis {axis} has the batch's length but is not cut per "
                 "sample (it does not come from the sample's rows: a param, say)")
     if bad[0] == "paired":
         return (f"its value is {fmt_shape(bad[1])} for the batch but {fmt_shape(bad[2])} for one sample: it pairs "
@@ -531,7 +531,7 @@ def _reason(graph: Graph, m: int, bad: tuple, statistics: dict) -> str:
     if bad[0] == "row" and stats:
         s = _origin(graph, stats[0], statistics)
         d = graph.node(s)
-        return (f"it combines each sample's row with {d['name']} ({d['op']}, {d['source']}), a statistic of the "
+        return (f"it combines each sample's row with {d.name} ({d.op}, {d.source}), a statistic of the "
                 "whole batch: every sample's result depends on the other samples")
     if bad[0] == "row":
         return (f"for one sample alone it differs from that sample's row of the batch value: {op} mixes values "

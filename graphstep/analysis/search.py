@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 from ..core.graph import Graph
+from .heap import paused_gc
 
 _INDEXES: WeakKeyDictionary[Graph, _Index] = WeakKeyDictionary()
 
@@ -87,17 +88,18 @@ def _index(graph: Graph) -> _Index:
     return index
 
 
+@paused_gc()  # 100,000 names and lists: the collector would walk the whole graph for nothing
 def _build(graph: Graph) -> _Index:
     order = list(graph.order)
     nodes = [graph.node(n) for n in order]
-    index = _Index(order, [_fold(d["name"]) for d in nodes], [(d["op"] or "").lower() for d in nodes],
-                   [d["kind"] for d in nodes])
+    index = _Index(order, [_fold(d.name) for d in nodes], [(d.op or "").lower() for d in nodes],
+                   [d.kind for d in nodes])
     for n, d in zip(order, nodes):
-        if d["op"]:
-            index.by_op.setdefault(d["op"].lower(), []).append(n)
-        index.by_kind.setdefault(d["kind"], []).append(n)
-        index.by_line.setdefault(d.get("line", 0), []).append(n)
-        index.by_source.setdefault(d["source"].lower(), []).append(n)
+        if d.op:
+            index.by_op.setdefault(d.op.lower(), []).append(n)
+        index.by_kind.setdefault(d.kind, []).append(n)
+        index.by_line.setdefault(d.line, []).append(n)
+        index.by_source.setdefault(d.source.lower(), []).append(n)
     return index
 
 

@@ -30,7 +30,7 @@ def export_command(args: argparse.Namespace) -> int:
     graph = trace(load(args.target))
     options = {"rankdir": args.rankdir, "full": args.full, "fold": args.fold, "force": force}
     if args.output:
-        stepper = at_step(graph, Stepper(graph).total if args.step is None else args.step)
+        stepper = Stepper(graph).run() if args.step is None else at_step(graph, args.step)
         with StatusLine(f"drawing {args.output} ({len(graph):,} nodes)"):
             path = export(stepper, args.output, format=args.format, **options)
         print(f"wrote {path} ({_describe(stepper)})")

@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
     tui.add_argument("--reseed", type=_draw, default=0, metavar="K",
                      help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
+    tui.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
 
     run = sub.add_parser("run", help="step headless and print a table of every step")
     run.add_argument("target", metavar="FILE[:NAME]")
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="stop after a backward step sending a gradient of norm above X (exit 1)")
     run.add_argument("--per-sample", metavar="PARAM",
                      help="per-sample gradients of PARAM against the batch gradient (exit 1 unless it is their mean)")
+    run.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
 
     export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
     export.add_argument("target", metavar="FILE[:NAME]")
@@ -76,9 +78,13 @@ def _parser() -> argparse.ArgumentParser:
                                                             "very large graphs")
     export.add_argument("--force", action="store_true", help="replace files graphstep did not write, and read-only "
                                                              "ones (their mode is kept)")
+    export.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
 
     sub.add_parser("doctor", help="say which Graphviz renderer graphstep will use")
     return parser
+
+
+_BACKWARD = "a PyTorch script: record up to its N-th .backward() call (default: the first)"
 
 
 def _norm_limit(text: str) -> float:
@@ -160,6 +166,10 @@ def _drop_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in ("run", "export", "tui"):
+        from ..pytorch import select_backward
+
+        select_backward(args.backward, args.target)
     if args.command == "run":
         from .run import run_command
 

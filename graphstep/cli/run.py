@@ -18,6 +18,7 @@ from ..core.breaks import Break, check_step
 from ..core.graph import Graph
 from ..core.loader import load_and_trace, split_target
 from ..core.stepper import Step, Stepper
+from ..pytorch import agreement
 from ..text import fmt_shape, summarize
 from .progress import StatusLine
 
@@ -49,6 +50,8 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
         return 0 if stop.reason == "breakpoint" else 1
     _print_results(stepper)
     failed = bool(check) and not _check(graph, "all" if check == "all" else ENTRIES)
+    if check:
+        failed = not _torch_agrees(target, stepper) or failed
     if samples is not None:
         print("\n".join(samples.lines()))
         failed = failed or not samples.ok
@@ -60,7 +63,7 @@ def _walk(stepper: Stepper, width: int) -> Break | None:
     print(_row("step", "phase", "node", "op", "shape", "formula", "value / gradient", width))
     watch = stepper.breakpoints or stepper.break_on_nonfinite or stepper.grad_norm_limit is not None
     while (step := stepper.step()) is not None:
-        print(_format(step, stepper.graph.node(step.node)["shape"], width))
+        print(_format(step, stepper.graph.node(step.node).shape, width))
         stop = check_step(stepper) if watch else None
         if stop is not None:
             return stop
@@ -97,6 +100,16 @@ def _check(graph: Graph, entries: int | str) -> bool:
         print("  (--check-all checks every entry)")
     print("gradient check passed" if report.ok else "gradient check FAILED")
     return report.ok
+
+
+def _torch_agrees(target: str, stepper: Stepper) -> bool:
+    """A PyTorch script's gradients against torch's own ``.grad`` for the same script; True for a NumPy file."""
+    found = agreement(target, stepper.grads())
+    if found is None:
+        return True
+    lines, ok = found
+    print("\n".join(lines))
+    return ok
 
 
 def _format(step: Step, shape: tuple, width: int) -> str:

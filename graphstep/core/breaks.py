@@ -16,7 +16,7 @@ import numpy as np
 
 from ..text import fmt_shape, summarize
 from .formulas import grad_name
-from .records import BACKWARD, FORWARD, SEED, Sent
+from .records import BACKWARD, FORWARD, SEED, Node, Sent
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -67,27 +67,27 @@ def _nonfinite(st: Stepper, k: int, kind: str, nid: int) -> Break | None:
     if kind == SEED:
         if _finite(st.seed):
             return None
-        return _break(st, "nonfinite", k, nid, f"the seed {grad_name(node['name'])} holds {_found(st.seed)}", "")
-    xs = [st.value(i) for i in node["inputs"]]
+        return _break(st, "nonfinite", k, nid, f"the seed {grad_name(node.name)} holds {_found(st.seed)}", "")
+    xs = [st.value(i) for i in node.inputs]
     if kind == FORWARD:
         out = st.value(nid)
         if _finite(out) or not all(map(_finite, xs)):
             return None
-        return _break(st, "nonfinite", k, nid, f"{node['op']} gave {_found(out)} of {node['name']} "
+        return _break(st, "nonfinite", k, nid, f"{node.op} gave {_found(out)} of {node.name} "
                                                 f"{fmt_shape(np.shape(out))}", _inputs(graph, node, xs))
     bad = [sent for sent in st.sent(k) if not _finite(sent.grad)]
     if not bad or not all(map(_finite, (st.grad(nid), st.value(nid), *xs))):
         return None
     sent = bad[0]
     return _break(st, "nonfinite", k, nid,
-                  f"backward of {node['name']} ({node['op']}) sent {_found(sent.grad)} to "
+                  f"backward of {node.name} ({node.op}) sent {_found(sent.grad)} to "
                   f"{grad_name(graph.name_of(sent.target))} {fmt_shape(np.shape(sent.grad))} by {_rule(st, nid, sent)}",
                   f"G {summarize(st.grad(nid))} is finite; {_inputs(graph, node, xs)}")
 
 
-def _inputs(graph: Graph, node: dict, xs: list) -> str:
+def _inputs(graph: Graph, node: Node, xs: list) -> str:
     """``input x (4) has min -2.1 max 2; input y ()…``: the inputs a learner checks first."""
-    return "; ".join(_describe(f"input {graph.name_of(i)}", x) for i, x in zip(node["inputs"], xs, strict=True))
+    return "; ".join(_describe(f"input {graph.name_of(i)}", x) for i, x in zip(node.inputs, xs, strict=True))
 
 
 def _grad_norm(st: Stepper, k: int, nid: int, limit: float) -> Break | None:
@@ -97,7 +97,7 @@ def _grad_norm(st: Stepper, k: int, nid: int, limit: float) -> Break | None:
             name = st.graph.name_of(nid)
             g = float(np.linalg.norm(np.ravel(st.grad(nid))))
             return _break(st, "grad-norm", k, nid,
-                          f"backward of {name} ({st.graph.node(nid)['op']}) sent "
+                          f"backward of {name} ({st.graph.node(nid).op}) sent "
                           f"{grad_name(st.graph.name_of(sent.target))} {fmt_shape(np.shape(sent.grad))} with norm "
                           f"{norm:.4g} > limit {limit:g} by {_rule(st, nid, sent)}", f"G at {name} has norm {g:.4g}")
     return None
@@ -111,18 +111,18 @@ def _rule(st: Stepper, nid: int, sent: Sent) -> str:
 def _breakpoint(st: Stepper, k: int, kind: str, nid: int) -> Break:
     node = st.graph.node(nid)
     a = st.value(nid) if kind == FORWARD else st.grad(nid)
-    what = "value" if kind == FORWARD else f"gradient {grad_name(node['name'])}"
-    return _break(st, "breakpoint", k, nid, f"breakpoint at {node['name']} ({node['op']}) after its {kind} step",
+    what = "value" if kind == FORWARD else f"gradient {grad_name(node.name)}"
+    return _break(st, "breakpoint", k, nid, f"breakpoint at {node.name} ({node.op}) after its {kind} step",
                   f"{what} {fmt_shape(np.shape(a))} {summarize(a)}")
 
 
 def _break(st: Stepper, reason: str, k: int, nid: int, head: str, detail: str) -> Break:
     """A Break whose message reads ``HEAD at file:line  code line: DETAIL``."""
     node = st.graph.node(nid)
-    code = linecache.getline(node["file"], node["line"]).strip()
-    where = f"{node['source']}  {code}" if code else node["source"]
+    code = linecache.getline(node.file, node.line).strip()
+    where = f"{node.source}  {code}" if code else node.source
     message = f"{head} at {where}" + (f": {detail}" if detail else "")
-    return Break(reason, k, nid, st.phase_of(k), message, node["source"])
+    return Break(reason, k, nid, st.phase_of(k), message, node.source)
 
 
 def _found(a) -> str:

@@ -24,6 +24,7 @@ from .ops import broadcast_axes
 
 if TYPE_CHECKING:
     from .graph import Graph
+    from .records import Node
 
 
 class Rule(NamedTuple):
@@ -58,9 +59,9 @@ class Formulas:
         graph = self.graph
         op, inputs, kw = graph.program[nid]
         node = graph.node(nid)
-        text = tidy(with_index(_template(op.fwd, kw), node).format(*self.operands(nid), y=node["name"]))
+        text = tidy(with_index(_template(op.fwd, kw), node).format(*self.operands(nid), y=node.name))
         shapes = op.infix.join(fmt_shape(graph.shape_of(i)) for i in inputs)
-        return f"{text}  {shapes} → {fmt_shape(node['shape'])}"
+        return f"{text}  {shapes} → {fmt_shape(node.shape)}"
 
     def backward_rule(self, nid: int, k: int) -> Rule:
         """The rule by which ``nid`` sends its gradient to input ``k``, with the shapes it multiplies."""
@@ -68,8 +69,8 @@ class Formulas:
         op, inputs, kw = graph.program[nid]
         node, names = graph.node(nid), self.operands(nid)
         template = with_index(_template(op.bwd_text(k), kw, i=k), node)
-        text = tidy(template.format(*names, y=node["name"], x=names[k]))
-        g_shape, shape = node["shape"], graph.shape_of(inputs[k])
+        text = tidy(template.format(*names, y=node.name, x=names[k]))
+        g_shape, shape = node.shape, graph.shape_of(inputs[k])
         factors = op.factors(g_shape, *map(graph.shape_of, inputs))[k] if op.factors else [g_shape]
         summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
         shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
@@ -102,9 +103,9 @@ def _template(template, params: dict, **where) -> str:
     return template(**params, **where) if callable(template) else template
 
 
-def with_index(template: str, node: dict) -> str:
+def with_index(template: str, node: Node) -> str:
     """A formula template with the node's index written in: ``{y} = {0}[i]`` → ``{y} = {0}[arange(12), y]``."""
-    parts = node.get("index_text")
+    parts = node.index_text
     if not parts or "[i]" not in template:
         return template
     return template.replace("[i]", "[" + ", ".join(parts).replace("{", "{{").replace("}", "}}") + "]")

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import inspect
 import textwrap
+import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..errors import GraphstepError
 from ..text import display_path
 from .formulas import Formulas
 from .ops import OPS, Op
+from .program import Program
+from .records import Node
 from .tracer import Tensor, Tracer, _active, reseeded
 from .usercode import TraceCancelled, exit_error, graphstep_cause, guarded, located, user_code_error
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported by ``Graph.nx`` on first use: ~70 ms of every launch otherwise
 
 
 class Graph:
@@ -34,52 +40,55 @@ class Graph:
         self.leaf_values = tracer.leaf_values
         self.output = output
         self.order: list[int] = list(range(len(tracer.nodes)))
-        self._nodes = tracer.nodes
+        self._nodes: list[Node] = tracer.nodes
         self.calls = tracer.calls  # user function calls, see Tracer.calls
         self.scope_spans = [tuple(span) for span in tracer.scope_spans if span[2] is not None]
-        self.params = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "param"}
-        self.inputs = {d["name"]: n for n, d in enumerate(tracer.nodes) if d["kind"] == "input"}
-        self.ids = {d["name"]: n for n, d in enumerate(tracer.nodes)}
-        # the executor's program: per node its op entry, input ids and keyword params.  Plain tuples, as in
-        # vjp_program: the executor unpacks one per node, and CPython unpacks an exact tuple fastest
-        self.program: list[tuple[Op | None, tuple[int, ...], dict]] = [
-            (OPS[d["op"]] if d["op"] else None, d["inputs"], d["params"]) for d in tracer.nodes]
+        self._tracer: Tracer | None = tracer  # names the nodes on first use (``_named``); None once it has
+        self._given = _named_first(tracer.nodes)  # what ``id`` finds by name without naming every node
+        self._index(tracer.nodes)
+
+    def _index(self, nodes: list[Node]) -> None:
+        """What every stepper reads of the nodes, in one pass (each pass over a graph costs ~1 µs a node):
+        ``program`` (per node its op entry, input ids and keyword params: plain tuples, as in ``vjp_program``,
+        since CPython unpacks an exact tuple fastest), ``op_nodes``, ``needs_grad`` (a param lies upstream),
+        ``shapes`` and ``mixed_dtypes`` (a node not float64: only then can a rule's gradient differ from its
+        input's dtype)."""
+        self.program: list[tuple[Op | None, tuple[int, ...], dict]] = []
+        self.op_nodes: list[int] = []
+        self.needs_grad: list[bool] = []
+        self.shapes: list[tuple[int, ...]] = []
+        program, op_nodes, needs, shapes, dtypes = self.program, self.op_nodes, self.needs_grad, self.shapes, set()
+        for n, node in enumerate(nodes):
+            if node.op is None:
+                program.append((None, node.inputs, node.params))
+                needs.append(node.kind == "param")
+            else:
+                program.append((OPS[node.op], node.inputs, node.params))
+                op_nodes.append(n)
+                needs.append(any(map(needs.__getitem__, node.inputs)))
+            shapes.append(node.shape)
+            dtypes.add(node.dtype)
+        self.mixed_dtypes = bool(dtypes - {"float64"})
 
     @functools.cached_property
     def nx(self) -> nx.DiGraph:
-        """The graph as a networkx DiGraph with DESIGN.md's node attributes (built on first use)."""
+        """The graph as a networkx DiGraph (built on first use): each node's attribute dict holds its ``Node``'s
+        fields, DESIGN.md's keys among them, for code that walks the graph with networkx."""
+        import networkx as nx
+
         graph = nx.DiGraph(name=self.name)
-        graph.add_nodes_from((n, dict(d)) for n, d in enumerate(self._nodes))
-        graph.add_edges_from((i, n) for n, d in enumerate(self._nodes) for i in d["inputs"])
+        graph.add_nodes_from((n, node.attributes()) for n, node in enumerate(self._named()))
+        graph.add_edges_from((i, n) for n, node in enumerate(self._nodes) for i in node.inputs)
         return graph
-
-    @functools.cached_property
-    def mixed_dtypes(self) -> bool:
-        """Whether any node is not float64: only then can a rule's gradient differ from its input's dtype."""
-        return any(d["dtype"] != "float64" for d in self._nodes)
-
-    @functools.cached_property
-    def needs_grad(self) -> list[bool]:
-        """A node needs a gradient when a param lies upstream of it."""
-        needs = [False] * len(self._nodes)
-        for n, d in enumerate(self._nodes):
-            if d["kind"] == "param":
-                needs[n] = True
-            elif d["kind"] == "op":
-                for i in d["inputs"]:
-                    if needs[i]:
-                        needs[n] = True
-                        break
-        return needs
 
     @functools.cached_property
     def feeds_output(self) -> list[bool]:
         """Whether a node lies on a path to the output (a ``while`` test, say, does not)."""
-        feeds = [False] * len(self._nodes)
+        feeds, program = [False] * len(self._nodes), self.program
         feeds[self.output] = True
-        for n in reversed(self.order):
+        for n in reversed(self.op_nodes):  # leaves have no inputs
             if feeds[n]:
-                for i in self._nodes[n]["inputs"]:
+                for i in program[n][1]:
                     feeds[i] = True
         return feeds
 
@@ -87,8 +96,8 @@ class Graph:
     def consumers(self) -> list[list[int]]:
         """Per node, the nodes that take it as an input."""
         out: list[list[int]] = [[] for _ in self._nodes]
-        for n, d in enumerate(self._nodes):
-            for i in d["inputs"]:
+        for n, node in enumerate(self._nodes):
+            for i in node.inputs:
                 out[i].append(n)
         return out
 
@@ -96,22 +105,28 @@ class Graph:
     def backward_nodes(self) -> list[int]:
         """Op nodes between a param and the output, in reverse order: the backward pass."""
         feeds, needs = self.feeds_output, self.needs_grad
-        return [n for n in reversed(self.order) if self._nodes[n]["kind"] == "op" and feeds[n] and needs[n]]
+        return [n for n in reversed(self.op_nodes) if feeds[n] and needs[n]]
 
     @functools.cached_property
     def vjp_program(self) -> dict[int, tuple]:
         """Per backward node: (input position, input id, rule, keyword params) for inputs that need a gradient."""
-        program = {}
+        program, needs = {}, self.needs_grad
         for n in self.backward_nodes:
             op, inputs, kw = self.program[n]
-            program[n] = tuple((k, i, op.vjp_rule(k), {**kw, "i": k} if op.variadic else kw)
-                               for k, i in enumerate(inputs) if self.needs_grad[i])
+            program[n] = tuple([(k, i, op.vjp_rule(k), {**kw, "i": k} if op.variadic else kw)
+                                for k, i in enumerate(inputs) if needs[i]])
         return program
+
+    @functools.cached_property
+    def walk(self) -> Program:
+        """What every ``Stepper`` of this graph executes, compiled once (``program.Program``): fitted to the
+        traced shapes, with the buffers their big values and gradients are written into."""
+        return Program(self, traced=True)
 
     def is_scalar_const(self, nid: int) -> bool:
         """The 2 in ``x ** 2``: views write it into its op instead of drawing a node."""
         node = self._nodes[nid]
-        return node["kind"] == "const" and node["shape"] == ()
+        return node.kind == "const" and node.shape == ()
 
     @functools.cached_property
     def formulas(self) -> Formulas:
@@ -132,26 +147,64 @@ class Graph:
     def __repr__(self) -> str:
         return f"<Graph {self.name!r}: {len(self)} nodes, params {list(self.params)}>"
 
-    def node(self, key: int | str) -> dict[str, Any]:
-        """Attributes of a node given by id or name."""
-        return self._nodes[self.id(key)]
+    def _named(self) -> list[Node]:
+        """The node records, named: naming waits for the first question that needs a name (``Tracer.named``)."""
+        if self._tracer is not None:
+            self._tracer.named()
+            self._tracer = None
+        return self._nodes
+
+    @functools.cached_property
+    def params(self) -> dict[str, int]:
+        """{name: node id} of the parameters."""
+        return {node.name: n for n, node in enumerate(self._named()) if node.kind == "param"}
+
+    @functools.cached_property
+    def inputs(self) -> dict[str, int]:
+        """{name: node id} of the inputs."""
+        return {node.name: n for n, node in enumerate(self._named()) if node.kind == "input"}
+
+    @functools.cached_property
+    def ids(self) -> dict[str, int]:
+        """{name: node id} of every node."""
+        return {node.name: n for n, node in enumerate(self._named())}
+
+    def node(self, key: int | str) -> Node:
+        """The record of a node given by id or name (``graph.nx`` has the same fields as attribute dicts)."""
+        return self._named()[self.id(key)]
 
     def id(self, key: int | str) -> int:
         if isinstance(key, (int, np.integer)) and 0 <= key < len(self._nodes):
             return int(key)
-        if isinstance(key, str) and key in self.ids:
-            return self.ids[key]
+        if isinstance(key, str):
+            nid = self._given.get(key)
+            if nid is None:
+                nid = self.ids.get(key)
+            if nid is not None:
+                return nid
         raise KeyError(f"no node {key!r} in graph {self.name!r}")
 
     def name_of(self, nid: int) -> str:
-        return self._nodes[nid]["name"]
+        return self._named()[nid].name
 
     def shape_of(self, nid: int) -> tuple[int, ...]:
-        return self._nodes[nid]["shape"]
+        return self.shapes[nid]
 
-    @functools.cached_property
-    def op_nodes(self) -> list[int]:
-        return [n for n in self.order if self._nodes[n]["kind"] == "op"]
+    def dtype_of(self, nid: int) -> str:
+        return self._nodes[nid].dtype
+
+
+
+def _named_first(nodes: list[Node]) -> dict[str, int]:
+    """{name: id} of the leaves a trace starts with that the user named (``gs.param(w, name="W1")``, a traced
+    function's arguments), up to the first node without a name yet: no node before them can take their names,
+    so naming keeps them as they are."""
+    given: dict[str, int] = {}
+    for n, node in enumerate(nodes):
+        if node.kind == "op" or node.name is None or node.name in given:
+            break
+        given[node.name] = n
+    return given
 
 
 def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
@@ -164,20 +217,26 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
     if not arrays:
         _refuse_arguments(fn)
     tracer = Tracer()
-    _active.append(tracer)
+    collecting = gc.isenabled()
+    gc.disable()  # a trace makes thousands of records that live on, no cycles: the collector would rescan them
     try:
-        args = _params_for(fn, arrays)
-        tracer.running = True
-        with np.errstate(all="ignore"), reseeded(reseed):  # NaN/Inf are the stepper's to show, not warnings
-            result = run_user_code(fn, *args)
-        tracer.running = False
+        _active.append(tracer)
+        try:
+            args = _params_for(fn, arrays)
+            tracer.running = True
+            with np.errstate(all="ignore"), reseeded(reseed):  # NaN/Inf are the stepper's to show, not warnings
+                result = run_user_code(fn, *args)
+            tracer.running = False
+        finally:
+            _active.pop()
+        if not isinstance(result, Tensor) or result.tracer is not tracer:
+            raise _not_a_tensor(fn, result)
+        tracer.finish_names(result.node)
+        return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
+                     seed=seed if seed is not None else meta.get("seed"))
     finally:
-        _active.pop()
-    if not isinstance(result, Tensor) or result.tracer is not tracer:
-        raise _not_a_tensor(fn, result)
-    tracer.finish_names(result.node)
-    return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
-                 seed=seed if seed is not None else meta.get("seed"))
+        if collecting:
+            gc.enable()
 
 
 def run_user_code(call: Callable, *args):
@@ -209,8 +268,20 @@ def _params_for(fn: Callable, arrays) -> list[Tensor]:
         return []
     from .tracer import param
 
-    names = list(inspect.signature(fn).parameters)
+    names = _parameter_names(fn)
     return [param(a, name=names[i] if i < len(names) else f"arg{i}") for i, a in enumerate(arrays)]
+
+
+def _parameter_names(fn: Callable) -> list[str]:
+    """The names of ``fn``'s parameters in ``inspect.signature``'s order, read off a plain function's code
+    (a fifth of a small trace goes to ``signature``); ``signature`` itself for anything else."""
+    code = getattr(fn, "__code__", None)
+    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or code is None:
+        return list(inspect.signature(fn).parameters)
+    names, n, k = code.co_varnames, code.co_argcount, code.co_kwonlyargcount
+    star = [names[n + k]] if code.co_flags & inspect.CO_VARARGS else []
+    stars = [names[n + k + len(star)]] if code.co_flags & inspect.CO_VARKEYWORDS else []
+    return [*names[:n], *star, *names[n:n + k], *stars]
 
 
 def _refuse_arguments(fn: Callable) -> None:

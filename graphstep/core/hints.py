@@ -39,7 +39,6 @@ def missing_attribute(tensor, attr: str) -> TensorAttributeError:
     """``t.foo``: graphstep's Tensor has no ``foo``; say what to use instead, and the user's line."""
 
     tracer = tensor.tracer
-    node = tracer.nodes[tensor.node]
     hints = [_INSTEAD[attr]] if attr in _INSTEAD else []
     on_ndarray = hasattr(np.ndarray, attr)
     if attr in NUMPY:
@@ -53,7 +52,7 @@ def missing_attribute(tensor, attr: str) -> TensorAttributeError:
     if close:
         hints.append("did you mean " + " or ".join(f"t.{c}" for c in close) + "?")
     return TensorAttributeError(f"graphstep's Tensor has no attribute {attr!r}", source=tracer.source_of(),
-                                node=node["name"] or node["op"] or node["kind"],
+                                node=tensor.label,
                                 hint="; ".join(hints) or "a Tensor has ndarray's attributes graphstep traces "
                                                          "(shape, ndim, dtype, size, T, sum, mean, reshape…) "
                                                          "and .value, the raw array")

@@ -46,6 +46,12 @@ def load_and_trace(target: str, *, reseed: int | None = None) -> Graph:
     return guarded(lambda: trace(load(target), reseed=reseed))  # one guard: a stop is never between the two
 
 
+# Front ends for other kinds of file (graphstep.pytorch: a PyTorch script), asked in turn before a file is imported:
+# ``front_end(path, name)`` gives the file's computation, or None when the file is not its kind.  They register
+# themselves from above, so core imports none of them.
+FRONT_ENDS: list[Callable[[str, str | None], Callable | None]] = []
+
+
 def load(target: str) -> Callable:
     """The computation in ``FILE[:NAME]`` (the only one, or the one called NAME)."""
     path, name = split_target(str(target))
@@ -53,6 +59,10 @@ def load(target: str) -> Callable:
         what = f"{path} is a directory" if os.path.isdir(path) else f"{path} is not a file" if os.path.exists(
             path) else f"no such file: {path}"
         raise LoadError(what, hint="give the path of a .py file with a @gs.computation")
+    for front_end in FRONT_ENDS:
+        computation = front_end(path, name)
+        if computation is not None:
+            return computation
     module = _import(path)
     found = {fn.__graphstep_computation__["name"]: fn for fn in vars(module).values()
              if callable(fn) and hasattr(fn, "__graphstep_computation__")}

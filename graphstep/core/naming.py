@@ -22,12 +22,12 @@ import functools
 import linecache
 import re
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..text import fmt_shape
 from .ops import OPS, Op
+from .records import Node
 
 LIMIT = 14  # characters of an automatic name (before a #2 suffix)
 
@@ -45,7 +45,11 @@ _assign_cache: dict[str, str | None] = {}
 
 def assigned_name(filename: str, lineno: int) -> str | None:
     """The variable a source line assigns to (``H = tanh(...)`` → ``H``, ``y[mask] = 0`` → ``y``), if any."""
-    line = linecache.getline(filename, lineno)  # cached by its text: after an edit, line k is another line
+    return _assigned(linecache.getline(filename, lineno))
+
+
+def _assigned(line: str) -> str | None:
+    """The variable a line of source assigns to; cached by its text (after an edit, line k is another line)."""
     if line not in _assign_cache:
         match = _ASSIGN.match(line)
         _assign_cache[line] = match.group(1) if match else None
@@ -114,46 +118,53 @@ def _operand(name: str, infix: str, right: bool) -> str:
 # ───────────────────────────── naming a finished trace ─────────────────────────────
 
 
-def finish_names(nodes: list[dict[str, Any]], sites: list[tuple], files: list[str],
-                 leaf_values: dict[int, np.ndarray], output: int) -> None:
+def finish_names(nodes: list[Node], sites: list[tuple], files: list[str],
+                 leaf_values: dict[int, np.ndarray], output: int, lines: dict[str, list[str]]) -> None:
     """Name every node in place (see the module's docstring for the order of preference).
 
     ``sites[n]`` is node n's chain of naming frames, innermost first, as ``(frame, line, lasti)``;
-    ``files[frame]`` the file of each frame.
+    ``files[frame]`` the file of each frame, and ``lines[file]`` its source as the trace ran it (naming may come
+    later, after an edit).
     """
+
+    def target(frame: int, line: int) -> str | None:
+        """The variable the statement at ``line`` of ``frame`` assigns to."""
+        text = lines.get(files[frame], ())
+        return _assigned(text[line - 1] if 0 < line <= len(text) else "")
+
     consumers = _Consumers(nodes)
-    _name_statements(nodes, sites, files, consumers, output)
-    _name_leaves(nodes, sites, files)
-    if nodes[output]["name"] is None:  # the result learners expect to see named
-        nodes[output]["name"] = "loss" if nodes[output]["shape"] == () else "out"
-    given = [node["name"] for node in nodes]  # what an unnamed node's consumers are called
+    _name_statements(nodes, sites, target, consumers, output)
+    _name_leaves(nodes, sites, target)
+    if nodes[output].name is None:  # the result learners expect to see named
+        nodes[output].name = "loss" if nodes[output].shape == () else "out"
+    given = [node.name for node in nodes]  # what an unnamed node's consumers are called
     used: dict[str, int] = {}
     for nid, node in enumerate(nodes):
-        name = node["name"] or _auto_name(nodes, nid, leaf_values, given, consumers)
-        if node["kind"] == "const" and node["shape"] == () and not node["name"]:
-            node["name"] = name  # a scalar constant is called by its value, however often it appears
+        name = node.name or _auto_name(nodes, nid, leaf_values, given, consumers)
+        if node.kind == "const" and node.shape == () and not node.name:
+            node.name = name  # a scalar constant is called by its value, however often it appears
             continue
         count = used.get(name, 0) + 1
         used[name] = count
-        node["name"] = name if count == 1 else f"{name}#{count}"
+        node.name = name if count == 1 else f"{name}#{count}"
 
 
 class _Consumers:
     """Per node, the nodes taking it as an input; built on first use (most traces never ask)."""
 
-    def __init__(self, nodes: list[dict[str, Any]]) -> None:
+    def __init__(self, nodes: list[Node]) -> None:
         self.nodes, self.lists = nodes, None
 
     def __getitem__(self, nid: int) -> list[int]:
         if self.lists is None:
             self.lists = [[] for _ in self.nodes]
             for n, node in enumerate(self.nodes):
-                for i in node["inputs"]:
+                for i in node.inputs:
                     self.lists[i].append(n)
         return self.lists[nid]
 
 
-def _name_statements(nodes, sites, files, consumers, output: int) -> None:
+def _name_statements(nodes, sites, target, consumers, output: int) -> None:
     """Give each op node the variable of the outermost statement that leaves it unconsumed (rule 2).
 
     A *run* is what one execution of one statement made in one frame: consecutive op nodes on the same line,
@@ -164,10 +175,10 @@ def _name_statements(nodes, sites, files, consumers, output: int) -> None:
     best: dict[int, tuple[int, str]] = {}  # node → (level, name) of the outermost statement naming it
 
     def close(frame: int, run: list[int], line: int) -> None:
-        target = assigned_name(files[frame], line)
-        if target is None:
+        name = target(frame, line)
+        if name is None:
             return
-        consumed = {i for n in run for i in nodes[n]["inputs"]} if len(run) > 1 else ()
+        consumed = {i for n in run for i in nodes[n].inputs} if len(run) > 1 else ()
         for n in run:
             if n in consumed:
                 continue
@@ -176,10 +187,10 @@ def _name_statements(nodes, sites, files, consumers, output: int) -> None:
             if level and not _leaves(n, chain[level - 1][0], sites, consumers, output):
                 continue
             if n not in best or best[n][0] < level:
-                best[n] = (level, target)
+                best[n] = (level, name)
 
     for nid, node in enumerate(nodes):
-        if node["kind"] != "op":
+        if node.kind != "op":
             continue
         callee = -1
         for frame, line, lasti in sites[nid]:
@@ -196,7 +207,7 @@ def _name_statements(nodes, sites, files, consumers, output: int) -> None:
     for frame, (run, line, _, _) in open_runs.items():
         close(frame, run, line)
     for n, (_, name) in best.items():
-        nodes[n]["name"] = name
+        nodes[n].name = name
 
 
 def _leaves(nid: int, callee: int, sites, consumers, output: int) -> bool:
@@ -206,16 +217,16 @@ def _leaves(nid: int, callee: int, sites, consumers, output: int) -> bool:
     return any(all(site[0] != callee for site in sites[m]) for m in consumers[nid])
 
 
-def _name_leaves(nodes, sites, files) -> None:
+def _name_leaves(nodes, sites, target) -> None:
     """``w = gs.param(...)`` without ``name=``: the leaf is called w, unless an op on that line is."""
-    taken = {node["name"] for node in nodes if node["name"]}
+    taken = {node.name for node in nodes if node.name}
     for nid, node in enumerate(nodes):
-        if node["kind"] in ("param", "input") and node["name"] is None and sites[nid]:
+        if node.kind in ("param", "input") and node.name is None and sites[nid]:
             frame, line, _ = sites[nid][0]
-            target = assigned_name(files[frame], line)
-            if target and target not in taken:
-                node["name"] = target
-                taken.add(target)
+            name = target(frame, line)
+            if name and name not in taken:
+                node.name = name
+                taken.add(name)
 
 
 # ───────────────────────────── automatic names ─────────────────────────────
@@ -223,23 +234,23 @@ def _name_leaves(nodes, sites, files) -> None:
 
 def _auto_name(nodes, nid: int, leaf_values, given: list, consumers) -> str:
     node = nodes[nid]
-    if node["kind"] == "const":
+    if node.kind == "const":
         value = leaf_values[nid]
         if np.ndim(value) == 0:
             return f"{float(value):g}"
         return f"{'mask' if value.dtype == bool else 'const'}{fmt_shape(np.shape(value))}"
-    if node["kind"] != "op":
-        return node["kind"]  # an unnamed param or input: param, param#2…
-    op = OPS[node["op"]]
-    inputs = node["inputs"]
-    operands = [nodes[i]["name"] for i in inputs]
+    if node.kind != "op":
+        return node.kind  # an unnamed param or input: param, param#2…
+    op = OPS[node.op]
+    inputs = node.inputs
+    operands = [nodes[i].name for i in inputs]
     render = _RENDERERS.get(op.name) or _renderer(op, node, nodes, leaf_values)
     if len(operands) <= 3:  # most names: the whole expression fits
         text = render(operands)
-        if len(text) <= LIMIT and "→" not in text and any(nodes[i]["shape"] != () or nodes[i]["kind"] != "const"
+        if len(text) <= LIMIT and "→" not in text and any(nodes[i].shape != () or nodes[i].kind != "const"
                                                            for i in inputs):
             return text
-    constant = [nodes[i]["kind"] == "const" and nodes[i]["shape"] == () for i in inputs]
+    constant = [nodes[i].kind == "const" and nodes[i].shape == () for i in inputs]
     text = _fit(render, operands, constant)
     if text is not None:
         return text
@@ -283,19 +294,19 @@ def _feeds(nid: int, given: list, consumers) -> str | None:
 _RENDERERS: dict[str, Callable[[list[str]], str]] = {}  # per op, when its expression depends on nothing else
 
 
-def _renderer(op: Op, node: dict, nodes, leaf_values) -> Callable[[list[str]], str]:
+def _renderer(op: Op, node: Node, nodes: list[Node], leaf_values) -> Callable[[list[str]], str]:
     """A function from operand names to the node's expression."""
-    inputs = node["inputs"]
-    if op.name == "power" and nodes[inputs[1]]["kind"] == "const" and nodes[inputs[1]]["shape"] == ():
+    inputs = node.inputs
+    if op.name == "power" and nodes[inputs[1]].kind == "const" and nodes[inputs[1]].shape == ():
         return _power(float(leaf_values[inputs[1]]))
-    if "index" in node["params"]:
-        index = ",".join(node.get("index_text") or index_parts(node["params"]["index"]))
+    if "index" in node.params:
+        index = ",".join(node.index_text or index_parts(node.params["index"]))
         return _indexed(op.name, index)
     infix = _INFIX.get(op.operator)
     if infix and len(inputs) == 2:
         render = _infix(infix)
     else:
-        render = _from_formula(op, op.fwd(**node["params"]) if callable(op.fwd) else op.fwd)
+        render = _from_formula(op, op.fwd(**node.params) if callable(op.fwd) else op.fwd)
     if op.name != "power" and not callable(op.fwd):  # the same for every node of this op
         _RENDERERS[op.name] = render
     return render

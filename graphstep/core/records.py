@@ -1,18 +1,60 @@
-"""Provides the records of a walk: the phases, what each step did (``Step``, ``Contribution``) and sent (``Sent``).
+"""Provides the typed records of a trace and a walk: what the tracer recorded of each node (``Node``), the
+phases, what each step did (``Step``, ``Contribution``) and sent (``Sent``).
 
 Every view (the CLI table, the TUI, the step log, breakpoints) reads these; the
-stepper makes them.  Kept apart so that what reads a step needs no stepper.
+tracer and the stepper make them.  Kept apart so that what reads a node or a step
+needs neither a tracer nor a stepper.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
 from ..text import summarize
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
+
+
+@dataclass(slots=True)
+class Node:
+    """One traced node, op or leaf: what it computes, its shape, and where the user's code made it.
+
+    Mutable on purpose: op nodes get their ``name`` only when a name is first asked for after the trace
+    (``Graph`` and ``Tensor.name`` call ``Tracer.named``; ``naming.finish_names`` also renames repeats ``h#2``),
+    and an indexing op its ``index_text`` right after it is recorded.  The tracer builds one per node on its hot
+    path, positionally: no validation, nothing computed here.
+    """
+
+    kind: str  # "param", "input", "const" or "op"
+    op: str | None  # primitive name (a key of ops.OPS); None for leaves
+    name: str | None  # user name, the variable the source line assigns to, or an automatic one; None until named
+    shape: tuple[int, ...]
+    dtype: str  # the NumPy dtype's name, "float64"
+    inputs: tuple[int, ...]  # input node ids in argument order (x * x lists x twice)
+    params: dict[str, Any]  # the op's keyword arguments (axis, index…), as its forward takes them
+    file: str  # the code's filename, as linecache reads it
+    line: int
+    source: str  # "file.py:LINE", the path as the user types it
+    scope: str  # "layer1/attention" inside nested gs.scope blocks, "" outside
+    func: str  # the function whose line made it
+    call: int  # that function's call (an index into Graph.calls); -1 when made outside the traced call
+    stack: tuple[tuple[int, int, int], ...]  # user frames, outermost first: (call id, line, bytecode offset)
+    index_text: tuple[str, ...] | None = None  # an indexing op's index parts as written: ("arange(12)", "y")
+
+    @property
+    def label(self) -> str:
+        """How an error names the node while tracing, before op nodes are named: its name, else its op."""
+        return self.name or self.op or self.kind
+
+    def attributes(self) -> dict[str, Any]:
+        """The fields as a dict: a node's attributes in ``Graph.nx`` (DESIGN.md's keys, and the rest)."""
+        return {name: getattr(self, name) for name in NODE_FIELDS}
+
+
+NODE_FIELDS = tuple(f.name for f in fields(Node))  # in declaration order, the keys of Node.attributes()
 
 
 @dataclass(slots=True)

@@ -4,9 +4,11 @@ steps taken (``record``, ``sent``), what the plan says of each step
 (``phase_of``, ``step_kind``, ``node_of``, ``step_of``) and how far each pass
 has got (``phase``, ``stepped``, ``frontier``).
 
-The executor reads only the graph (op entries, input ids, leaf values), never
-the values the tracer saw.  History stores what a step changed (the previous
-gradient of each input it touched), not copies of the state.  ``resume`` runs
+The executor runs the graph's program (``program.Program``: compiled once per graph,
+shared by its steppers), never the values the tracer saw; ``run`` takes each pass in
+one loop.  History stores what a step changed (the previous gradient of each input
+it touched), not copies of the state; no array a stepper holds is written again, so
+``grad`` hands out the stepper's own arrays, read-only.  ``resume`` runs
 until a break condition holds (a breakpoint, the first NaN/Inf, a gradient
 above a norm limit); ``check_step`` is that test for one step.
 """
@@ -24,6 +26,7 @@ import numpy as np
 from ..errors import GraphstepError, RuleError
 from ..text import fmt_shape
 from .graph import Graph
+from .program import Program
 from .records import BACKWARD, FORWARD, SEED, Contribution, Sent, Step  # noqa: F401 - re-exported
 from .tally import Tally
 
@@ -51,20 +54,17 @@ class Stepper:
         self._tally: Tally | None = None  # built on the first query of held bytes or arrivals
         self._grads: list = [None] * n
         self._tangents: list = [None] * n
-        self._history: list = []  # per step: None (forward) or [(target, old grad, contribution)]
+        self._history: list = []  # per step: None (forward) or [(target, old grad, sent grad)]
         self.needs_grad = graph.needs_grad
-        self.seed, self.seed_note = self._seed(seed)
-        self._program, self._vjp_program = graph.program, graph.vjp_program
+        # the graph's program, shared by its steppers; values and params (node id → keyword params replacing the
+        # traced ones: per-sample re-runs cut an index) change shapes, so they make one of this stepper's own
+        self._walk = graph.walk if not (values or params) else Program(graph, params)
+        self.seed, self._seed_given = self._seed(seed)
+        self._vjp_program = self._walk.vjps
         self._mixed = graph.mixed_dtypes  # only then may a gradient need casting to its input's dtype
-        if params:  # node id → keyword params replacing the traced ones (per-sample re-runs cut an index)
-            self._program = [(op, ins, params.get(nid, kw)) for nid, (op, ins, kw) in enumerate(self._program)]
-            self._vjp_program = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in rules)
-                                 for nid, rules in self._vjp_program.items()}
-        self.plan: list[tuple[str, int]] = [(FORWARD, nid) for nid in graph.op_nodes]
-        self.forward_steps = len(self.plan)
-        if mode == "reverse":
-            self.plan += [(SEED, graph.output)] + [(BACKWARD, nid) for nid in graph.backward_nodes]
-        else:
+        self.plan: list[tuple[str, int]] = self._walk.plans[mode]  # shared: never changed
+        self.forward_steps = len(self._walk.forward)
+        if mode == "forward":
             self._init_tangents(tangents)
 
     # ── set-up ──
@@ -83,34 +83,47 @@ class Stepper:
         for key, value in values.items():
             nid = self.node_id(key)
             node = self.graph.node(nid)
-            if node["kind"] == "op":
-                raise GraphstepError(f"only leaf values can be replaced: {node['name']} is computed by "
-                                     f"{node['op']}", source=node["source"])
+            if node.kind == "op":
+                raise GraphstepError(f"only leaf values can be replaced: {node.name} is computed by "
+                                     f"{node.op}", source=node.source)
             self._values[nid] = np.asarray(value)
 
-    def _seed(self, seed) -> tuple[np.ndarray, str]:
-        out = self.graph.node(self.graph.output)
-        dtype = np.result_type(out["dtype"], 0.0)  # G in the output's dtype: float32 stays float32, as in PyTorch
+    def _seed(self, seed) -> tuple[np.ndarray, bool]:
+        """G at the output, in the output's dtype (float32 stays float32, as in PyTorch), and whether it was given
+        (a copy of it: the caller's array stays theirs)."""
+        out = self.graph.output
+        shape, dtype = self.graph.shape_of(out), self._walk.seed_dtype
         seed = self.graph.seed if seed is None else seed
-        if seed is not None:
-            seed = np.asarray(seed, dtype=dtype)
-            if seed.shape != out["shape"]:
-                raise GraphstepError(f"seed of shape {fmt_shape(seed.shape)} does not match output "
-                                     f"{out['name']} {fmt_shape(out['shape'])}", source=out["source"])
-            return seed, f"seed d{out['name']} given"
-        if out["shape"] == ():
-            return np.ones((), dtype), f"d{out['name']}/d{out['name']} = 1"
-        return np.ones(out["shape"], dtype), (f"output {out['name']} is {fmt_shape(out['shape'])}, not a scalar: "
-                                       "no seed given, so G = ones, the same as backward of its sum")
+        if seed is None:
+            ones = np.empty(shape, dtype)
+            ones.fill(1)  # np.ones, without its Python wrapper: a small graph's stepper is made in microseconds
+            return ones, False
+        seed = np.array(seed, dtype=dtype)
+        if seed.shape != shape:
+            node = self.graph.node(out)
+            raise GraphstepError(f"seed of shape {fmt_shape(seed.shape)} does not match output "
+                                 f"{node.name} {fmt_shape(shape)}", source=node.source)
+        return seed, True
+
+    @property
+    def seed_note(self) -> str:
+        """How the seed came about, as the seed step says it: ``dloss/dloss = 1``, or why G is ones."""
+        out = self.graph.node(self.graph.output)
+        if self._seed_given:
+            return f"seed d{out.name} given"
+        if out.shape == ():
+            return f"d{out.name}/d{out.name} = 1"
+        return (f"output {out.name} is {fmt_shape(out.shape)}, not a scalar: "
+                "no seed given, so G = ones, the same as backward of its sum")
 
     def _init_tangents(self, tangents: dict | None) -> None:
-        given = tangents or {name: np.ones(self.graph.node(n)["shape"]) for name, n in self.graph.params.items()}
+        given = tangents or {name: np.ones(self.graph.node(n).shape) for name, n in self.graph.params.items()}
         self.tangent_note = "" if tangents else "no tangents given: every param moves along ones"
         for name, t in given.items():
             nid = self.graph.id(name)
             node = self.graph.node(nid)  # a tangent in its param's dtype, as PyTorch's forward AD
-            dtype = np.result_type(node["dtype"], 0.0)
-            self._tangents[nid] = np.broadcast_to(np.asarray(t, dtype=dtype), node["shape"])
+            dtype = np.result_type(node.dtype, 0.0)
+            self._tangents[nid] = np.broadcast_to(np.asarray(t, dtype=dtype), node.shape)
 
     # ── position ──
     @property
@@ -185,29 +198,37 @@ class Stepper:
         return self.record(self.position)
 
     def _advance(self) -> None:
-        self._take(*self.plan[len(self._history)])
+        """Take the next step."""
+        self._take(self.position, self.position + 1)
 
-    def _take(self, kind: str, nid: int) -> None:
-        if kind is FORWARD:
-            self._forward(nid)
-            self._history.append(None)
-        elif kind is SEED:
-            self._history.append([(nid, self._grads[nid], self.seed)])
-            self._grads[nid] = self.seed
-        else:
-            self._history.append(self._backward(nid))
+    def _take(self, start: int, stop: int) -> None:
+        """Take steps ``start + 1`` … ``stop`` of the plan: each pass in one loop (``run`` spends its time here)."""
+        forward = self.forward_steps
+        if start < forward:
+            (self._forward if self.mode == "reverse" else self._forward_tangents)(start, min(stop, forward))
+        if start <= forward < stop:
+            self._send_seed()
+        if stop > forward + 1:
+            self._backward(max(start - forward - 1, 0), stop - forward - 1)
 
-    def _forward(self, nid: int) -> None:
-        op, inputs, kw = self._program[nid]
-        values = self._values
-        if self.mode == "reverse":
-            values[nid] = op.forward(*map(values.__getitem__, inputs), **kw)
-            return
-        xs = [values[i] for i in inputs]
-        out = values[nid] = op.forward(*xs, **kw)
-        self._tangents[nid] = self._jvp(op, nid, inputs, xs, kw, out)
+    def _forward(self, start: int, stop: int) -> None:
+        """Forward steps ``start + 1`` … ``stop``: each op's value from its inputs'."""
+        values, history = self._values, self._history
+        get = values.__getitem__
+        for nid, call, inputs, kw in self._walk.forward[start:stop]:
+            values[nid] = call(*map(get, inputs)) if kw is None else call(*map(get, inputs), **kw)
+            history.append(None)
 
-    def _jvp(self, op, nid, inputs, xs, kw, out):
+    def _forward_tangents(self, start: int, stop: int) -> None:
+        """Forward mode: each op's value, and its tangent from its inputs' (``_jvp``)."""
+        values, history = self._values, self._history
+        for nid, call, inputs, kw in self._walk.forward[start:stop]:
+            xs = [values[i] for i in inputs]
+            out = values[nid] = call(*xs, **(kw or {}))
+            self._tangents[nid] = self._jvp(self._walk.ops[nid][0], inputs, xs, kw or {}, out)
+            history.append(None)
+
+    def _jvp(self, op, inputs, xs, kw, out):
         total = None
         for k, i in enumerate(inputs):
             t = self._tangents[i]
@@ -219,33 +240,42 @@ class Stepper:
             total = np.broadcast_to(total, np.shape(out))
         return total
 
-    def _backward(self, nid: int) -> list:
-        values, grads = self._values, self._grads
-        g, out = grads[nid], values[nid]
-        xs = [values[i] for i in self._program[nid][1]]
-        changes = []
-        for k, i, rule, kw in self._vjp_program[nid]:
-            c = rule(g, out, *xs, **kw)
-            x = xs[k]
-            try:
-                if c.shape != x.shape:  # attribute reads: np.shape costs a dispatch per call
+    def _send_seed(self) -> None:
+        out = self.graph.output
+        self._history.append([(out, self._grads[out], self.seed)])
+        self._grads[out] = self.seed
+
+    def _backward(self, start: int, stop: int) -> None:
+        """Backward steps ``start + 1`` … ``stop`` after the seed: each node's VJPs send G to its inputs, where
+        contributions from several consumers add up.  A step's history is what it changed: (input, gradient
+        before, gradient sent) per input."""
+        values, grads, history, mixed = self._values, self._grads, self._history, self._mixed
+        get = values.__getitem__
+        for nid, inputs, sends in self._walk.backward[start:stop]:
+            args = (grads[nid], values[nid], *map(get, inputs))  # every rule's (g, out, *xs)
+            changes = []
+            for k, i, rule, kw, shape in sends:
+                c = rule(*args) if kw is None else rule(*args, **kw)
+                x = args[k + 2]
+                try:  # attribute reads: np.shape costs a dispatch per call
+                    if c.shape != (shape if shape is not None else x.shape):
+                        self._rule_failed(nid, k, c)
+                except AttributeError:  # a rule gave a plain number
                     self._rule_failed(nid, k, c)
-            except AttributeError:  # a rule gave a plain number
-                self._rule_failed(nid, k, c)
-            if self._mixed and c.dtype != x.dtype and x.dtype.kind == "f":  # as PyTorch's engine: a gradient in
-                c = c.astype(x.dtype)  # its input's dtype (x32 · X64 sends float64 to the float32 x)
-            old = grads[i]
-            grads[i] = c if old is None else old + c  # several consumers: contributions add up
-            changes.append((i, old, c))
-        return changes
+                if mixed and c.dtype != x.dtype and x.dtype.kind == "f":  # as PyTorch's engine: a gradient in its
+                    c = c.astype(x.dtype)  # input's dtype (x32 · X64 sends float64 to the float32 x)
+                old = grads[i]
+                grads[i] = c if old is None else old + c
+                changes.append((i, old, c))
+            history.append(changes)
 
     def _rule_failed(self, nid: int, k: int, c) -> None:
         """A VJP whose result is not shaped like its input is a bug in the op table: stop, naming everything."""
-        node, target = self.graph.node(nid), self._program[nid][1][k]
-        raise RuleError(f"internal error: the {node['op']} rule sent {fmt_shape(np.shape(c))} to "
+        node, target = self.graph.node(nid), self._walk.ops[nid][1][k]
+        raise RuleError(f"internal error: the {node.op} rule sent {fmt_shape(np.shape(c))} to "
                         f"{self.graph.name_of(target)} {fmt_shape(np.shape(self._values[target]))}: "
                         f"{self.graph.formulas.backward_rule(nid, k).failed()}",
-                        source=node["source"], node=node["name"],
+                        source=node.source, node=node.name,
                         hint="this is a bug in graphstep's op table, not in your code: please report it")
 
     def step_back(self) -> bool:
@@ -275,10 +305,9 @@ class Stepper:
         position = max(0, min(position, self.total))
         while self.position > position:
             self.step_back()
-        take = self._take
-        with np.errstate(all="ignore"):
-            for kind, nid in self.plan[self.position:position]:
-                take(kind, nid)
+        if self.position < position:
+            with np.errstate(all="ignore"):
+                self._take(self.position, position)
         return self
 
     def reset(self) -> Stepper:
@@ -319,13 +348,20 @@ class Stepper:
         return self._values[self.graph.id(node)]
 
     def grad(self, node: int | str) -> np.ndarray | None:
-        """Gradient of the output with respect to a node, so far (None before any arrived)."""
-        g = self._grads[self.graph.id(node)]
-        return None if g is None else np.array(g)
+        """Gradient of the output with respect to a node, so far (None before any arrived): the stepper's own
+        array, read-only (``np.array(st.grad(x))`` is one to change).  Later steps never change it in place."""
+        return _read_only(self._grads[self.graph.id(node)])
 
     def grads(self) -> dict[str, np.ndarray | None]:
-        """Gradients of every param, by name."""
-        return {name: self.grad(nid) for name, nid in self.graph.params.items()}
+        """Gradients of every param, by name (read-only, as ``grad``)."""
+        grads, out = self._grads, {}
+        for name, nid in self.graph.params.items():  # _read_only, inline: a deep net has hundreds of params
+            g = out[name] = grads[nid]
+            if type(g) is np.ndarray:
+                g.setflags(write=False)  # half the cost of g.flags.writeable = False, which makes a flags object
+            elif g is not None:
+                out[name] = _read_only(g)
+        return out
 
     def tangent(self, node: int | str | None = None) -> np.ndarray | None:
         """Forward mode: the tangent (directional derivative) of a node, the output by default."""
@@ -404,14 +440,14 @@ class Stepper:
         kind, nid = self._taken(index)
         node, formulas = self.graph.node(nid), self.graph.formulas
         if kind == FORWARD:
-            return Step(index, FORWARD, nid, node["name"], node["op"], formulas.forward(nid), self._values[nid],
+            return Step(index, FORWARD, nid, node.name, node.op, formulas.forward(nid), self._values[nid],
                         tangent=self._tangents[nid])
         if kind == SEED:
-            return Step(index, BACKWARD, nid, node["name"], node["op"], formulas.seed(self.seed), self.seed,
+            return Step(index, BACKWARD, nid, node.name, node.op, formulas.seed(self.seed), self.seed,
                         note=self.seed_note)
         contributions = [self._contribution(nid, sent) for sent in self.sent(index)]
         text = "; ".join(c.formula for c in contributions)
-        return Step(index, BACKWARD, nid, node["name"], node["op"], text, self._grads[nid], contributions)
+        return Step(index, BACKWARD, nid, node.name, node.op, text, self._grads[nid], contributions)
 
     def _taken(self, k: int) -> tuple[str, int]:
         """(kind, node) of step ``k``, which must have been taken."""
@@ -425,3 +461,14 @@ class Stepper:
         ok = shape == self.graph.shape_of(sent.target)
         return Contribution(sent.target, self.graph.name_of(sent.target), sent.grad,
                             rule.gives(shape, ok, added=sent.accumulated), sent.accumulated, rule.summed, ok)
+
+
+def _read_only(g):
+    """A gradient as handed out: flagged read-only, so that nothing outside the stepper changes what it shows and
+    undoes to (the stepper itself never writes into a gradient); a NumPy scalar as a 0-d array of its own."""
+    if g is None:
+        return None
+    if not isinstance(g, np.ndarray):
+        return np.array(g)
+    g.setflags(write=False)
+    return g

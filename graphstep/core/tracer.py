@@ -16,6 +16,7 @@ import inspect
 import linecache
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,6 +29,7 @@ from . import naming
 from .hints import missing_attribute, missing_functions
 from .naming import assigned_name
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
+from .records import Node
 from .surface import COMPARISONS, PASSTHROUGH, VALUE_FUNCTIONS, VALUE_UFUNCS, qualname  # noqa: F401 - re-exported
 
 _CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -38,7 +40,7 @@ _INTERNAL = (_PACKAGE_DIR, _NUMPY_DIR, "<__array_function__")
 _MACHINERY = tuple(_CORE_DIR + f for f in ("tracer.py", "naming.py", os.path.join("ops", "table.py"))) + (
     _NUMPY_DIR, "<__array_function__")
 _BOUNDARY = _CORE_DIR + "graph.py"
-_USER, _LIBRARY, _SKIP, _END = range(4)
+_USER, _LIBRARY, _SKIP, _END = range(1, 5)  # truthy: _sites_of reads the cache with `or`
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _NO_SITES: tuple = (None, -1, (), None)  # (innermost naming frame, its id, outer sites, user frame)
 _NO_STACK: tuple = (None, (), -1)  # (user frame, outer levels, its call id)
@@ -53,7 +55,8 @@ def _kind_of(filename: str) -> int:
     kind = _frame_kinds.get(filename)
     if kind is None:
         kind = _frame_kinds[filename] = (
-            _END if filename == _BOUNDARY else _SKIP if filename.startswith(_MACHINERY)
+            _END if filename == _BOUNDARY else _LIBRARY if filename.startswith(_NAMING)
+            else _SKIP if filename.startswith(_MACHINERY)
             else _LIBRARY if filename.startswith(_INTERNAL) else _USER)
     return kind
 
@@ -63,6 +66,41 @@ def _is_internal(filename: str) -> bool:
     if internal is None:
         internal = _internal_files[filename] = filename.startswith(_INTERNAL)
     return internal
+
+
+_THROUGH: tuple[str, ...] = ()  # code the tracer looks through between user frames (see look_through)
+_NAMING: tuple[str, ...] = ()  # the part of it whose frames name nodes, even inside machinery's folders
+
+
+def look_through(path: str, *, naming: bool = False) -> None:
+    """Treat the code in ``path`` (a folder or a file) as standing between the user's frames: never the user's code,
+    and looked through from a user frame to the user frame that called it.  ``naming``: its frames are naming
+    frames, as a library function's (a call made there is one statement of the caller's), else machinery.
+
+    A front end registers itself and the library it wraps: torch's ``Module.__call__`` stands between a script and
+    its ``forward``, and the nodes made there still carry the user's lines, calls and loops.
+    """
+    global _INTERNAL, _MACHINERY, _THROUGH, _NAMING
+    prefix = os.path.abspath(path) + (os.sep if os.path.isdir(path) else "")
+    if prefix not in _THROUGH:
+        _INTERNAL, _THROUGH = _INTERNAL + (prefix,), _THROUGH + (prefix,)
+        if naming:
+            _NAMING += (prefix,)
+        else:
+            _MACHINERY += (prefix,)
+        _internal_files.clear()
+        _frame_kinds.clear()
+
+
+def _caller(frame):
+    """The user frame that called ``frame``, through any code given to ``look_through``; None where the user's
+    code ends (at graphstep's own frames)."""
+    frame = frame.f_back
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        if not frame.f_code.co_filename.startswith(_THROUGH):
+            return None
+        frame = frame.f_back
+    return frame
 
 
 def _user_frame():
@@ -84,7 +122,7 @@ class Tracer:
     """Records nodes while a computation runs; ``Graph`` is built from it."""
 
     def __init__(self) -> None:
-        self.nodes: list[dict[str, Any]] = []
+        self.nodes: list[Node] = []
         self.leaf_values: dict[int, np.ndarray] = {}
         self.notes: list[str] = []
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
@@ -99,42 +137,47 @@ class Tracer:
         self.scope_spans: list[list] = []  # [scope path, first node, end node] per `with gs.scope(...)`
         self._frame_calls: dict[int, tuple[Any, int]] = {}  # id(frame) → (frame, call id); frames kept alive
         self.running = False  # inside the user's computation: only then are call stacks recorded
+        self._unnamed: int | None = None  # the output, from the end of the trace until the nodes are named
+        self._lines: dict[str, list[str]] = {}  # file → its source lines as traced, until then
 
     def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
             inputs: tuple[int, ...] = (), params: dict | None = None) -> int:
-        sites, frame, steady = self._sites_of(sys._getframe(1))
+        sites, frame, line, steady = self._sites_of(sys._getframe(1))
         if frame is not None:
-            filename, line = frame.f_code.co_filename, frame.f_lineno
-            func = frame.f_code.co_name
-            stack = self._stack_at(frame, steady) if self.running else ()
+            code = frame.f_code
+            filename, func = code.co_filename, code.co_name
+            last = self._last_stack  # _stack_at's common case, inline: the same user function as the last node
+            stack = () if not self.running else (*last[1], (last[2], line, frame.f_lasti)) \
+                if steady and frame is last[0] else self._stack_at(frame, line, steady)
         else:
             filename, line, func, stack = "<unknown>", 0, "", ()
         nid = len(self.nodes)
-        self.nodes.append({
-            "kind": kind, "op": op, "name": name, "shape": value.shape,
-            "dtype": _dtype_name(value.dtype),
-            "inputs": inputs, "params": params or {}, "file": filename, "line": line,
-            "source": f"{self._path(filename)}:{line}", "scope": self.scope, "func": func,
-            "call": stack[-1][0] if stack else -1, "stack": stack,
-        })
+        path = self._paths.get(filename) or self._path(filename)
+        self.nodes.append(Node(kind, op, name, value.shape, _dtype_name(value.dtype), inputs, params or {}, filename,
+                               line, f"{path}:{line}", self.scope, func, stack[-1][0] if stack else -1, stack))
         self.sites.append(sites)
         if kind != "op":
             self.leaf_values[nid] = value
         return nid
 
-    def _sites_of(self, frame) -> tuple[tuple[tuple[int, int, int], ...], Any, bool]:
-        """The naming frames that made a node, innermost first, the innermost frame of the user's code, and
-        whether that chain is steady (no generator in it, so it can be reused while its innermost frame runs).
+    def _sites_of(self, frame) -> tuple[tuple[tuple[int, int, int], ...], Any, int, bool]:
+        """The naming frames that made a node, innermost first, the innermost frame of the user's code and its
+        line, and whether that chain is steady (no generator in it, so it can be reused while its innermost frame
+        runs).  A frame's line is read once per node: ``f_lineno`` scans the code's line table from its start.
 
         Naming frames are the user's and graphstep's library functions (``nn.cross_entropy``), up to
         ``graph.trace``; the tracer, the op table's entry points and NumPy are skipped.
         """
-        while frame is not None and _kind_of(frame.f_code.co_filename) == _SKIP:
+        kinds = _frame_kinds  # _kind_of's cache, read inline: about three frames per node are skipped here
+        while frame is not None and (kinds.get(frame.f_code.co_filename)
+                                     or _kind_of(frame.f_code.co_filename)) == _SKIP:
             frame = frame.f_back
         last = self._last_sites
         if frame is not None and frame is last[0]:  # the same function as the last node: its callers stand still
-            return ((last[1], frame.f_lineno, frame.f_lasti), *last[2]), last[3], True
-        first, chain, user, moving = frame, [], None, 0
+            line, user = frame.f_lineno, last[3]
+            user_line = line if user is frame else user.f_lineno if user is not None else 0
+            return ((last[1], line, frame.f_lasti), *last[2]), user, user_line, True
+        first, chain, user, user_line, moving = frame, [], None, 0, 0
         while frame is not None:
             kind = _kind_of(frame.f_code.co_filename)
             if kind == _END:
@@ -147,20 +190,22 @@ class Tracer:
                 chain.append((known[1], frame.f_lineno, frame.f_lasti))
                 moving |= frame.f_code.co_flags & _RESUMABLE  # a generator may be resumed from elsewhere
                 if user is None and kind == _USER:
-                    user = frame
+                    user, user_line = frame, chain[-1][1]
             frame = frame.f_back
         while user is None and frame is not None:  # a leaf made by graphstep itself: the line that called it
             user = frame if not _is_internal(frame.f_code.co_filename) else None
             frame = frame.f_back
+        if user is not None and not user_line:
+            user_line = user.f_lineno
         steady = bool(chain) and not moving
         self._last_sites = (first, chain[0][0], tuple(chain[1:]), user) if steady else _NO_SITES
-        return tuple(chain), user, steady
+        return tuple(chain), user, user_line, steady
 
-    def _stack_at(self, frame, steady: bool) -> tuple[tuple[int, int, int], ...]:
-        """``_stack``, reusing the outer levels while the same user function runs."""
+    def _stack_at(self, frame, line: int, steady: bool) -> tuple[tuple[int, int, int], ...]:
+        """``_stack``, reusing the outer levels while the same user function runs (``frame`` is at ``line``)."""
         last = self._last_stack
         if steady and frame is last[0]:
-            return (*last[1], (last[2], frame.f_lineno, frame.f_lasti))
+            return (*last[1], (last[2], line, frame.f_lasti))
         stack = self._stack(frame)
         self._last_stack = (frame, stack[:-1], stack[-1][0]) if steady and stack else _NO_STACK
         return stack
@@ -172,29 +217,31 @@ class Tracer:
         are kept alive while tracing so that a frame id is never reused.
         """
         levels = []
-        while frame is not None and not _is_internal(frame.f_code.co_filename):
+        if frame is not None and _is_internal(frame.f_code.co_filename):
+            frame = None
+        while frame is not None:
             levels.append((self._call_of(frame), frame.f_lineno, frame.f_lasti))
-            frame = frame.f_back
+            frame = _caller(frame)
         levels.reverse()
         return tuple(levels)
 
     def _call_of(self, frame) -> int:
         """The call id of a user frame, registering it (and unseen user frames around it) on first sight."""
-        fresh, parent = [], -1
-        while frame is not None and not _is_internal(frame.f_code.co_filename):
+        fresh, parent, caller = [], -1, None
+        while frame is not None:
             known = self._frame_calls.get(id(frame))
             if known is not None and known[0] is frame:
-                parent = known[1]
+                parent, caller = known[1], frame
                 break
             fresh.append(frame)
-            frame = frame.f_back
+            frame = _caller(frame)
         for f in reversed(fresh):  # outermost first, so a call's parent is registered before it
             code = f.f_code
             call = len(self.calls)
             self.calls.append({"func": code.co_name, "file": code.co_filename, "line": code.co_firstlineno,
-                               "parent": parent, "site": f.f_back.f_lineno if parent >= 0 else 0})
+                               "parent": parent, "site": caller.f_lineno if caller is not None else 0})
             self._frame_calls[id(f)] = (f, call)
-            parent = call
+            parent, caller = call, f
         return parent
 
     def _path(self, filename: str) -> str:
@@ -208,11 +255,11 @@ class Tracer:
         seen, todo = set(), [nid]
         while todo:
             n = todo.pop()
-            if self.nodes[n]["kind"] == "param":
+            if self.nodes[n].kind == "param":
                 return True
             if n not in seen:
                 seen.add(n)
-                todo.extend(self.nodes[n]["inputs"])
+                todo.extend(self.nodes[n].inputs)
         return False
 
     def source_of(self) -> str:
@@ -220,10 +267,26 @@ class Tracer:
         return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else ""
 
     def finish_names(self, output: int) -> None:
-        """Name every node (``naming.finish_names``): variables, returned values, then readable expressions."""
+        """End the trace: the frames go, and the nodes are named on first use (``named``), from the source lines
+        as they are now.  Naming costs as much as a third of a trace, and a walk needs no names."""
         self._frame_calls, self._naming_frames = {}, {}  # the trace is over: let the frames go
         self._last_sites, self._last_stack = _NO_SITES, _NO_STACK
-        naming.finish_names(self.nodes, self.sites, self.frame_files, self.leaf_values, output)
+        self._lines = {file: linecache.getlines(file) for file in set(self.frame_files)}
+        self._unnamed = output
+
+    def named(self) -> list[Node]:
+        """The nodes, each named once the trace has ended (``naming.finish_names``): variables, returned values,
+        then readable expressions.  While tracing, op nodes have no names yet."""
+        if self._unnamed is not None:
+            with _naming:
+                if self._unnamed is not None:
+                    naming.finish_names(self.nodes, self.sites, self.frame_files, self.leaf_values, self._unnamed,
+                                        self._lines)
+                    self._unnamed, self.sites, self._lines = None, [], {}
+        return self.nodes
+
+
+_naming = threading.Lock()  # a view's thread and a worker may ask for names at once: one names, the other waits
 
 
 _active: list[Tracer] = []
@@ -262,13 +325,12 @@ class Tensor:
 
     @property
     def name(self) -> str | None:
-        return self.tracer.nodes[self.node]["name"]
+        return self.tracer.named()[self.node].name
 
     @property
     def label(self) -> str:
         """How an error names this tensor while tracing (op nodes are named when the trace ends): its op."""
-        node = self.tracer.nodes[self.node]
-        return node["name"] or node["op"] or node["kind"]
+        return self.tracer.nodes[self.node].label
 
     def __repr__(self) -> str:
         return f"Tensor(node={self.node}, shape={self.shape}, value={self.value!r})"
@@ -522,17 +584,20 @@ _FLOAT64 = np.dtype(np.float64)
 def _weak_dtype(args) -> np.dtype:
     """The dtype a Python number takes beside ``args`` (NEP 50, as NumPy 2 and PyTorch): the others' floating dtype,
     so ``w * 2.0`` keeps a float32 ``w`` float32; float64 beside integers and booleans (``labels ** -1`` works)."""
-    others = [a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype for a in args if not _is_python_number(a)]
-    if all(d is _FLOAT64 for d in others):  # the common case, without result_type's cost on every `a * 2`
-        return _FLOAT64
-    return np.result_type(*others, 0.0)
+    for a in args:  # the common case, float64 beside the number, without result_type's cost on every `a * 2`
+        if type(a) is not float and type(a) is not int and (
+                a.value.dtype if isinstance(a, Tensor) else np.asarray(a).dtype) is not _FLOAT64:
+            return np.result_type(*[a.value.dtype if isinstance(a, Tensor) else np.asarray(a).dtype for a in args
+                                    if type(a) is not float and type(a) is not int], 0.0)
+    return _FLOAT64
 
 
 def _const(tracer: Tracer, x, dtype=None) -> int:
     """A constant node; a Python number takes ``dtype`` (``_weak_dtype``), anything else its own dtype."""
-    if _is_python_number(x) and (dtype is None or dtype is _FLOAT64):
+    number = type(x) is float or type(x) is int  # _is_python_number, inline: one const in three nodes
+    if number and (dtype is None or dtype is _FLOAT64):
         value = np.asarray(x, dtype=_FLOAT64)
-    elif _is_python_number(x):
+    elif number:
         with np.errstate(over="ignore"):  # 1e300 as float32 is inf, as NumPy gives it
             value = np.asarray(x, dtype=dtype)
     else:
@@ -545,24 +610,25 @@ def _const(tracer: Tracer, x, dtype=None) -> int:
 def apply(opname: str, *args, **kw) -> Tensor:
     """Run one primitive eagerly and record it as a node."""
     op = OPS[opname]
-    tracer = _tracer_of(args)
+    tracer = args[0].tracer if args and isinstance(args[0], Tensor) else _tracer_of(args)
     ids, vals, weak = [], [], None
     for a in args:
         if isinstance(a, Tensor):
             ids.append(a.node)
             vals.append(a.value)
         else:
-            if weak is None and _is_python_number(a):
+            if weak is None and (type(a) is float or type(a) is int):
                 weak = _weak_dtype(args)
-            ids.append(_const(tracer, a, weak))
-            vals.append(tracer.leaf_values[ids[-1]])
+            nid = _const(tracer, a, weak)
+            ids.append(nid)
+            vals.append(tracer.leaf_values[nid])
     try:
         out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
     except (ValueError, IndexError, TypeError) as err:
         raise _shape_error(tracer, op, ids, vals, kw, err) from None
     nid = tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw)
     if "index" in kw:  # x[np.arange(N), y]: each part as the learner reads it, while the user's frame is alive
-        tracer.nodes[nid]["index_text"] = naming.index_parts(kw["index"], _user_frame())
+        tracer.nodes[nid].index_text = naming.index_parts(kw["index"], _user_frame())
     return Tensor(nid, out, tracer)
 
 
@@ -574,8 +640,7 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
     except (ValueError, IndexError, TypeError) as rule_err:
         reason = str(rule_err)
     # op nodes are named only when the trace ends: until then an operand is known by its op
-    operands = ", ".join(f"{tracer.nodes[i]['name'] or tracer.nodes[i]['op'] or tracer.nodes[i]['kind']} "
-                         f"{fmt_shape(s)}" for i, s in zip(ids, shapes, strict=True))
+    operands = ", ".join(f"{tracer.nodes[i].label} {fmt_shape(s)}" for i, s in zip(ids, shapes, strict=True))
     frame = _user_frame()
     node = (frame and assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
     return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node)
@@ -585,8 +650,10 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
 
 
 def _leaf(kind: str, value, name: str | None) -> Tensor:
-    tracer = current_tracer(f"gs.{kind}()")
+    tracer = _active[-1] if _active else current_tracer(f"gs.{kind}()")
     array = np.array(value, copy=True)
+    if array.dtype is _FLOAT64:  # the common case, past the checks below
+        return Tensor(tracer.add(kind, array, name=name), array, tracer)
     if kind == "param" and array.dtype.kind == "c":
         raise GraphstepError(f"param {name or '?'} is complex ({array.dtype}): graphstep computes gradients of "
                              "real values only", source=tracer.source_of(),

@@ -32,6 +32,8 @@ class TraceCancelled(BaseException):
     """
 
 
+# signal's C functions: its Python wrappers turn each handler into an enum and back, ~8 µs of every trace
+_signal, _SIGINT = signal._signal, int(signal.SIGINT)
 _lock = threading.Lock()
 _guards: dict[int, Guard] = {}  # thread id → the guard of the user's code it is running
 _stdin = {"users": 0, "saved": None}
@@ -92,9 +94,9 @@ class Guard:
         """On the main thread, note a real ctrl+c before it becomes KeyboardInterrupt (only over Python's own
         handler: someone else's we leave alone, and then cannot tell)."""
         if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                _signal.getsignal(_SIGINT) is signal.default_int_handler:
             self._handler = signal.default_int_handler
-            signal.signal(signal.SIGINT, self._on_ctrl_c)
+            _signal.signal(_SIGINT, self._on_ctrl_c)
             self.can_tell = True
 
     def _on_ctrl_c(self, signum, frame) -> None:
@@ -119,7 +121,7 @@ class Guard:
                 if _stdin["users"] == 0:
                     sys.stdin, _stdin["saved"] = _stdin["saved"], None
         if self._handler is not None:
-            signal.signal(signal.SIGINT, self._handler)
+            _signal.signal(_SIGINT, self._handler)
             self._handler = None
 
 

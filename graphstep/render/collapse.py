@@ -13,11 +13,12 @@ was folded or collapsed.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import islice
 
 from ..analysis.grouping import Block
 from ..core.graph import Graph
 from ..core.stepper import Stepper
-from .scene import NodeView, Scene, Summary
+from .scene import NodeView, Scene, Summary, op_label
 from .view import Description
 
 
@@ -34,11 +35,12 @@ def fold_repeats(scene: Scene, shown: Description, stepper: Stepper | None) -> S
 
 
 def _add_block(scene: Scene, shown: Description, block: Block, stepper: Stepper | None) -> None:
-    members = [n for n in block.nodes if n in scene.nodes]
-    first = shown.graph.grouping.groups[block.repeat.members[block.first - 1]]
-    each = [scene.nodes[n] for n in first.nodes if n in scene.nodes and scene.nodes[n].op]
-    ops = " → ".join(v.symbol or v.op for v in each[:6]) + (" → …" if len(each) > 6 else "")
-    output = scene.nodes[scene.output].name if scene.output in members else ""
+    graph = shown.graph
+    members = [n for n in block.nodes if scene.in_picture(n)]
+    first = graph.grouping.groups[block.repeat.members[block.first - 1]]
+    each = [op_label(graph, n)[0] for n in islice((n for n in first.nodes if graph.node(n).op), 7)]
+    ops = " → ".join(each[:6]) + (" → …" if len(each) > 6 else "")
+    output = graph.name_of(scene.output) if shown.item_of(scene.output) == block.id else ""
     p = shown.progress(stepper, block) if stepper is not None else None
     lines = [block.detail, f"each: {ops}" if ops else "", f"holds the output {output}" if output else "",
              f"◀ step {scene.position} in {shown.member_at(block, p.current)}" if p and p.current is not None else "",
@@ -50,7 +52,7 @@ def _add_block(scene: Scene, shown: Description, block: Block, stepper: Stepper 
 
 def collapse(scene: Scene, graph: Graph, limit: int) -> Scene:
     """Summarise what is still drawn node by node when over ``limit`` boxes: by source line or scope, else by blocks."""
-    before = len(scene.nodes)
+    before = scene.size
     groups: dict[tuple, list[int]] = {}
     for v in scene.nodes.values():
         if v.id != scene.output and v.id not in scene.hidden:
@@ -104,8 +106,7 @@ def _add_summary(scene: Scene, sid: str, label: str, members: list[int]) -> None
 def _hide(scene: Scene, summary: Summary) -> None:
     """Draw ``summary`` in place of its members."""
     scene.summaries[summary.id] = summary
-    for n in summary.members:
-        scene.hidden[n] = summary.id
+    scene.hidden.update(dict.fromkeys(summary.members, summary.id))
 
 
 def progress(views: list[NodeView]) -> str:

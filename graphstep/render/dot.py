@@ -13,20 +13,24 @@ compared with a golden file.
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import graphviz
+from graphviz.quoting import quote
 
 from ..analysis.grouping import Group
 from ..core.graph import Graph
 from ..core.stepper import Stepper
-from ..text import fmt_shape
+from ..text import array_text, fmt_shape
 from . import style as S
 from .collapse import collapse, fold_repeats
 from .scene import NodeView, Scene, Summary, build_scene, shape_text
 from .view import EVERYTHING, describe, view_key
+
+if TYPE_CHECKING:
+    from .positions import Placement
 
 LIMIT = 800  # above this many boxes (after folding repeats) the picture collapses lines into summaries
 
@@ -48,12 +52,12 @@ def picture_scene(subject: Graph | Stepper, *, full: bool = False, fold: bool | 
                   limit: int = LIMIT) -> Scene:
     """What the picture of ``subject`` draws: its scene, folded as the TUI folds it (``scene.shown``)."""
     graph, stepper = split_subject(subject)
-    scene = build_scene(graph, stepper)
+    shown = describe(graph, EVERYTHING if full else view_key(graph, stepper, fold_option=fold))
+    scene = build_scene(graph, stepper, shown)
     if full:
-        scene.shown = describe(graph, EVERYTHING)
         return scene
-    scene = fold_repeats(scene, describe(graph, view_key(graph, stepper, fold_option=fold)), stepper)
-    if len(scene.nodes) - len(scene.hidden) + len(scene.summaries) > limit:
+    scene = fold_repeats(scene, shown, stepper)
+    if scene.size - len(scene.hidden) + len(scene.summaries) > limit:
         scene = collapse(scene, graph, limit)
     return scene
 
@@ -70,29 +74,63 @@ def split_subject(subject: Graph | Stepper) -> tuple[Graph, Stepper | None]:
 
 def scene_dot(scene: Scene, *, rankdir: str = "TB") -> str:
     """The DOT source of a scene: title, clusters, nodes, edges and legend."""
-    g = graphviz.Digraph(name=_slug(scene.name) or "graph")
-    label = S.title_html(scene.title, scene.note, scene.stateful)
-    g.attr(rankdir=rankdir, label=label, labelloc="t", labeljust="l", fontname=S.FONT, fontsize="16",
-           nodesep="0.3", ranksep="0.35", newrank="true", tooltip=scene.title)
-    g.attr("node", fontname=S.FONT, fontsize="11", color=S.BORDER)
-    g.attr("edge", fontname=S.FONT, fontsize="9", color=S.EDGE, fontcolor=S.MUTED, arrowsize="0.7")
-    placements, labels = _placements(scene)
-    _emit(g, placements, labels)
-    for src, dst, attrs in _edges(scene):
-        g.edge(src, dst, **attrs)
-    for src, dst in _time_edges(scene):
-        g.edge(src, dst, style="invis")
-    return g.source
+    return Picture(scene, rankdir).dot()
+
+
+class Picture:
+    """A scene as Graphviz statements: the nodes of each cluster (their DOT names, and how each is written), the
+    cluster titles and the edges.  ``dot()`` writes them for dot to lay out, or with the place of every node and
+    cluster given (``render.positions``), for Graphviz to draw as they stand."""
+
+    def __init__(self, scene: Scene, rankdir: str = "TB") -> None:
+        self.scene, self.rankdir = scene, rankdir
+        self.nodes, self.titles = _placements(scene)  # cluster path → (DOT name, statement) of its nodes
+        self.edges = [*_edges(scene), *((src, dst, {"style": "invis"}) for src, dst in _time_edges(scene))]
+
+    @property
+    def boxes(self) -> int:
+        """The boxes drawn: tensors and summaries (an op's small ellipse goes with its result)."""
+        return sum(not name.startswith("op") for names in self.nodes.values() for name, _ in names)
+
+    def dot(self, placed: Placement | None = None) -> str:
+        """The DOT source, for dot to lay out; or ``placed`` (``render.positions``): every node, edge and
+        cluster where graphstep's own layout put it, for ``neato -n2`` to draw."""
+        g = self._digraph()
+        _emit(g, self.nodes, self.titles, placed.bounds if placed else {})
+        routes = placed.routes if placed else {}
+        for src, dst, attrs in self.edges:
+            pos, lp = routes.get((src, dst), (None, None))
+            g.body.append(_edge_line(src, dst, **attrs, pos=pos, lp=lp))  # None: not said
+        for name, (x, y) in (placed.centres if placed else {}).items():  # a node named again adds attributes
+            g.body.append(_node_line(name, pos=f"{x:.1f},{y:.1f}!"))
+        return g.source
+
+    def sizing_dot(self) -> str:
+        """Every node as it is drawn, all at one place, and nothing else: what Graphviz needs to measure them."""
+        g = self._digraph()
+        g.attr("node", pos="0,0!")
+        g.body += [line for names in self.nodes.values() for _, line in names]
+        return g.source
+
+    def _digraph(self) -> graphviz.Digraph:
+        scene = self.scene
+        g = graphviz.Digraph(name=_slug(scene.name) or "graph")
+        label = S.title_html(scene.title, scene.note, scene.stateful)
+        g.attr(rankdir=self.rankdir, label=label, labelloc="t", labeljust="l", fontname=S.FONT, fontsize="16",
+               nodesep="0.3", ranksep="0.35", newrank="true", tooltip=scene.title)
+        g.attr("node", fontname=S.FONT, fontsize="11", color=S.BORDER)
+        g.attr("edge", fontname=S.FONT, fontsize="9", color=S.EDGE, fontcolor=S.MUTED, arrowsize="0.7")
+        return g
 
 
 # ── clusters ──
 
-Place = Callable[[graphviz.Digraph], None]
+Place = tuple[str, str]  # a node's DOT name, and its statement
 FILL = {"loop": S.LOOP, "iteration": S.ITERATION}  # calls, scopes and statements: S.CLUSTER
 
 
 def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str]]:
-    """Which statements go in which cluster: the node's groups, outermost first, then its statement."""
+    """Which nodes go in which cluster: the node's groups, outermost first, then its statement."""
     placements: dict[tuple, list[Place]] = {}
     labels: dict[tuple, str] = {}
     paths: dict[int, tuple] = {}
@@ -108,11 +146,11 @@ def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str
             path = (*path, key)
         stmts = placements.setdefault(path, [])
         if v.op:
-            stmts.append(lambda g, v=v: _op_node(g, v, scene))
-        stmts.append(lambda g, v=v: _tensor_node(g, v, scene))
+            stmts.append((f"op{v.id}", _op_node(v, scene)))
+        stmts.append((f"n{v.id}", _tensor_node(v, scene)))
     for s in scene.summaries.values():
         placements.setdefault(_group_path(scene, s.parent, paths, labels), []).append(
-            lambda g, s=s: _summary_node(g, s))
+            (s.id, _summary_node(s)))
     return placements, labels
 
 
@@ -147,20 +185,23 @@ def _group_label(scene: Scene, g: Group) -> str:
     return g.label.removeprefix("scope ") if g.kind == "scope" else scene.grouping.title(g)
 
 
-def _emit(g: graphviz.Digraph, placements: dict[tuple, list[Place]], labels: dict[tuple, str]) -> None:
-    """Nodes of the top level, then each cluster with its nodes and sub-clusters, in order of their first node."""
+def _emit(g: graphviz.Digraph, placements: dict[tuple, list[tuple[str, str]]], labels: dict[tuple, str],
+          bounds: dict[tuple, tuple[float, float, float, float]]) -> None:
+    """Nodes of the top level, then each cluster with its nodes and sub-clusters, in order of their first node;
+    a cluster in ``bounds`` is drawn as that box."""
     children: dict[tuple, set[tuple]] = {}  # indexed once: finding them per cluster was quadratic
     for path in placements:
         for depth in range(len(path)):
             children.setdefault(path[:depth], set()).add(path[depth])
 
     def walk(graph: graphviz.Digraph, path: tuple) -> None:
-        for stmt in placements.get(path, []):
-            stmt(graph)
+        graph.body += [line for _, line in placements.get(path, [])]
         for key in sorted(children.get(path, ()), key=lambda k: (k[1], k[0])):
             with graph.subgraph(name="cluster_" + _cluster_name(key)) as c:
                 c.attr(label=labels[key], labeljust="l", fontsize="10", fontcolor=S.MUTED, style="rounded,filled",
                        color=S.PENDING, fillcolor=FILL.get(key[0], S.CLUSTER))
+                if (*path, key) in bounds:
+                    c.attr(bb=",".join(f"{v:.1f}" for v in bounds[(*path, key)]))
                 walk(c, (*path, key))
 
     walk(g, ())
@@ -173,20 +214,21 @@ def _cluster_name(key: tuple) -> str:
 
 # ── nodes ──
 
-def _tensor_node(g: graphviz.Digraph, v: NodeView, scene: Scene) -> None:
+def _tensor_node(v: NodeView, scene: Scene) -> str:
     attrs = _node_style(v)
-    g.node(f"n{v.id}", label=_tensor_html(v, scene), shape="box", margin="0.04", tooltip=f"{v.source}  {v.code}",
-           **attrs)
+    return _node_line(f"n{v.id}", label=_tensor_html(v, scene), shape="box", margin="0.04",
+                      tooltip=f"{v.source}  {v.code}", **attrs)
 
 
-def _op_node(g: graphviz.Digraph, v: NodeView, scene: Scene) -> None:
+def _op_node(v: NodeView, scene: Scene) -> str:
     attrs = _node_style(v)
     fill = {"computed": S.VALUE, "current": S.HEADER["param"]}.get(v.state, "#ffffff")
     if v.backward_done:
         fill = S.GRAD
     label = v.symbol if v.symbol else (v.op or "")
-    g.node(f"op{v.id}", label=label, shape="ellipse", fontsize="12", margin="0.05,0.02", height="0.3",
-           width="0.4", fillcolor=fill, tooltip=f"{v.op}: {v.code}", **{**attrs, "style": attrs["style"] + ",filled"})
+    return _node_line(f"op{v.id}", label=label, shape="ellipse", fontsize="12", margin="0.05,0.02", height="0.3",
+                      width="0.4", fillcolor=fill, tooltip=f"{v.op}: {v.code}",
+                      **{**attrs, "style": attrs["style"] + ",filled"})
 
 
 def _node_style(v: NodeView) -> dict[str, str]:
@@ -211,11 +253,11 @@ def _tensor_html(v: NodeView, scene: Scene) -> str:
     rows = [f'<TR><TD BGCOLOR="{S.HEADER[v.kind]}">{name}{tag}{mark}</TD></TR>',
             f'<TR><TD><FONT POINT-SIZE="10">{_esc(shape_text(v))}</FONT></TD></TR>']
     if v.value is not None and scene.stateful:
-        rows.append(_array_row("value", v.value, S.VALUE))
+        rows.append(_array_row("value", array_text(v.value), S.VALUE))
     if v.grad is not None:
         accumulated = v.arrivals >= 2
         word = f"grad Σ{v.arrivals}" if accumulated else "grad"
-        rows.append(_array_row(word, v.grad, S.GRAD_SUM if accumulated else S.GRAD))
+        rows.append(_array_row(word, array_text(v.grad), S.GRAD_SUM if accumulated else S.GRAD))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
 
 
@@ -225,7 +267,7 @@ def _array_row(word: str, text: str, colour: str) -> str:
             f'<FONT FACE="{S.MONO}" POINT-SIZE="9">{lines}</FONT></TD></TR>')
 
 
-def _summary_node(g: graphviz.Digraph, s: Summary) -> None:
+def _summary_node(s: Summary) -> str:
     """A folded repeat is a stacked box (``box3d``) headed "× k …"; a collapsed part of a huge graph a bold box."""
     detail = "".join(f'<TR><TD><FONT POINT-SIZE="9"{_marked(line)}>{_esc(line)}</FONT></TD></TR>'
                      for line in s.detail.split("\n") if line)
@@ -236,8 +278,8 @@ def _summary_node(g: graphviz.Digraph, s: Summary) -> None:
     border = {"color": S.CURRENT, "penwidth": "3"} if s.current else {}
     shape = {"shape": "box3d", "style": "filled"} if s.folded else {"shape": "box", "style": "rounded,filled,bold"}
     what = "folded: the stepper still visits each node" if s.folded else "drawn as one box"
-    g.node(s.id, label=label, fillcolor=fill, margin="0.04", tooltip=f"{len(s.members)} nodes {what}", **shape,
-           **border)
+    return _node_line(s.id, label=label, fillcolor=fill, margin="0.04", tooltip=f"{len(s.members)} nodes {what}",
+                      **shape, **border)
 
 
 def _marked(line: str) -> str:
@@ -245,6 +287,30 @@ def _marked(line: str) -> str:
 
 
 # ── edges ──
+
+def _edge_line(src: str, dst: str, **attrs: str | None) -> str:
+    """``Digraph.edge``'s statement (see ``_statement``)."""
+    return _statement(f"{_quoted(src)} -> {_quoted(dst)}", attrs)
+
+
+def _node_line(name: str, **attrs: str | None) -> str:
+    """``Digraph.node``'s statement (see ``_statement``)."""
+    return _statement(_quoted(name), attrs)
+
+
+def _statement(head: str, attrs: dict[str, str | None]) -> str:
+    """A statement as Graphviz's Python package writes it (the label first, then the rest sorted, ``None`` left
+    out), each word quoted once: a picture says the same few colours, styles and shapes over thousands of nodes
+    and edges, and quoting them each time was most of the DOT's time."""
+    said = [("label", attrs.get("label")), *sorted((k, v) for k, v in attrs.items() if k != "label")]
+    items = " ".join(f"{_quoted(k)}={_quoted(v)}" for k, v in said if v is not None)
+    return f"\t{head}{f' [{items}]' if items else ''}\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return quote(text)
+
 
 def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
     """Input tensor → op (labelled with the shape that flows), op → its result; summaries merge theirs."""
@@ -276,11 +342,10 @@ def _time_edges(scene: Scene) -> list[tuple[str, str]]:
     grouping, edges = scene.grouping, {}
     for siblings in [grouping.roots, *(g.children for g in grouping.groups)] if grouping else ():
         for previous, gid in zip(siblings, siblings[1:]):
-            first = scene.nodes.get(grouping.groups[gid].start)
-            last = scene.nodes.get(grouping.groups[previous].end - 1)
-            if first is None or last is None or first.inputs:
+            first, last = grouping.groups[gid].start, grouping.groups[previous].end - 1
+            if not (scene.in_picture(first) and scene.in_picture(last)) or scene.shown.graph.node(first).inputs:
                 continue
-            src, dst = _item(scene, last.id), _item(scene, first.id)
+            src, dst = _item(scene, last), _item(scene, first)
             if src != dst:
                 edges[(src, dst)] = None
     return list(edges)

@@ -22,8 +22,9 @@ FORMATS = ("svg", "png", "pdf")
 INSTALL_HINT = ("install Graphviz: 'sudo apt install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
                 "'conda install -c conda-forge graphviz' (conda); or 'pip install pygraphviz' (bundles Graphviz "
                 "on Linux x86_64); or export .dot and render it elsewhere")
-_PGV_DRAW = ("import sys, pygraphviz; "
-             "sys.stdout.buffer.write(pygraphviz.AGraph(string=sys.stdin.read()).draw(format=sys.argv[1], prog='dot'))")
+_PGV_DRAW = ("import sys, pygraphviz; sys.stdout.buffer.write(pygraphviz.AGraph(string=sys.stdin.read())"
+             ".draw(format=sys.argv[1], prog=sys.argv[2], args=' '.join(sys.argv[3:])))")
+PLACED = ("neato", "-n2")  # the engine that draws nodes where their ``pos`` puts them, laying nothing out
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,44 @@ def find_renderer() -> Renderer | None:
     return None
 
 
-def render(dot: str, fmt: str, *, timeout: float = TIMEOUT, renderer: Renderer | None = None) -> bytes:
-    """Lay out and draw DOT text as ``fmt`` bytes; GraphstepError on a missing Graphviz, failure or timeout."""
+def render(dot: str, fmt: str, *, timeout: float = TIMEOUT, renderer: Renderer | None = None,
+           placed: bool = False) -> bytes:
+    """Lay out and draw DOT text as ``fmt`` bytes; GraphstepError on a missing Graphviz, failure or timeout.
+
+    ``placed``: every node has its ``pos`` (``render.positions``), so Graphviz draws without laying out.
+    """
     if fmt not in FORMATS:
         raise GraphstepError(f"cannot render format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)} or dot")
-    renderer = renderer or find_renderer()
+    renderer = renderer or _found()
+    return _run(_command(fmt, placed, renderer), dot, timeout, renderer)
+
+
+def measure(dot: str, *, timeout: float = TIMEOUT, renderer: Renderer | None = None) -> dict[str, tuple[float, float]]:
+    """(width, height) in points of every node of ``dot``, as Graphviz draws it: the nodes must have a ``pos``
+    (any: ``Picture.sizing_dot`` puts them all at one place), so nothing is laid out."""
+    renderer = renderer or _found()
+    plain = _run(_command("plain", True, renderer), dot, timeout, renderer).decode("utf-8", "replace")
+    sizes = {}
+    for line in plain.splitlines():
+        if line.startswith("node "):
+            _, name, _, _, width, height, *_ = line.split(" ", 6)
+            sizes[name.strip('"')] = (float(width) * 72, float(height) * 72)
+    return sizes
+
+
+def _command(fmt: str, placed: bool, renderer: Renderer) -> list[str]:
+    engine = PLACED if placed else ("dot",)
+    if renderer.kind == "dot":
+        return [renderer.where, f"-K{engine[0]}", *engine[1:], f"-T{fmt}"]
+    return [sys.executable, "-c", _PGV_DRAW, fmt, *engine]
+
+
+def _found() -> Renderer:
+    renderer = find_renderer()
     if renderer is None:
         raise GraphstepError("Graphviz not found: no 'dot' on PATH and pygraphviz is not installed",
                              hint=INSTALL_HINT)
-    command = [renderer.where, f"-T{fmt}"] if renderer.kind == "dot" else [sys.executable, "-c", _PGV_DRAW, fmt]
-    return _run(command, dot, timeout, renderer)
+    return renderer
 
 
 def _run(command: list[str], dot: str, timeout: float, renderer: Renderer) -> bytes:

@@ -21,9 +21,10 @@ from ..core.stepper import Stepper
 from ..core.work import Progress, Work
 from ..errors import GraphstepError
 from ..files import Folder, check_replaceable, free_names, write_file
-from .dot import LIMIT, split_subject, to_dot
-from .engines import TIMEOUT, render
+from .dot import LIMIT, Picture, picture_scene, split_subject
+from .engines import TIMEOUT, measure, render
 from .player import player_html
+from .positions import DOT_BOXES, place
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
@@ -46,8 +47,10 @@ def export(subject: Graph | Stepper, path: str | os.PathLike, *, format: str | N
     return write_file(path, data, fmt, force=force)
 
 
-def export_beside(stepper: Stepper, source: str | os.PathLike, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-    """Pictures of ``stepper`` beside the user's file (the TUI's ``x``): ``FILE-stepN.svg`` and ``.png``.
+def export_beside(stepper: Stepper, source: str | os.PathLike, formats: tuple[str, ...] = ("svg", "png"), *,
+                  fold: bool | None = None) -> list[Path]:
+    """Pictures of ``stepper`` beside the user's file (the TUI's ``x``): ``FILE-stepN.svg`` and ``.png``, folded
+    as the TUI shows it (``fold``: the TUI's ``z``, see ``export``).
 
     A name held by a file graphstep did not write is never replaced: the pair
     moves on to ``FILE-stepN-2.svg`` (``-3`` …), so the two pictures stay a pair.
@@ -55,17 +58,30 @@ def export_beside(stepper: Stepper, source: str | os.PathLike, formats: tuple[st
     stem = f"{os.path.splitext(source)[0]}-step{stepper.position}"
     paths = free_names(lambda k: [Path(f"{stem}{f'-{k}' if k > 1 else ''}.{fmt}") for fmt in formats])
     for path in paths:
-        export(stepper, path)
+        export(stepper, path, fold=fold)
     return paths
 
 
 def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bool = False,
             fold: bool | None = None, limit: int = LIMIT, timeout: float = TIMEOUT) -> bytes:
     """The bytes of a picture in ``fmt`` (svg, png, pdf or dot)."""
+    drawn = _picture(subject, rankdir=rankdir, full=full, fold=fold, limit=limit)
+    return drawn.dot().encode("utf-8") if fmt == "dot" else draw(drawn, fmt, timeout=timeout)
+
+
+def draw(drawn: Picture, fmt: str, *, timeout: float = TIMEOUT) -> bytes:
+    """Graphviz's drawing of a picture: laid out by dot up to ``DOT_BOXES`` boxes, where its pictures are
+    better; placed by graphstep's own layout above, where dot's time grows with the square of the boxes."""
+    if drawn.boxes <= DOT_BOXES:
+        return render(drawn.dot(), fmt, timeout=timeout)
+    placed = place(drawn, measure(drawn.sizing_dot(), timeout=timeout))
+    return render(drawn.dot(placed), fmt, timeout=timeout, placed=True)
+
+
+def _picture(subject: Graph | Stepper, *, rankdir: str, full: bool, fold: bool | None, limit: int) -> Picture:
     if rankdir not in ("TB", "LR"):
         raise GraphstepError(f"rankdir must be TB or LR, not {rankdir!r}")
-    dot = to_dot(subject, rankdir=rankdir, full=full, fold=fold, limit=limit)
-    return dot.encode("utf-8") if fmt == "dot" else render(dot, fmt, timeout=timeout)
+    return Picture(picture_scene(subject, full=full, fold=fold, limit=limit), rankdir)
 
 
 def output_format(path: Path, format: str | None) -> str:  # noqa: A002
@@ -138,8 +154,8 @@ def _frames(stepper: Stepper, fmt: str, work: Work, *, timeout: float, **options
             for k in range(stepper.total + 1):
                 work.check()
                 stepper.run_to(k)
-                dot = to_dot(stepper, **options)
-                pending.append((_frame_title(stepper), pool.submit(render, dot, fmt, timeout=timeout)))
+                drawn = _picture(stepper, **options)
+                pending.append((_frame_title(stepper), pool.submit(draw, drawn, fmt, timeout=timeout)))
                 if len(pending) > 2 * workers:
                     caption, image = pending.popleft()
                     yield caption, image.result()

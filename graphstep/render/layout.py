@@ -10,13 +10,12 @@ list of text runs per row, so a view can draw only the rows it shows.
 
 from __future__ import annotations
 
-import gc
 import heapq
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..analysis.heap import paused_gc
 from ..text import fmt_shape
 
 U, D, L, R = 1, 2, 4, 8
@@ -89,9 +88,9 @@ class Layout:
 
 def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
     """``Z1  add  (8×16)``: name, op (or kind for leaves) with any scalar constants, and shape."""
-    name = node["name"] if len(node["name"]) <= 18 else node["name"][:17] + "…"
-    op = " ".join([node["op"] or node["kind"], *constants])
-    return f"{name}  {op}  {fmt_shape(node['shape'])}"
+    name = node.name if len(node.name) <= 18 else node.name[:17] + "…"
+    op = " ".join([node.op or node.kind, *constants])
+    return f"{name}  {op}  {fmt_shape(node.shape)}"
 
 
 BLOCK_LABEL = (40, 60)  # block labels are padded to the first (room for progress on the border), cut at the second
@@ -105,7 +104,7 @@ def layout_view(graph, description, passes: int = 4) -> Layout:
     def inlined(item: int) -> bool:  # a scalar constant written into its op
         return item not in view.blocks and graph.is_scalar_const(item) and bool(consumers[item])
 
-    shown, inputs = _acyclic([i for i in view.items if not inlined(i)],
+    shown, inputs = acyclic([i for i in view.items if not inlined(i)],
                              {i: [s for s in view.inputs[i] if not inlined(s)] for i in view.items})
     labels = {}
     for i in shown:
@@ -114,12 +113,12 @@ def layout_view(graph, description, passes: int = 4) -> Layout:
             text = text if len(text) <= BLOCK_LABEL[1] else text[:BLOCK_LABEL[1] - 1] + "…"
             labels[i] = text.ljust(BLOCK_LABEL[0])
         else:
-            ins = graph.node(i)["inputs"]
+            ins = graph.node(i).inputs
             labels[i] = label_of(graph.node(i), [graph.name_of(c) for c in ins if graph.is_scalar_const(c)])
     return layout(shown, inputs, labels, passes)
 
 
-def _acyclic(items: list[int], inputs: dict[int, list[int]]) -> tuple[list[int], dict[int, list[int]]]:
+def acyclic(items: list[int], inputs: dict[int, list[int]]) -> tuple[list[int], dict[int, list[int]]]:
     """Items in a topological order (inputs first, else in the given order), without the edges of any cycle.
 
     A context box holds nodes from both sides of the node in focus (one feeds it, one reads it), so a
@@ -152,36 +151,34 @@ def layout_graph(graph, passes: int = 4) -> Layout:
     """Lay out a traced ``Graph``; scalar constants are written into their op (``power 2``), not drawn."""
     info = {n: graph.node(n) for n in graph.order}
     scalar = {n for n in graph.order if graph.is_scalar_const(n)}
-    consumed = {i for node in info.values() for i in node["inputs"]}  # not graph.nx: building it costs more
+    consumed = {i for node in info.values() for i in node.inputs}  # not graph.nx: building it costs more
     shown = [n for n in graph.order if n not in scalar or n not in consumed]
-    inputs = {n: [i for i in info[n]["inputs"] if i not in scalar] for n in shown}
-    labels = {n: label_of(info[n], [info[i]["name"] for i in info[n]["inputs"] if i in scalar]) for n in shown}
+    inputs = {n: [i for i in info[n].inputs if i not in scalar] for n in shown}
+    labels = {n: label_of(info[n], [info[i].name for i in info[n].inputs if i in scalar]) for n in shown}
     return layout(shown, inputs, labels, passes)
 
 
 def layout(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]], labels: Mapping[int, str],
            passes: int = 4) -> Layout:
     """Lay out a DAG given in topological order; ``inputs[n]`` are the nodes feeding ``n``."""
-    with _no_gc():
-        rank = _ranks(nodes, inputs)
-        layers, preds = _layers_with_dummies(nodes, inputs, rank)
-        widths = {n: len(labels[n]) + 4 if n >= 0 else 1 for layer in layers for n in layer}
-        _order(layers, preds, passes)
-        xs = _place(layers, preds, widths)
+    with paused_gc():  # hundreds of thousands of small objects, and no cycles
+        layers, preds, widths, xs = arrange(nodes, inputs, lambda n: len(labels[n]) + 4, passes=passes)
         return _route(layers, preds, widths, xs, labels)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a layout allocates hundreds of thousands of small objects
-    and no cycles, so the collections they trigger (a third of the time at 10,000 nodes) find nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def arrange(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]], width: Callable[[int], int], *,
+            gap: int = GAP, lane: int = 1, passes: int = 4,
+            clusters: Mapping[int, tuple] | None = None) -> tuple[list[list[int]], dict, dict, dict[int, int]]:
+    """The layered layout of a DAG given in topological order, in any unit: (layers of slots, each slot's
+    inputs, widths and left x).  A slot is a node (its id) or a dummy (a negative id, ``lane`` wide) where a
+    long edge crosses a layer; slot ``n``'s inputs are in the order of ``inputs[n]`` without repeats.  Nodes
+    with the same ``clusters`` path (outermost first) stay side by side in each layer.  The terminal view
+    measures in characters; pictures graphstep places itself (``render.positions``) in points."""
+    rank = _ranks(nodes, inputs)
+    layers, preds = _layers_with_dummies(nodes, inputs, rank)
+    widths = {n: width(n) if n >= 0 else lane for layer in layers for n in layer}
+    _order(layers, preds, passes, clusters or {})
+    return layers, preds, widths, _place(layers, preds, widths, gap)
 
 
 def _ranks(nodes: Sequence[int], inputs: Mapping[int, Sequence[int]]) -> dict[int, int]:
@@ -234,8 +231,8 @@ def _dummy(dummies: dict, layer: list[int], preds: dict[int, list[int]], prev: i
     return d
 
 
-def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int) -> None:
-    """Barycenter sweeps, down then up, reordering each layer in place."""
+def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int, clusters: Mapping[int, tuple]) -> None:
+    """Barycenter sweeps, down then up, reordering each layer in place (the members of a cluster together)."""
     succs: dict[int, list[int]] = {n: [] for layer in layers for n in layer}
     for n, ps in preds.items():
         for p in ps:
@@ -252,17 +249,31 @@ def _order(layers: list[list[int]], preds: dict[int, list[int]], passes: int) ->
             for k, n in enumerate(layer):
                 ps = [pos[p] for p in nbrs[n] if p in pos]
                 keys[n] = sum(ps) / len(ps) if ps else k
-            layer.sort(key=keys.__getitem__)
+            layer.sort(key=_in_clusters(layer, keys, clusters) if clusters else keys.__getitem__)
 
 
-def _place(layers, preds, widths) -> dict[int, int]:
+def _in_clusters(layer: list[int], keys: dict[int, float], clusters: Mapping[int, tuple]) -> Callable[[int], tuple]:
+    """A sort key that orders a layer by barycenter, each cluster's members together where the mean of theirs
+    puts them: (the mean of the outermost cluster, …, the node's own)."""
+    sums: dict[tuple, list[float]] = {}
+    for n in layer:
+        path = clusters.get(n, ())
+        for depth in range(1, len(path) + 1):
+            total = sums.setdefault(path[:depth], [0.0, 0])
+            total[0] += keys[n]
+            total[1] += 1
+    means = {prefix: total / count for prefix, (total, count) in sums.items()}
+    return lambda n: (*(means[clusters[n][:depth]] for depth in range(1, len(clusters.get(n, ())) + 1)), keys[n])
+
+
+def _place(layers, preds, widths, gap: int) -> dict[int, int]:
     """Left x of every slot: each near the mean of its inputs' centres, without overlaps."""
     xs: dict[int, int] = {}
     for layer in layers:
         x = 0
         for n in layer:
             xs[n] = x
-            x += widths[n] + GAP
+            x += widths[n] + gap
     succs: dict[int, list[int]] = {}
     for n, ps in preds.items():
         for p in ps:
@@ -275,23 +286,23 @@ def _place(layers, preds, widths) -> dict[int, int]:
             for n in layer:
                 cs = [xs[p] + widths[p] // 2 for p in nbrs.get(n, ())]
                 want.append(round(sum(cs) / len(cs)) - widths[n] // 2 if cs else xs[n])
-            _pack(layer, want, widths, xs)
+            _pack(layer, want, widths, xs, gap)
     shift = min(xs.values(), default=0)
     return {n: x - shift + 1 for n, x in xs.items()}
 
 
-def _pack(layer: list[int], want: list[int], widths, xs) -> None:
+def _pack(layer: list[int], want: list[int], widths, xs, gap: int) -> None:
     """Average of pushing right and pushing left from the wanted positions, then resolve overlaps."""
     right, left = list(want), list(want)
     for k in range(1, len(layer)):
-        right[k] = max(right[k], right[k - 1] + widths[layer[k - 1]] + GAP)
+        right[k] = max(right[k], right[k - 1] + widths[layer[k - 1]] + gap)
     for k in range(len(layer) - 2, -1, -1):
-        left[k] = min(left[k], left[k + 1] - widths[layer[k]] - GAP)
+        left[k] = min(left[k], left[k + 1] - widths[layer[k]] - gap)
     prev_end = None
     for k, n in enumerate(layer):
         x = (right[k] + left[k]) // 2
         if prev_end is not None:
-            x = max(x, prev_end + GAP)
+            x = max(x, prev_end + gap)
         xs[n] = x
         prev_end = x + widths[n]
 

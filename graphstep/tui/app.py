@@ -15,14 +15,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
-from rich.style import Style
-from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.widgets import Footer
 
@@ -30,7 +29,7 @@ from ..analysis.compare import compare
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
 from ..core.loader import split_target
-from ..core.stepper import Stepper
+from ..core.stepper import Step, Stepper
 from ..core.work import Cancelled
 from ..errors import GraphstepError, LoadError
 from .activity import ActivityBar
@@ -52,6 +51,7 @@ from .watch_panel import WatchPanel
 STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
 ON_ERROR_SCREEN = {"reload", "reseed", "help", "quit"}  # app keys that act over the error screen
 INTERRUPTED = 130  # the exit code of quitting while the user's file still runs, as ctrl+c gives
+PREPARE_AFTER = 0.05  # seconds without a key before the next step's drawing is laid out
 
 
 class GraphstepApp(App[int]):
@@ -92,8 +92,10 @@ class GraphstepApp(App[int]):
     COMMANDS = App.COMMANDS | {NodeCommands}
     TITLE = "graphstep"
 
-    tick = reactive(0, init=False)
-    jacobian = reactive(False, init=False)
+    # ``var``, not ``reactive``: a reactive on the app repaints the whole screen when it changes, and each
+    # view refreshes only itself (the graph only the boxes whose state changed)
+    tick = var(0, init=False)
+    jacobian = var(False, init=False)
 
     def __init__(self, target: str, session: Session | None = None) -> None:
         super().__init__()
@@ -174,7 +176,9 @@ class GraphstepApp(App[int]):
     def _move(self, method) -> None:
         if self.session.ready:
             with self._noted():
-                method(self.session.stepper)
+                done = method(self.session.stepper)
+                if isinstance(done, Step):  # ``Stepper.step`` describes the step: the views ask for it next
+                    self.session.keep(done)
             self.tick += 1
 
     @contextmanager
@@ -326,7 +330,9 @@ class GraphstepApp(App[int]):
         if isinstance(self.screen, ErrorScreen):
             self.pop_screen()
         graph = session.graph
-        self.query_one(SourceView).load(short_path(session.path), session.source_lines)
+        source = self.query_one(SourceView)
+        source.load(short_path(session.path), session.source_lines)
+        source.highlight()
         self.query_one(Breadcrumb).display = bool(graph.grouping.groups) or len(graph) > FOLD_NODES
         settle_heap(reloaded=self.nav.drawing is not None)
         self.nav.reloaded(keep)
@@ -394,8 +400,19 @@ class GraphstepApp(App[int]):
         of = f" of {asked}" if hops < asked else ""
         return f"Graph · focus, {hops}{of} hop{'s' * (asked != 1)} (v, + −)"
 
-    def watch_tick(self) -> None:
+    def watch_tick(self, tick: int) -> None:
         self._navigate(self.nav.refresh)
+        self.call_after_refresh(self._prepare_next, tick)
+
+    def _prepare_next(self, tick: int) -> None:
+        """Once this step is on screen and no key has come for a moment, lay out what the next step will draw
+        (``Session.prepare_next``), so that it delays neither this screen nor the next key."""
+        if tick == self.tick:
+            self.set_timer(PREPARE_AFTER, partial(self._prepare_if_still, tick))
+
+    def _prepare_if_still(self, tick: int) -> None:
+        if tick == self.tick and self.session.ready and self.nav.follow:
+            self.session.prepare_next()
 
     def watch_jacobian(self) -> None:
         self._redraw()
@@ -409,7 +426,6 @@ class GraphstepApp(App[int]):
         if view.drawing is not drawing:
             view.show(drawing, session)
             view.border_title = self._title(drawing)
-            view.border_subtitle = self._legend(bool(drawing.view and drawing.view.blocks))
         block, node = drawing.block(item), nav.selected_node()
         name = block.label if block is not None else session.graph.name_of(node) if node is not None else ""
         self.query_one(StatusBar).show(session, nav.follow, name, nav.match_note())
@@ -419,7 +435,7 @@ class GraphstepApp(App[int]):
         else:
             self.query_one(Inspector).show(session, node, self.jacobian)
         line_node = node if node is not None else st.current
-        self.query_one(SourceView).show(session.graph.node(line_node)["line"] if line_node is not None else None)
+        self.query_one(SourceView).show(session.graph.node(line_node).line if line_node is not None else None)
         self.query_one(StepLog).show(session, node)
         self.query_one(WatchPanel).show(session, session.watched)
         self.query_one(Breadcrumb).show(session, drawing, item)
@@ -450,7 +466,7 @@ class GraphstepApp(App[int]):
         if not session.ready:
             return
         graph, node = session.graph, self.nav.selected_node()
-        param = node if node is not None and graph.node(node)["kind"] == "param" else next(iter(graph.params.values()),
+        param = node if node is not None and graph.node(node).kind == "param" else next(iter(graph.params.values()),
                                                                                            None)
         if param is None:
             self.notify("no parameter to take per-sample gradients of", severity="warning")
@@ -540,31 +556,22 @@ class GraphstepApp(App[int]):
         Graphviz missing or an unwritable folder is a note saying "export failed")."""
         if not self.session.ready:
             return
-        graph, mode, position, path = self.session.graph, self.session.mode, self.session.stepper.position, \
-            self.session.path
+        session = self.session
+        graph, mode, position, path, fold = session.graph, session.mode, session.stepper.position, session.path, \
+            session.fold
 
         def export(job: Job) -> list:
             from ..render.export import export_beside
 
             snapshot = Stepper(graph, mode=mode).run_to(position)
-            return export_beside(snapshot, path)  # FILE-stepN-2.svg … where a file of the user's is
+            return export_beside(snapshot, path, fold=fold)  # FILE-stepN-2.svg … where a file of the user's is
 
         self._run_job(Job("export", export), lambda paths: self.notify(
             "wrote " + " and ".join(short_path(p) for p in paths), timeout=8))
 
     # ── colours ──
     def _state_styles(self) -> dict:
-        view = self.query_one(GraphView)
-        states = ("pending", "computed", "unused", "grad", "current")
-        return {s: view.get_component_rich_style(f"graph-view--{s}") for s in states}
-
-    def _legend(self, blocks: bool = False) -> Text:
-        """``pending · computed · unused · grad · current``, each in the graph's own colour for it (app.tcss)."""
-        styles = self._state_styles()
-        legend = Text(" · ").join(Text(state, style=styles[state]) for state in ("pending", "computed", "unused",
-                                                                                     "grad"))
-        legend.append(" · ").append(" current ", style=styles["current"] + Style(reverse=True))
-        return legend.append(" · ╔═╗ block (o opens)" if blocks else "")
+        return self.query_one(GraphView).state_styles()
 
 
 def settle_heap(reloaded: bool) -> None:

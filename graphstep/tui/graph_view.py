@@ -4,14 +4,19 @@ A Line API widget: ``render_line`` asks the precomputed ``Layout`` for the runs
 of one visible row, so scrolling a 2,000-node graph costs only what is on screen.
 It draws a session ``Drawing``: nodes, and blocks (folded repeats, context boxes)
 in double lines, each with the walk's progress inside it (``render.view``) on its bottom border.
+A step repaints only the boxes whose ``Look`` changed (state, selection, current,
+breakpoint, progress), not the whole view: a key then costs a few boxes, whatever the graph.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
-from textual.geometry import Region, Size, Spacing
+from textual.geometry import Offset, Region, Size, Spacing
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -20,8 +25,21 @@ from .messages import NodePicked
 from .session import Drawing, Session
 from .styles import CachedStyles
 
+STATES = ("pending", "computed", "unused", "grad", "current")
 HEAVY = str.maketrans("┌┐└┘─│┬┴", "┏┓┗┛━┃┳┻")
 DOUBLE = str.maketrans("┌┐└┘─│┬┴", "╔╗╚╝═║╤╧")
+BOX_ROWS = 3
+
+
+class Look(NamedTuple):
+    """Everything a box's drawing depends on: when it is unchanged after a step, the box is not repainted."""
+
+    state: str  # a node's colour (``Stepper.state``), or a block's (``BlockProgress.state``)
+    selected: bool
+    current: bool  # the last step's node is (in) this item: its middle row is reversed
+    breakpoint: bool
+    progress: str = ""  # a block's count on its bottom border: ``3/51 computed``
+    inside: str = ""  # the name of the node in progress inside a block
 
 
 class GraphView(CachedStyles, ScrollView, can_focus=False):
@@ -36,6 +54,8 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
         self.drawing: Drawing | None = None
         self.session: Session | None = None
         self.selected: int | None = None
+        self._painted: dict[int, Look] = {}  # the look of each item as last painted, at ``_painted_at``
+        self._painted_at = Offset()
 
     @property
     def layout_(self) -> Layout | None:
@@ -45,20 +65,51 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
         """Draw this drawing with the state of the session's stepper."""
         self.drawing, self.session = drawing, session
         self.virtual_size = Size(drawing.layout.width, drawing.layout.height)
+        self._painted = {}
+        self.border_subtitle = self._legend()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.drawing is not None:  # the theme changed: the legend's colours with it
+            self.border_subtitle = self._legend()
+
+    def state_styles(self) -> dict[str, Style]:
+        """The colour of each state of a node, as the graph draws it (app.tcss)."""
+        return {s: self.get_component_rich_style(f"graph-view--{s}") for s in STATES}
+
+    def _legend(self) -> Text:
+        """``pending · computed · unused · grad · current``, each in the graph's own colour for it."""
+        styles = self.state_styles()
+        legend = Text(" · ").join(Text(state, style=styles[state]) for state in STATES[:-1])
+        legend.append(" · ").append(" current ", style=styles["current"] + Style(reverse=True))
+        blocks = self.drawing.view is not None and self.drawing.view.blocks
+        return legend.append(" · ╔═╗ block (o opens)" if blocks else "")
+
     def select(self, item: int | None, follow: int | None = None) -> None:
-        """Mark ``item`` as selected and scroll so that ``follow`` (or it) is visible."""
+        """Mark ``item`` as selected, scroll so that ``follow`` (or it) is visible, and repaint what changed."""
         self.selected = item
         target = follow if follow is not None else item
         if self.layout_ is not None and target in self.layout_.boxes:
             box = self.layout_.boxes[target]
-            self.scroll_to_region(Region(box.x, box.y, box.w, 3), spacing=Spacing(1, 2, 1, 2), animate=False,
-                                  immediate=True)
-        self.refresh()
+            self.scroll_to_region(Region(box.x, box.y, box.w, BOX_ROWS), spacing=Spacing(1, 2, 1, 2),
+                                  animate=False, immediate=True)
+        self.repaint_changed()
+
+    def repaint_changed(self) -> None:
+        """Refresh the boxes on screen whose look differs from the one painted (a scroll repaints them all)."""
+        if self.drawing is None or self.session is None or not self.session.ready:
+            return
+        boxes, (sx, sy), current = self.layout_.boxes, self.scroll_offset, self._current_item()
+        for item, look in self._painted.items():
+            if self._look(item, current) != look:
+                box = boxes[item]
+                self.refresh(Region(box.x - sx, box.y - sy, box.w, BOX_ROWS))
 
     def _style_for(self, name: str) -> Style:
         """A component style on the widget's base style; "selected" and "block" only add to the state's colour."""
+        if not name:
+            return super()._style_for(name)
         base = Style() if name in ("selected", "block") else self.rich_style
         return base + self.get_component_rich_style(f"graph-view--{name}", partial=True)
 
@@ -69,14 +120,29 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
             return "unused"  # e.g. a while-loop test: computed, but no path to the output
         return state
 
+    def _current_item(self) -> int | None:
+        current = self.session.stepper.current
+        return self.drawing.item_of(current) if current is not None else None
+
+    def _look(self, item: int, current: int | None) -> Look:
+        block = self.drawing.block(item)
+        selected, here = item == self.selected, item == current
+        if block is None:
+            return Look(self._state(item), selected, here, item in self.session.stepper.breakpoints)
+        progress = self.drawing.shown.progress(self.session.stepper, block)
+        name = self.session.graph.name_of(progress.current) if progress.current is not None else ""
+        return Look(progress.state, selected, here, False, progress.text, name)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        base = self.base_style
         if self.drawing is None or self.session is None or not self.session.ready:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
+        if self.scroll_offset != self._painted_at:  # scrolled: every box on screen is painted again
+            self._painted, self._painted_at = {}, self.scroll_offset
         sx, sy = self.scroll_offset
         row, x, segments = sy + y, sx, []
-        current = self.session.stepper.current
-        current = self.drawing.item_of(current) if current is not None else None
+        current = self._current_item()
         for run in self.layout_.runs(row, sx, sx + width):
             start = max(run.x, sx)
             if start > x:
@@ -85,30 +151,27 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
             text = text[start - run.x: sx + width - run.x]
             segments.append(Segment(text, style))
             x = start + len(text)
-        return Strip(segments).adjust_cell_length(width, self.rich_style)
+        return Strip(segments).adjust_cell_length(width, base)
 
     def _run(self, item: int, text: str, row: int, current: int | None) -> tuple[str, Style]:
         """The text and style of one run: edges plain, nodes by state, blocks in double lines with progress."""
         if item < 0:
             return text, self._component("edge")
+        look = self._painted[item] = self._look(item, current)
         box = self.layout_.boxes[item]
-        block = self.drawing.block(item)
-        selected = item == self.selected
-        if block is None:
-            style = self._component(self._state(item))
-            text = text.translate(HEAVY) if selected else text
-            if row == box.y and item in self.session.stepper.breakpoints and len(text) > 3:
+        style = self._component(look.state)
+        if self.drawing.block(item) is None:
+            text = text.translate(HEAVY) if look.selected else text
+            if row == box.y and look.breakpoint and len(text) > 3:
                 text = text[:1] + "●b" + text[3:]  # a breakpoint: e and f stop here
         else:
-            progress = self.drawing.shown.progress(self.session.stepper, block)
-            style = self._component(progress.state) + self._component("block")
-            text = text.translate(HEAVY if selected else DOUBLE)
-            if row == box.y + 2 and progress.text:
-                text = _on_border(text, progress.text, self.session.graph.name_of(progress.current)
-                                  if progress.current is not None else "")
-        if selected:
+            style += self._component("block")
+            text = text.translate(HEAVY if look.selected else DOUBLE)
+            if row == box.y + 2 and look.progress:
+                text = _on_border(text, look.progress, look.inside)
+        if look.selected:
             style += self._component("selected")
-        if item == current and row == box.y + 1:
+        if look.current and row == box.y + 1:
             style += Style(reverse=True)
         return text, style
 

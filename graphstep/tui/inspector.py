@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
+from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -27,13 +28,17 @@ from .styles import CachedStyles
 
 JACOBIAN_MAX = 64  # entries in and out
 MAX_ROWS = 12  # contributions listed per node
+KEY_WIDTH = 9  # the narrowest the key column gets
 KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradient needed)",
          "const": "constant", "op": "operation"}
 STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (forward value known)",
               "grad": "gradient known", "current": "current: the last step was here"}
 
 
-def array_lines(label: str, a, width: int) -> list[tuple[str, RenderableType]]:
+Row = tuple[str, Text]  # one line of the inspector's grid: a key, and its value (wrapped beside it)
+
+
+def array_lines(label: str, a, width: int) -> list[Row]:
     """Rows for a value, gradient or tangent: the array, then shape, dtype and min/mean/max."""
     if a is None:
         return [(label, Text("— not yet", style="dim"))]
@@ -56,6 +61,7 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.lines: list[Strip] = []
+        self._width = 1  # of the lines painted
         self._shown: tuple = ()
         self._args: tuple = ()
         self._rows: tuple = ()
@@ -65,15 +71,16 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         self._args, self._rows = (session, node, jacobian), ()
         if node is None or not session.ready:
             self.border_title = "Inspector"
-            self._paint(Text("no node selected", style="dim"))
+            self._paint([], Text("no node selected", style="dim"))
             return
         info = session.graph.node(node)
-        self.border_title = f"{info['name']} · {info['op'] or info['kind']} · {info['source']}"
+        self.border_title = f"{info.name} · {info.op or info.kind} · {info.source}"
         width = max(20, self.scrollable_content_region.width - 12)
         if self._shown != (node, jacobian):
             self._shown = (node, jacobian)
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._paint(Group(*_sections(session, node, width, jacobian, self._component)))
+        rows = _sections(session, node, width, self._component)
+        self._paint(rows, _jacobian(session, node, width) if jacobian else None)
 
     def show_rows(self, title: str, rows: list[tuple[str, str]]) -> None:
         """Redraw with prepared rows: what a folded block or a context box stands for (``Session.block_rows``)."""
@@ -82,15 +89,19 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         if self._shown != (title,):
             self._shown = (title,)
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._paint(_grid([(key, Text(value)) for key, value in rows]))
+        self._paint([(key, Text(value)) for key, value in rows])
 
-    def _paint(self, renderable: RenderableType) -> None:
-        """Render ``renderable`` to lines once; ``render_line`` then only slices them."""
-        width = max(1, self.scrollable_content_region.width)
-        console = self.app.console
-        options = console.options.update_width(width)
-        self.lines = [Strip(line) for line in console.render_lines(renderable, options, style=self.rich_style)]
-        self.virtual_size = Size(width, len(self.lines))  # unchanged: no re-layout (a reactive compares first)
+    def _paint(self, rows: list[Row], below: RenderableType | None = None) -> None:
+        """Render the rows (and what goes ``below`` them) to lines once; ``render_line`` then only slices them."""
+        width, style, console = max(1, self.scrollable_content_region.width), self.base_style, self.app.console
+        self._width = width
+        self.lines = grid_lines(rows, width, console, style)
+        if below is not None:
+            options = console.options.update_width(width)
+            self.lines += [Strip(line, width) for line in console.render_lines(below, options, style=style)]
+        # never shorter than the panel: a node whose detail fits leaves the size as it was, and a changed size
+        # would lay out the whole screen again (a reactive compares first)
+        self.virtual_size = Size(width, max(len(self.lines), self.scrollable_content_region.height))
         self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
@@ -98,32 +109,53 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         return selection.extract("\n".join(line.text for line in self.lines)), "\n"
 
     def on_resize(self) -> None:
+        self._show_again()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._show_again()  # the lines were rendered in the old theme's colours
+
+    def _show_again(self) -> None:
         if self._args:
             self.show(*self._args)
         elif self._rows:
             self.show_rows(*self._rows)
 
     def render_line(self, y: int) -> Strip:
-        k = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        line = self.lines[k] if k < len(self.lines) else Strip.blank(width)
-        return line.adjust_cell_length(width, self.rich_style)
+        k = self.scroll_offset.y + y  # lines are as wide as they were painted: a resize paints them again
+        return self.lines[k] if k < len(self.lines) else Strip.blank(self._width)
 
 
-def _grid(rows: list[tuple[str, RenderableType]]) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True, min_width=9)
-    table.add_column(ratio=1)
+def grid_lines(rows: list[Row], width: int, console: Console, style: Style) -> list[Strip]:
+    """The rows in two columns, a bold key at least 9 wide and the value wrapped beside it: cell for cell what
+    Rich's ``Table.grid(padding=(0, 1))`` draws, without the table measuring and wrapping every cell twice
+    (which was half the cost of a key press)."""
+    if not rows:
+        return []
+    key_width = max(KEY_WIDTH, *(cell_len(key) for key, _ in rows)) + 1
+    longest = max(cell_len(line) for _, value in rows for line in value.plain.split("\n"))
+    value_width = max(1, min(width - key_width, longest))  # the table shrinks to its longest value
+    key_style, lines = style + Style(bold=True), []
     for key, value in rows:
-        table.add_row(key, value)
-    return table
+        value_style = style + console.get_style(value.style) if value.style else style
+        plain = value.plain
+        if "\n" in plain or "\t" in plain or cell_len(plain) > value_width:
+            wrapped = value.wrap(console, value_width, justify="left", overflow="ellipsis")
+        else:  # most values fit on their line: wrapping would only pad them
+            wrapped = [value + Text(" " * (value_width - cell_len(plain)))]
+        for k, line in enumerate(wrapped):
+            segments = [Segment(key.ljust(key_width) if k == 0 else " " * key_width, key_style)]
+            segments += [Segment(s.text, value_style + s.style if s.style else value_style)
+                         for s in line.render(console)]
+            lines.append(Strip(segments).adjust_cell_length(width, style))
+    return lines
 
 
-def _sections(session: Session, node: int, width: int, jacobian: bool, styles: Styles) -> list[RenderableType]:
+def _sections(session: Session, node: int, width: int, styles: Styles) -> list[Row]:
     st, info = session.stepper, session.graph.node(node)
-    where = f" in {info['func']}()" if info.get("func") else ""
-    rows = [("shape", Text(f"{fmt_shape(info['shape'])} {info['dtype']}")),
-            ("kind", Text(f"{KINDS[info['kind']]}{where}")),
+    where = f" in {info.func}()" if info.func else ""
+    rows = [("shape", Text(f"{fmt_shape(info.shape)} {info.dtype}")),
+            ("kind", Text(f"{KINDS[info.kind]}{where}")),
             ("state", Text(STATE_TEXT[st.state(node)] + ("" if session.graph.feeds_output[node] else
                                                            "; does not reach the output, so no gradient")))]
     rows += _stops(session, node, styles)
@@ -138,15 +170,12 @@ def _sections(session: Session, node: int, width: int, jacobian: bool, styles: S
     rows += _gradcheck(session, node, styles)
     if node == session.graph.output and st.mode == "reverse":
         rows.append(("seed", Text(st.seed_note, style="dim")))
-    parts: list[RenderableType] = [_grid(rows)]
-    if jacobian:
-        parts.append(_jacobian(session, node, width))
-    return parts
+    return rows
 
 
-def _stops(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
+def _stops(session: Session, node: int, styles: Styles) -> list[Row]:
     """Why ``e``/``f`` stopped here (while the walk is still at that step), and the node's breakpoint."""
-    rows: list[tuple[str, RenderableType]] = []
+    rows: list[Row] = []
     stop = session.stop
     if stop is not None and stop.node == node and stop.step == session.stepper.position:
         rows.append(("stopped", Text(stop.message, style=styles("stopped") if stop.reason != "breakpoint" else "bold")))
@@ -156,9 +185,9 @@ def _stops(session: Session, node: int, styles: Styles) -> list[tuple[str, Rende
     return rows
 
 
-def _formulas(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
+def _formulas(session: Session, node: int, styles: Styles) -> list[Row]:
     graph = session.graph
-    if graph.node(node)["op"] is None:
+    if graph.node(node).op is None:
         return [("backward", Text("a leaf: its gradient is the sum of what its consumers send", style="dim"))]
     done = session.taken(node, FORWARD)
     rows = [("forward", Text(done.formula if done else graph.forward_formula(node) + "   (pending)"))]
@@ -168,28 +197,29 @@ def _formulas(session: Session, node: int, styles: Styles) -> list[tuple[str, Re
                  for k, c in enumerate(back.contributions[:MAX_ROWS])]
         rows += _more(len(back.contributions))
     elif session.step_of(node, BACKWARD) is not None:
-        formulas = graph.backward_formulas(node)
-        rows += [("backward" if k == 0 else "", Text(f"{text}   (pending)", style="dim"))
-                 for k, text in enumerate(formulas[:MAX_ROWS])]
-        rows += _more(len(formulas))
+        rules = graph.vjp_program.get(node, ())  # a concat of 2,000 inputs has 2,000: only the rows shown are made
+        rows += [("backward" if row == 0 else "",
+                  Text(f"{graph.formulas.backward_rule(node, k).gives(graph.shape_of(i))}   (pending)", style="dim"))
+                 for row, (k, i, *_) in enumerate(rules[:MAX_ROWS])]
+        rows += _more(len(rules))
     return rows
 
 
-def _index(session: Session, node: int, width: int) -> list[tuple[str, RenderableType]]:
+def _index(session: Session, node: int, width: int) -> list[Row]:
     """A fancy index as the learner wrote it (``[arange(12), y]``), then the values of each array in it."""
     info = session.graph.node(node)
-    parts = info.get("index_text")
+    parts = info.index_text
     if not parts:
         return []
-    index = info["params"]["index"]
-    rows: list[tuple[str, RenderableType]] = [("index", Text(f"[{', '.join(parts)}]"))]
+    index = info.params["index"]
+    rows: list[Row] = [("index", Text(f"[{', '.join(parts)}]"))]
     for text, part in zip(parts, index if isinstance(index, tuple) else (index,), strict=False):
         if isinstance(part, (np.ndarray, list)) and np.ndim(part):
             rows.append(("", Text(f"{text} = {fmt_array(part, max(20, width - len(text) - 3))}")))
     return rows
 
 
-def _more(count: int) -> list[tuple[str, RenderableType]]:
+def _more(count: int) -> list[Row]:
     """A concat of 2,000 inputs sends 2,000 contributions: the inspector lists the first few."""
     return [("", Text(f"… and {count - MAX_ROWS:,} more", style="dim"))] if count > MAX_ROWS else []
 
@@ -202,9 +232,9 @@ def _checked(formula: str, styles: Styles) -> Text:
     return text
 
 
-def _received(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
+def _received(session: Session, node: int, styles: Styles) -> list[Row]:
     found = session.stepper.contributions_to(node)
-    rows: list[tuple[str, RenderableType]] = []
+    rows: list[Row] = []
     for k, (index, c) in enumerate(found[:MAX_ROWS]):
         sender = session.record(index)
         # each note on its own line, so a narrow panel never splits it
@@ -218,7 +248,7 @@ def _received(session: Session, node: int, styles: Styles) -> list[tuple[str, Re
     return rows
 
 
-def _gradcheck(session: Session, node: int, styles: Styles) -> list[tuple[str, RenderableType]]:
+def _gradcheck(session: Session, node: int, styles: Styles) -> list[Row]:
     if session.check is None:
         return [("gradcheck", Text("press c to check every parameter", style="dim"))]
     result = next((r for r in session.check.results if r.node == node), None)
@@ -229,13 +259,13 @@ def _gradcheck(session: Session, node: int, styles: Styles) -> list[tuple[str, R
 
 def _jacobian(session: Session, node: int, width: int) -> RenderableType:
     st, info = session.stepper, session.graph.node(node)
-    if info["op"] is None:
+    if info.op is None:
         return Text("Jacobian: a leaf has no local Jacobian", style="dim")
     parts: list[RenderableType] = []
-    out_size = int(np.prod(info["shape"], dtype=int))
-    for k, i in enumerate(info["inputs"]):
-        name, in_size = session.graph.name_of(i), int(np.prod(session.graph.node(i)["shape"], dtype=int))
-        head = f"∂{info['name']}/∂{name}  ({out_size}×{in_size}, numerator layout)"
+    out_size = int(np.prod(info.shape, dtype=int))
+    for k, i in enumerate(info.inputs):
+        name, in_size = session.graph.name_of(i), int(np.prod(session.graph.node(i).shape, dtype=int))
+        head = f"∂{info.name}/∂{name}  ({out_size}×{in_size}, numerator layout)"
         if out_size > JACOBIAN_MAX or in_size > JACOBIAN_MAX:
             parts.append(Text(f"{head}: too large to show (≤ {JACOBIAN_MAX} entries each way)", style="dim"))
             continue

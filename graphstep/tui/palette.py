@@ -72,7 +72,7 @@ def _graphstep_app(provider: Provider) -> GraphstepApp | None:
 def node_help(graph: Graph, node: int) -> str:
     """``matmul samples/mlp.py:23``: what the palette says under a node's name."""
     info = graph.node(node)
-    return f"{info['op'] or info['kind']} {info['source']}"
+    return f"{info.op or info.kind} {info.source}"
 
 
 def node_entries(graph: Graph) -> Iterator[tuple[str, int, str]]:

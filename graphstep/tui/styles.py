@@ -1,7 +1,8 @@
-"""Provides ``CachedStyles``: component styles looked up once per style change.
+"""Provides ``CachedStyles``: component styles, and the widget's own style, looked up once per style change.
 
 ``render_line`` runs for every visible row on every repaint, so line widgets
-ask for their component styles through this cache instead of the CSS engine.
+ask for their styles through this cache instead of the CSS engine (Textual
+computes ``rich_style`` afresh on each call, walking every ancestor).
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ class CachedStyles:
     STYLE_PREFIX = ""
 
     def _style_for(self, name: str) -> Style:
-        """How one component style is built; widgets may layer it on their base style."""
-        return self.get_component_rich_style(f"{self.STYLE_PREFIX}--{name}")
+        """How one component style is built (``""``: the widget's own); widgets may layer it on their base style."""
+        return self.get_component_rich_style(f"{self.STYLE_PREFIX}--{name}") if name else self.rich_style
 
     def _component(self, name: str) -> Style:
         cache = self.__dict__.setdefault("_style_cache", {})
         if name not in cache:
             cache[name] = self._style_for(name)
         return cache[name]
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's ``rich_style`` (its colours on its ancestors' background), cached as the components are."""
+        return self._component("")
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

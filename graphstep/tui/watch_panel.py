@@ -38,7 +38,7 @@ class WatchPanel(Static):
             node = session.graph.node(nid)
             lit = nid in touched
             table.add_row(Text(("● " if lit else "  ") + session.graph.name_of(nid), style="bold" if lit else ""),
-                          fmt_shape(node["shape"]), Text(f"v {summarize(st.value(nid), 30)}", style=value),
+                          fmt_shape(node.shape), Text(f"v {summarize(st.value(nid), 30)}", style=value),
                           Text(f"g {summarize(st.grad(nid), 30)}", style=grad),
                           style=lit_row if lit else "")
         self.border_title = f"Watches · {len(watched)}"

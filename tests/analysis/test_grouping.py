@@ -42,7 +42,7 @@ def test_myfunc_doublings_fold_into_one_block_times_k():
     assert block.label == f"× {k}  while a.norm() < 100: a = a * 2"
     assert block.detail.startswith(f"iterations 1–{k} of {k + 1}")  # numbered as the breadcrumb: the last test counts
     assert len(block) == 3 * k  # norm, the constant 2, multiply
-    assert [graph.node(n)["op"] for n in block.nodes[:3]] == ["norm", None, "multiply"]
+    assert [graph.node(n).op for n in block.nodes[:3]] == ["norm", None, "multiply"]
     assert len(view.items) == len(graph) - 3 * k + 1
 
 
@@ -100,8 +100,8 @@ def test_six_layer_mlp_folds_into_layer_blocks():
         iteration = grouping.groups[gid]
         (call,) = [grouping.groups[c] for c in iteration.children]
         assert (iteration.kind, iteration.index, call.kind, call.label) == ("iteration", k, "call", "layer()")
-        assert [graph.node(n)["op"] for n in call.nodes] == ["matmul", "add", "tanh"]
-        assert [graph.node(n)["kind"] for n in iteration.nodes][:2] == ["param", "param"]  # W, b made in the loop
+        assert [graph.node(n).op for n in call.nodes] == ["matmul", "add", "tanh"]
+        assert [graph.node(n).kind for n in iteration.nodes][:2] == ["param", "param"]  # W, b made in the loop
     (block,) = fold(graph).blocks.values()
     assert block.label.startswith("× 6  ")
     assert len(block) == 6 * 5

@@ -276,7 +276,7 @@ def test_softmax_cross_entropy_per_sample_is_x_times_p_minus_onehot(fn, param):
 
 def test_the_index_that_runs_along_the_batch_is_cut_and_the_graph_is_left_alone():
     graph = gs.trace(ce_labels_as_input)
-    picked = next(n for n in graph.op_nodes if graph.node(n)["op"] == "getitem")
+    picked = next(n for n in graph.op_nodes if graph.node(n).op == "getitem")
     index = graph.program[picked][2]["index"]
     result = per_sample_gradients(graph, "W")
     assert graph.program[picked][2]["index"] is index  # the traced params are not touched

@@ -1,4 +1,4 @@
-"""Tests node search: names, ops, kinds and source lines of real samples; wrapping; speed at 10,000 nodes."""
+"""Tests node search: names, ops, kinds and source lines of real samples; wrapping; a 10,000-node graph."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_exact_name_is_not_ranked_first(mlp):
 
 
 def test_op_and_kind_by_bare_word_or_prefix(mlp):
-    matmuls = [n for n in mlp.order if mlp.node(n)["op"] == "matmul"]
+    matmuls = [n for n in mlp.order if mlp.node(n).op == "matmul"]
     assert find_nodes(mlp, "op:matmul") == find_nodes(mlp, "MATMUL") == matmuls
     assert names(mlp, find_nodes(mlp, "op:add")) == ["Z1"]
     assert names(mlp, find_nodes(mlp, "param")) == ["W1", "b1", "W2"]
@@ -93,11 +93,14 @@ def test_next_match_wraps_both_ways():
     assert next_match([9], 9, 1) == 9 == next_match([9], 9, -1)
 
 
-def test_every_query_under_100_ms_at_10000_nodes():
-    graph = gs.trace(gs.load("benchmarks/graphs/chain.py"))
+def test_queries_at_10000_nodes_find_what_they_name_in_execution_order():
+    graph = gs.trace(gs.load("benchmarks/graphs/chain.py"))  # 1,000 residual blocks: line 20 makes 3 ops each
     assert len(graph) >= 10_000
-    find_nodes(graph, "X")  # builds the index
-    for query in ("W1_5", "a#99", "matmul", "op:matmul", "param", "line:20", "chain.py:21", "tanh line:20", "zzz"):
-        found = find_nodes(graph, query)  # each under 100 ms: benchmarks/bench_scale.py
-        assert found == sorted(found)
-    assert len(find_nodes(graph, "op:matmul")) == 2000
+    counts = {"op:matmul": 2000, "matmul": 2000, "param": 4000, "kind:input": 1, "line:20": 3000, "chain.py:21": 3000,
+              "tanh line:20": 1000, "zzz": 0}
+    for query, count in counts.items():
+        found = find_nodes(graph, query)  # the time each takes: benchmarks/bench_scale.py
+        assert len(found) == count and found == sorted(found), query
+    found = find_nodes(graph, "W1_5")
+    assert found == sorted(found) and all("w1_5" in graph.name_of(n).lower() for n in found)
+    assert {"W1_5", "W1_50", "W1_599"} <= set(names(graph, found))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import REPO, line_of
+from support import HAS_TORCH, REPO, line_of
 
 from graphstep.cli import main
 from graphstep.core.ops import OPS
@@ -39,6 +39,8 @@ def test_run_mlp_with_check_prints_the_table_and_passes(in_repo, capsys):
 
 def test_run_every_sample(in_repo, capsys):
     for sample in sorted((REPO / "samples").glob("*.py")):
+        if sample.name.startswith("torch_") and not HAS_TORCH:
+            continue
         if sample.name == "nan.py":  # its loss is NaN on purpose: central differences cannot check it
             assert main(["run", "samples/nan.py", "--check"]) == 1
             continue

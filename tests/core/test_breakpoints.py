@@ -70,7 +70,7 @@ def test_backward_inf_breaks_at_the_rule_that_made_it():
     graph = gs.trace(lambda x: gnp.sqrt(x).sum(), np.array([0.0, 1.0, 4.0]))
     walker = gs.Stepper(graph)
     found = walker.resume()
-    sqrt = graph.ids[graph.name_of(graph.node(graph.output)["inputs"][0])]
+    sqrt = graph.ids[graph.name_of(graph.node(graph.output).inputs[0])]
     assert found.reason == "nonfinite" and found.phase == "backward" and found.node == sqrt
     assert found.step == step_of(walker, BACKWARD, sqrt)
     assert "sent inf in 1 of 3 values to dx (3)" in found.message and "G / (2·" in found.message
@@ -207,7 +207,7 @@ def test_changed_by_kind():
     assert walker.changed(walker.forward_steps + 1) == (graph.output,)  # the seed
     assert walker.changed(step_of(walker, BACKWARD, Z1)) == (graph.ids["X@W1"], graph.params["b1"])
     square = gs.trace(lambda x: (x * x).sum(), np.ones(2))
-    squared = square.node(square.output)["inputs"][0]
+    squared = square.node(square.output).inputs[0]
     assert gs.Stepper(square).changed(gs.Stepper(square).plan.index((BACKWARD, squared)) + 1) == (0,)
     with pytest.raises(IndexError):
         walker.changed(0)

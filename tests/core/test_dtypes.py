@@ -77,7 +77,7 @@ def test_a_python_number_takes_the_other_operands_dtype(expr, fn, dtype):
     st = gs.Stepper(graph).run()
     for n in graph.order:
         node = graph.node(n)
-        assert node["dtype"] in (np.dtype(dtype).name, "bool"), f"{expr}: {node['name']} is {node['dtype']}"
+        assert node.dtype in (np.dtype(dtype).name, "bool"), f"{expr}: {node.name} is {node.dtype}"
     assert st.value(graph.output).dtype == dtype and st.grad("w").dtype == dtype
 
 
@@ -94,7 +94,7 @@ def test_setitem_of_a_python_number_keeps_float32():
 def test_a_numpy_scalar_is_strong_as_in_numpy_2():
     """np.float64(2) is not a Python number: float32 · float64 scalar is float64 in NumPy 2, and here."""
     graph = gs.trace(lambda w: np.sum(w * np.float64(2.0)), np.ones(3, np.float32))
-    assert graph.node(graph.output)["dtype"] == "float64"
+    assert graph.node(graph.output).dtype == "float64"
     assert (np.ones(3, np.float32) * np.float64(2.0)).dtype == np.float64  # what NumPy itself gives
 
 
@@ -203,6 +203,6 @@ def test_a_complex_array_passed_to_trace_is_refused():
 def test_an_integer_param_becomes_float64_with_a_note():
     with pytest.warns(UserWarning, match="int64 values converted to float64"):
         graph = gs.trace(lambda w: np.sum(w * 2.0), np.array([1, 2, 3]))
-    assert graph.node("w")["dtype"] == "float64"
+    assert graph.node("w").dtype == "float64"
     assert any("converted to float64" in note for note in graph.notes)
     np.testing.assert_array_equal(gs.Stepper(graph).run().grad("w"), [2.0, 2.0, 2.0])

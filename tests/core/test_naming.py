@@ -4,6 +4,7 @@ index of fancy indexing written as the learner wrote it."""
 
 from __future__ import annotations
 
+import linecache
 import os
 import re
 from pathlib import Path
@@ -36,7 +37,7 @@ def names(graph) -> list[str]:
 
 
 def op_named(graph, name: str) -> str:
-    return graph.node(name)["op"]
+    return graph.node(name).op
 
 
 # ───────────────────────────── realistic computations ─────────────────────────────
@@ -152,11 +153,11 @@ def test_cross_entropy_names_its_steps_by_its_locals_and_only_the_result_loss():
     assert op_named(graph, "logp") == "log_softmax"
     assert op_named(graph, "picked") == "getitem"
     assert op_named(graph, "loss") == "negative"
-    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n)["op"] == "log_softmax"] == ["logp"]
-    assert not any(name.startswith("loss") for name in names(graph) if graph.node(name)["op"] != "negative")
+    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n).op == "log_softmax"] == ["logp"]
+    assert not any(name.startswith("loss") for name in names(graph) if graph.node(name).op != "negative")
     # the nodes nn.cross_entropy made still point at the user's line
     for name in ("logp", "picked", "loss"):
-        assert graph.node(name)["source"].endswith(f"{THIS_FILE}:{line_of('loss = gs.nn.cross_entropy(')}"), name
+        assert graph.node(name).source.endswith(f"{THIS_FILE}:{line_of('loss = gs.nn.cross_entropy(')}"), name
 
 
 def test_a_helper_names_its_intermediates_and_the_caller_names_the_result():
@@ -164,7 +165,7 @@ def test_a_helper_names_its_intermediates_and_the_caller_names_the_result():
     assert op_named(graph, "H1") == "tanh" and op_named(graph, "H2") == "tanh"
     assert op_named(graph, "z") == "add" and op_named(graph, "z#2") == "add"
     assert "a" not in graph.ids  # the returned node takes the caller's variable, not the helper's
-    assert graph.node(graph.ids["z"])["inputs"][0] == graph.ids["X@W1"]
+    assert graph.node(graph.ids["z"]).inputs[0] == graph.ids["X@W1"]
 
 
 def test_expressions_use_the_symbols_of_the_maths():
@@ -257,7 +258,7 @@ def test_item_assignment_and_augmented_assignment_name_the_variable():
         return total
 
     graph = gs.trace(fn)
-    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n)["op"] == "setitem"] == ["margins#2"]
+    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n).op == "setitem"] == ["margins#2"]
     assert op_named(graph, "total#2") == "add"
 
 
@@ -268,7 +269,7 @@ def test_a_one_line_loop_names_each_pass():
         return h.sum()
 
     graph = gs.trace(fn)
-    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n)["op"] == "multiply"] == ["h", "h#2", "h#3"]
+    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n).op == "multiply"] == ["h", "h#2", "h#3"]
 
 
 def test_a_generator_yielding_layers_names_each_layer():
@@ -283,7 +284,7 @@ def test_a_generator_yielding_layers_names_each_layer():
         return sum(h.sum() for h in layers(X, Ws))
 
     graph = gs.trace(fn)
-    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n)["op"] == "tanh"] == ["h", "h#2"]
+    assert [graph.name_of(n) for n in graph.op_nodes if graph.node(n).op == "tanh"] == ["h", "h#2"]
 
 
 def test_an_array_from_the_users_code_is_called_by_its_variable():
@@ -293,4 +294,42 @@ def test_an_array_from_the_users_code_is_called_by_its_variable():
         return (X_data @ w).sum()
 
     graph = gs.trace(fn)
-    assert graph.node("X_data")["kind"] == "const" and op_named(graph, "X_data@w") == "matmul"
+    assert graph.node("X_data").kind == "const" and op_named(graph, "X_data@w") == "matmul"
+
+
+# ───────────────────────────── naming waits until a name is asked for ─────────────────────────────
+
+
+def test_a_walk_by_the_users_names_names_nothing():
+    def double_until(a):
+        while a.norm() < 100:
+            a = a * 2
+        return a
+
+    graph = gs.trace(double_until, np.array(0.37))
+    assert gs.Stepper(graph).run().grad("a") == 512.0  # the argument's name needs no naming of the rest
+    assert graph._tracer is not None  # still unnamed: a walk needs no names
+    assert names(graph)[-3:] == ["2", "a#10", "‖a#10‖"]  # and naming, when asked, gives every name
+
+
+def test_names_come_from_the_source_as_traced_even_after_an_edit(tmp_path):
+    path = tmp_path / "edited.py"
+    path.write_text("import graphstep as gs\n\n\n@gs.computation\ndef f():\n"
+                    "    w = gs.param([1.0, 2.0], name='w')\n    scaled = w * 3.0\n    return scaled.sum()\n")
+    graph = gs.trace(gs.load(str(path)))
+    path.write_text(path.read_text().replace("scaled", "renamed"))
+    linecache.checkcache(str(path))  # as a reload does
+    assert "scaled" in names(graph) and "renamed" not in names(graph)
+
+
+def test_a_tensor_kept_after_the_trace_knows_its_name():
+    kept = []
+
+    def fn():
+        w = gs.param(np.ones(3), name="w")
+        h = np.tanh(w)
+        kept.append(h)
+        return h.sum()
+
+    gs.trace(fn)
+    assert kept[0].name == "h"

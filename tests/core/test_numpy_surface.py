@@ -81,7 +81,7 @@ def test_isfinite_and_friends_give_plain_values():
     assert seen["argmax"] == 1 and seen["method"] == 1
     assert bool(seen["all"])
     np.testing.assert_array_equal(seen["round"], [0.5, 3.0, 1.2])
-    assert [graph.node(n)["op"] for n in graph.op_nodes] == ["power", "sum"]  # nothing else recorded
+    assert [graph.node(n).op for n in graph.op_nodes] == ["power", "sum"]  # nothing else recorded
     for name in ("isfinite", "argmax", "round"):
         assert name in VALUE_ONLY and not isinstance(seen.get(name), Tensor)
 
@@ -136,7 +136,7 @@ def test_a_vjp_of_the_wrong_shape_raises_a_rule_error():
         return np.sum(np.tanh(x))
 
     graph = gs.trace(f, np.ones((2, 3)))
-    tanh = next(n for n in graph.op_nodes if graph.node(n)["op"] == "tanh")
+    tanh = next(n for n in graph.op_nodes if graph.node(n).op == "tanh")
     k, i, _, kw = graph.vjp_program[tanh][0]
     graph.vjp_program[tanh] = ((k, i, lambda g, out, x: g.T, kw),)  # a broken rule: (3×2) for a (2×3) input
     st = gs.Stepper(graph)

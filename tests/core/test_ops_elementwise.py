@@ -253,7 +253,7 @@ def _central(f, args, k, eps=1e-6):
 
 
 def _ops_recorded(graph) -> list[str]:
-    return [graph.node(n)["op"] for n in graph.op_nodes]
+    return [graph.node(n).op for n in graph.op_nodes]
 
 
 @pytest.mark.parametrize("via", ["np", "gnp"])

@@ -64,7 +64,7 @@ def check(fn, *arrays, reference=None, op=None):
     for name, want in zip(graph.params, numeric, strict=True):
         np.testing.assert_allclose(st.grad(name), want, rtol=1e-6, atol=1e-7, err_msg=name)
     if op is not None:
-        assert op in [graph.node(n)["op"] for n in graph.op_nodes]
+        assert op in [graph.node(n).op for n in graph.op_nodes]
     return graph, st
 
 

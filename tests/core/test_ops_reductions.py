@@ -32,7 +32,7 @@ def stepped(f, *arrays):
 
 
 def ops_of(graph) -> list[str]:
-    return [graph.node(n)["op"] for n in graph.op_nodes]
+    return [graph.node(n).op for n in graph.op_nodes]
 
 
 # distinct entries (no max/min ties), |x| in [0.5, 1.42] (prod and cumprod stay of order 1), mixed signs

@@ -53,7 +53,7 @@ def assert_steps_like(traced, reference, *arrays) -> gs.Stepper:
 
 
 def ops_of(st: gs.Stepper) -> set[str]:
-    return {st.graph.node(n)["op"] for n in st.graph.op_nodes}
+    return {st.graph.node(n).op for n in st.graph.op_nodes}
 
 
 # ───────────────────────────── regression: transpose with negative axes ─────────────────────────────
@@ -68,8 +68,8 @@ def test_attention_scores_with_negative_transpose_axes():
         return np.sum(np.tanh(q @ k.transpose(0, 1, -1, -2) / np.sqrt(3.0)) * W)
 
     st = assert_steps_like(attention, attention, q0, k0)
-    node = next(n for n in st.graph.op_nodes if st.graph.node(n)["op"] == "transpose")
-    assert st.graph.node(node)["params"]["axes"] == (0, 1, 3, 2)  # the binder normalizes
+    node = next(n for n in st.graph.op_nodes if st.graph.node(n).op == "transpose")
+    assert st.graph.node(node).params["axes"] == (0, 1, 3, 2)  # the binder normalizes
     # closed form: S = q·kᵀ/√D, G = W ⊙ (1 − tanh² S); dq = G·k/√D, dk = Gᵀ·q/√D
     S = q0 @ np.swapaxes(k0, -1, -2) / np.sqrt(3.0)
     G = W * (1.0 - np.tanh(S) ** 2)

@@ -48,7 +48,7 @@ def test_one_step_at_a_time_equals_run(name):
     assert [r.phase for r in records[:stepped.forward_steps]] == ["forward"] * stepped.forward_steps
     assert all(r.phase == "backward" for r in records[stepped.forward_steps:])
     for key, g in ran.grads().items():
-        assert g is not None and g.shape == graph.node(key)["shape"]  # a gradient has its variable's shape
+        assert g is not None and g.shape == graph.node(key).shape  # a gradient has its variable's shape
         assert np.array_equal(stepped.grads()[key], g)
     assert stepped.step() is None
 

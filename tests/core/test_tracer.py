@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
+from support import line_of
 
 import graphstep as gs
 from graphstep import numpy as gnp
+from graphstep.core.graph import _parameter_names
+from graphstep.core.records import NODE_FIELDS, Node
 from graphstep.errors import GraphstepError, ShapeError, UnsupportedError
 
 THIS_FILE = os.path.basename(__file__)
@@ -158,6 +163,29 @@ def test_node_attributes_follow_the_design():
         assert tuple(graph.nx.predecessors(nid)) == tuple(dict.fromkeys(attrs["inputs"]))
     assert graph.nx.nodes[graph.params["t"]]["kind"] == "param"
     assert graph.order == sorted(graph.order) and graph.order[-1] == graph.output
+
+
+def test_a_node_record_is_a_typed_node_and_nx_carries_its_fields():
+    def fn(t):
+        with gs.scope("layer1"):
+            h = gnp.exp(t)
+        return h[np.arange(2)].sum()
+
+    graph = gs.trace(fn, X0)
+    exp = graph.node("h")
+    assert isinstance(exp, Node) and not hasattr(exp, "__dict__")  # slots: no per-node dict
+    assert (exp.kind, exp.op, exp.name, exp.shape, exp.dtype) == ("op", "exp", "h", (3,), "float64")
+    assert exp.inputs == (graph.params["t"],) and exp.params == {} and exp.scope == "layer1"
+    line = line_of(Path(__file__), "h = gnp.exp(t)")
+    assert exp.source.endswith(f"{THIS_FILE}:{line}") and exp.file.endswith(THIS_FILE) and exp.line == line
+    assert exp.func == "fn" and exp.call >= 0 and exp.stack[-1][:2] == (exp.call, line)
+    assert graph.node(graph.ids["h[arange(2)]"]).index_text == ("arange(2)",)
+    assert graph.node(graph.params["t"]).op is None and graph.node(graph.params["t"]).inputs == ()
+    design = ("kind", "op", "name", "shape", "dtype", "inputs", "source")
+    for nid, attrs in graph.nx.nodes(data=True):
+        node = graph.node(nid)
+        assert set(attrs) == set(NODE_FIELDS) >= set(design)
+        assert all(attrs[key] == getattr(node, key) for key in design), nid
 
 
 def test_names_are_unique():
@@ -326,7 +354,7 @@ def test_scope_labels_nodes():
         return h.sum()
 
     graph = gs.trace(fn, X0)
-    tracer_scope = [graph._nodes[n]["scope"] for n in graph.op_nodes]
+    tracer_scope = [graph.node(n).scope for n in graph.op_nodes]
     assert tracer_scope == ["layer1", ""]
 
 
@@ -377,3 +405,13 @@ def test_unnamed_leaves_take_the_assigned_variable_or_an_automatic_name():
     assert names[1] != "v" and node_named(graph, "v")["op"] == "multiply"  # the op keeps the line's name
     assert all(name.startswith(("w", "param")) for name in names) and "None" not in "".join(names)
     np.testing.assert_allclose(gs.Stepper(graph).run().grad("w"), [3.0, 3.0])
+
+
+def test_array_arguments_are_named_as_inspect_signature_orders_the_parameters():
+    def every_kind(x, /, y, z=1, *rest, k, w=2, **more): ...
+
+    @functools.wraps(every_kind)
+    def wrapped(*args, **kwargs): ...
+
+    for fn in (every_kind, wrapped, lambda a, b: 0, lambda *a: 0, lambda **k: 0, functools.partial(every_kind, 1)):
+        assert _parameter_names(fn) == list(inspect.signature(fn).parameters)

@@ -3,19 +3,15 @@ survives a reload by name — with no terminal, over a traced sample's session."
 
 from __future__ import annotations
 
-from support import SAMPLES
+from support import SAMPLES, session_at
 
 from graphstep.analysis.search import find_nodes
 from graphstep.tui.navigator import Navigator
-from graphstep.tui.session import Session, trace_file
 
 
 def navigator(sample: str, position: int = 0) -> Navigator:
     """A navigator over ``samples/<sample>`` traced and stepped ``position`` times, as the app starts one."""
-    target = str(SAMPLES / sample)
-    session = Session(target)
-    session.adopt(trace_file(target, 0, "reverse", position))
-    nav = Navigator(session)
+    nav = Navigator(session_at(SAMPLES / sample, position))
     nav.refresh()
     return nav
 

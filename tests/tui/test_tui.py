@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import random
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 from support import SAMPLES
 from textual import events
+from tui_support import SIZE, notes, screen_text, settle
 
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen, HelpScreen
-
-SIZE = (160, 48)
-
-
-SVG_TEXT = re.compile(r'<text [^>]*\bx="([\d.]+)"[^>]*\btextLength="([\d.]+)"[^>]*-line-(\d+)\)">([^<]*)</text>')
-
-
-def screen_text(app) -> str:
-    """What the terminal shows, as plain text: read from Textual's public SVG screenshot, where each run of text
-    is a ``<text>`` at ``x = column × cell width`` on its line (spaces between runs are not drawn)."""
-    rows: dict[int, list[str]] = {}
-    for x, length, line, escaped in SVG_TEXT.findall(app.export_screenshot()):
-        text = html.unescape(escaped).replace("\xa0", " ")
-        column = round(float(x) / (float(length) / len(text)))
-        row = rows.setdefault(int(line), [])
-        row.extend(" " * (column - len(row)))
-        row[column:column + len(text)] = text
-    return "\n".join("".join(rows.get(y, [])).rstrip() for y in range(app.size.height)) + "\n"
-
-
-async def settle(pilot) -> None:
-    """Wait until what the app runs off the UI thread (the user's file, a check) has ended and the screen shows it."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture
@@ -164,30 +139,48 @@ async def test_check_shows_the_result_per_parameter():
 
 async def test_export_writes_next_to_the_file(mlp_copy, monkeypatch):
     calls = []
-    monkeypatch.setattr("graphstep.render.export.export", lambda stepper, path: calls.append((stepper.position,
-                                                                                            str(path))))
+    monkeypatch.setattr("graphstep.render.export.export", lambda stepper, path, fold: calls.append((stepper.position,
+                                                                                                  str(path))))
     app = GraphstepApp(str(mlp_copy))
+    said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("n", "n", "x")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        await settle(pilot)
         assert calls == [(2, str(mlp_copy.with_name("mlp-step2.svg"))), (2, str(mlp_copy.with_name("mlp-step2.png")))]
-        assert "wrote" in screen_text(app)
+        assert len(said) == 1 and said[0].startswith("wrote ") and said[0].endswith("mlp-step2.svg and "
+                                                                             f"{mlp_copy.parent}/mlp-step2.png")
+
+
+async def test_export_draws_the_repeats_folded_as_the_tui_shows_them(tmp_path, monkeypatch):
+    """``x`` after ``z``: the picture is unfolded like the screen; ``z`` again, folded like it."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLES / "myfunc.py", tmp_path / "myfunc.py")
+    app = GraphstepApp("myfunc.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n", "n", "n", "z", "x")
+        await settle(pilot)
+        unfolded = (tmp_path / "myfunc-step4.svg").read_text()
+        await pilot.press("z", "x")
+        await settle(pilot)
+        folded = (tmp_path / "myfunc-step4.svg").read_text()
+    assert "× 15" not in unfolded and unfolded.count('class="node"') > 30  # every iteration drawn, as on screen
+    assert "× 15" in folded  # the iterations after the one the step is in, as one box
 
 
 async def test_export_failure_is_a_notification(mlp_copy, monkeypatch):
-    def broken(stepper, path):
+    def broken(stepper, path, fold):
         raise RuntimeError("Graphviz not installed")
 
     monkeypatch.setattr("graphstep.render.export.export", broken)
     app = GraphstepApp(str(mlp_copy))
+    said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
-        assert "export failed: Graphviz not installed" in screen_text(app)
+        await settle(pilot)
+        assert said == ["export failed: Graphviz not installed"]
 
 
 async def test_reload_keeps_the_position(mlp_copy):
@@ -279,7 +272,7 @@ async def test_survives_resize_and_random_keys():
             await pilot.resize_terminal(*size)
             await pilot.press("n", "n")
         visited: set[int] = set()
-        for burst in range(100):  # a learner mashing keys: five queued presses, then the screen catches up
+        for burst in range(30):  # a learner mashing keys: five queued presses, then the screen catches up
             for key in (rng.choice(keys) for _ in range(5)):
                 app.post_message(events.Key(key, key if len(key) == 1 else (" " if key == "space" else None)))
             await pilot.pause()

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from test_tui import SAMPLES, SIZE, screen_text, settle
+from support import SAMPLES
+from tui_support import SIZE, screen_text, settle
 
 from graphstep.cli import main
 from graphstep.tui.app import GraphstepApp

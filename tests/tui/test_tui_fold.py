@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui import SAMPLES, SIZE, screen_text, settle
+from support import SAMPLES
+from tui_support import SIZE, screen_text, settle
 
 from graphstep.analysis.search import find_nodes
 from graphstep.tui.app import GraphstepApp

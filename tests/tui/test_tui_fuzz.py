@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui import SAMPLES, SIZE, settle
+from support import SAMPLES
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._toast import Toast
+from tui_support import SIZE, settle
 
 from graphstep.errors import GraphstepError
 from graphstep.tui.app import GraphstepApp
@@ -27,8 +28,8 @@ from graphstep.tui.reports import ReportScreen
 from graphstep.tui.screens import ErrorScreen, HelpScreen
 
 SEED = 10
-KEYS = 120  # actions per sample: every binding and every edit at least once; the file stays under 40 s on 2 busy cores
-FUZZED = ["mlp", "myfunc", "deep_mlp", "nan", "attention", "batchnorm"]
+KEYS = 120  # actions per sample: every binding and every edit at least once
+FUZZED = ["mlp", "myfunc", "nan"]  # the rest of samples/ in `python scripts/fuzz_tui.py` runs
 
 
 def _fuzzer():

@@ -18,11 +18,14 @@ import numpy as np
 
 from .table import (
     defop,
+    fitted_unbroadcast,
     float_dtype,
+    masked,
     safe_divide,
     shape_broadcast,
     shape_same,
     unbroadcast,
+    writes_into,
 )
 
 LN2, LN10 = math.log(2.0), math.log(10.0)  # Python floats: weak (NEP 50), so float32 stays float32
@@ -37,10 +40,10 @@ def _binary(name: str, forward: Callable, rule_x: Callable, rule_y: Callable, fw
             **kw) -> None:
     """A broadcasting binary function: ``rule_i(g, out, x, y)`` scales G by ∂out/∂input i; as a VJP the
     product is summed back over the axes broadcasting added to that input."""
-    defop(name, forward,
-          (lambda g, out, x, y: unbroadcast(rule_x(g, out, x, y), x.shape),
-           lambda g, out, x, y: unbroadcast(rule_y(g, out, x, y), y.shape)),
-          (rule_x, rule_y), shape_broadcast, fwd, bwd, **kw)
+    vjp_x = lambda g, out, x, y: unbroadcast(rule_x(g, out, x, y), x.shape)  # noqa: E731
+    vjp_y = lambda g, out, x, y: unbroadcast(rule_y(g, out, x, y), y.shape)  # noqa: E731
+    vjp_x.fit, vjp_y.fit = fitted_unbroadcast(rule_x, 0), fitted_unbroadcast(rule_y, 1)
+    defop(name, forward, (vjp_x, vjp_y), (rule_x, rule_y), shape_broadcast, fwd, bwd, **kw)
 
 
 # ───────────────────────────── arithmetic ─────────────────────────────
@@ -69,7 +72,7 @@ def _power_dx(g, x, p):
     PyTorch and JAX.  For p == 0 PyTorch gives 0 (even for G = ∞ or NaN) and JAX's general
     ``pow`` gives 0·∞ = NaN (its ``x ** 0`` with a literal int gives 0): PyTorch's 0.
     """
-    if np.ndim(p) == 0:
+    if (p.ndim if isinstance(p, np.ndarray | np.generic) else np.ndim(p)) == 0:  # np.ndim: a dispatch
         if p == 2:  # the common case needs no pow
             return g * (2.0 * x)
         if p == 0:
@@ -279,9 +282,20 @@ def _softplus(x):
 # the slopes σ(−x) and σ(x) from x, so that far out they are e^x, not 1 − 1 = 0 or 0·∞
 _unary("log_sigmoid", _log_sigmoid, lambda g, out, x: g * _sigmoid(-x), "{y} = log σ({0})", "d{0} = G ⊙ σ(−{0})")
 _unary("softplus", _softplus, lambda g, out, x: g * _sigmoid(x), "{y} = log(1 + e^{0})", "d{0} = G ⊙ σ({0})")
-# G where x > 0, else exactly 0: slope 0 at the kink, and 0 (not 0·∞) for G = ∞ or NaN (PyTorch and JAX)
-_unary("relu", lambda x: np.maximum(x, 0.0), lambda g, out, x: np.where(x > 0, g, 0.0), "{y} = relu {0}",
-       "d{0} = G ⊙ [{0} > 0]")
+
+
+@writes_into
+def _relu(x, into=None):
+    return np.maximum(x, 0.0, out=into)
+
+
+@writes_into
+def _relu_rule(g, out, x, into=None):
+    """G where x > 0, else exactly 0: slope 0 at the kink, and 0 (not 0·∞) for G = ∞ or NaN (PyTorch and JAX)."""
+    return masked(g, x > 0, into)
+
+
+_unary("relu", _relu, _relu_rule, "{y} = relu {0}", "d{0} = G ⊙ [{0} > 0]")
 
 
 # ───────────────────────────── clip and where ─────────────────────────────
@@ -311,7 +325,7 @@ def _clip_method(a, min=None, max=None):  # noqa: A002 - NumPy's names
 
 def _clip_rule(g, out, x, lo=None, hi=None):
     """G inside the bounds, else exactly 0, also for G = ∞ or NaN (PyTorch; JAX's 0·∞ is NaN)."""
-    return np.where(_inside(x, lo, hi), g, 0.0)
+    return masked(g, _inside(x, lo, hi))
 
 
 defop("clip", _clip, _clip_rule, _clip_rule,

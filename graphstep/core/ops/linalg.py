@@ -24,6 +24,7 @@ from .table import (
     normalize_axis,
     shape_broadcast,
     unbroadcast,
+    writes_into,
 )
 
 
@@ -43,9 +44,27 @@ def _per_matrix(g):
 # ───────────────────────────── matmul ─────────────────────────────
 
 
-def _matmul_da(g, out, a, b):
-    if a.ndim == 2 and b.ndim == 2:  # the common case: dA = G·Bᵀ, shapes already match
-        return g @ b.T
+@writes_into
+def _da_matrices(g, out, a, b, into=None):
+    """dA = G·Bᵀ for two matrices, the common case: the shapes already match."""
+    return g @ b.T if into is None else np.matmul(g, b.T, out=into)
+
+
+@writes_into
+def _db_matrices(g, out, a, b, into=None):
+    """dB = Aᵀ·G for two matrices."""
+    return a.T @ g if into is None else np.matmul(a.T, g, out=into)
+
+
+def _matrices(rule):
+    """A ``fit``: the matrix rule when both operands are matrices."""
+    return lambda g_shape, a_shape, b_shape: rule if len(a_shape) == 2 and len(b_shape) == 2 else None
+
+
+@writes_into
+def _matmul_da(g, out, a, b, into=None):
+    if a.ndim == 2 and b.ndim == 2:
+        return _da_matrices(g, out, a, b, into)
     if a.ndim == 1 and b.ndim == 1:  # dot product: a scalar G scales the other vector
         return g * b
     if b.ndim == 1:  # (…,n,k)·(k) → (…,n): dA = G ⊗ b
@@ -55,9 +74,10 @@ def _matmul_da(g, out, a, b):
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a.shape)
 
 
-def _matmul_db(g, out, a, b):
+@writes_into
+def _matmul_db(g, out, a, b, into=None):
     if a.ndim == 2 and b.ndim == 2:
-        return a.T @ g
+        return _db_matrices(g, out, a, b, into)
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:
@@ -65,6 +85,9 @@ def _matmul_db(g, out, a, b):
     if b.ndim == 1:
         return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0], b.shape)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b.shape)
+
+
+_matmul_da.fit, _matmul_db.fit = _matrices(_da_matrices), _matrices(_db_matrices)
 
 
 def _matmul_shape(a: Shape, b: Shape) -> Shape:

@@ -50,6 +50,9 @@ def _reduce_params(axis, dtype, out, keepdims, initial=np._NoValue, where=True) 
 
 def reduce_bind(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue, where=True):
     """``np.sum(a, axis, dtype, out, keepdims)`` and ``a.sum(...)`` (also prod, mean) → the op's params."""
+    if axis is None and dtype is None and out is None and keepdims is False and initial is np._NoValue \
+            and where is True:  # a.sum(): nothing to check
+        return (a,), {"axis": None, "keepdims": False}
     return (a,), _reduce_params(axis, dtype, out, keepdims, initial, where)
 
 
@@ -204,7 +207,7 @@ defop("min", _min, _extremum_vjp, _extremum_jvp, by_evaluation(_min), "{y} = min
 
 def _norm(x, axis=None, keepdims=False):
     if axis is None and not keepdims:  # as numpy.linalg.norm computes it: √(x·x)
-        flat = np.ravel(x)
+        flat = x.ravel() if isinstance(x, np.generic | np.ndarray) else np.ravel(x)
         return np.sqrt(np.dot(flat, flat))
     return np.sqrt(np.add.reduce(x * x, axis=axis, keepdims=keepdims))
 

@@ -8,6 +8,11 @@ Rule signatures (the same short names everywhere):
 * ``jvp[i](t, out, *xs, **kw) -> tangent of out`` given tangent ``t`` of input i
 * ``shape(*shapes, **kw) -> shape`` (raises ``ValueError`` with a readable reason)
 
+Two optional marks on a rule, for walks over big or deep graphs (``core.program``): ``rule.fit(g_shape,
+*input_shapes)`` gives a cheaper rule for values of those shapes, or None (a bias's gradient sums a known axis,
+a matrix product needs no batch handling); ``writes_into`` marks a forward or rule that takes ``into=``, an
+array to write its result to.
+
 Formula templates use ``{y}`` for the output's name, ``{0}``, ``{1}``… for the
 inputs' names and ``G`` for the gradient arriving at the output.  ``factors[i]``
 gives the shapes that the backward formula for input i multiplies, so the step
@@ -119,11 +124,13 @@ def entry(opname: str, bind: Binder, qualname: str) -> Callable:
     def fn(*args, **kw):
         if kw:
             refuse_out(kw, qualname)
+        elif bind is positional:  # np.tanh(x): no binding to do
+            return _apply[0](opname, *args)
         try:
             inputs, params = bind(*args, **kw)
         except (TypeError, ValueError) as err:
             raise bad_call(qualname, err) from None
-        return call(opname, *inputs, **params)
+        return _apply[0](opname, *inputs, **params)  # ``call``, one frame fewer on every traced op
 
     fn.__name__ = qualname.rpartition(".")[2]
     fn.__qualname__ = qualname
@@ -207,7 +214,49 @@ def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:
     """Undo broadcasting: a value broadcast in forward is summed in backward."""
     if g.shape == shape:
         return g
-    return g.sum(axis=broadcast_axes(g.shape, shape)).reshape(shape)
+    summed = np.add.reduce(g, axis=broadcast_axes(g.shape, shape))  # g.sum without its Python wrapper
+    return summed if summed.shape == shape else summed.reshape(shape)  # a bias (16) added to (8, 16): no reshape
+
+
+def fitted_unbroadcast(rule: Callable, k: int) -> Callable:
+    """The ``fit`` of a broadcasting binary op's VJP for input ``k`` (``unbroadcast(rule(...), shape)``): the
+    rule itself where the input has the output's shape, and a sum over axes known in advance where the sum alone
+    gives the input's shape (a bias (16) added to (8, 16))."""
+
+    def fit(g_shape: Shape, *shapes: Shape) -> Callable | None:
+        shape = shapes[k]
+        if shape == g_shape:
+            return rule
+        axes = broadcast_axes(g_shape, shape)
+        if len(g_shape) - len(axes) != len(shape):  # (8, 16) to (1, 16) needs a reshape after the sum
+            return None
+        return lambda g, out, *xs: np.add.reduce(rule(g, out, *xs), axis=axes)
+
+    return fit
+
+
+def writes_into(fn: Callable) -> Callable:
+    """Mark a forward or VJP rule that takes ``into=``, an array to write its result to, so that a walk keeps the
+    arrays of big results from one stepper to the next (``program.Buffers``).  A rule may ignore it."""
+    fn.into = True
+    return fn
+
+
+_SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def masked(g, keep: np.ndarray, into: np.ndarray | None = None):
+    """``np.where(keep, g, 0.0)`` bit for bit (G where ``keep``, inf and NaN included; +0 elsewhere), without a
+    branch per entry: np.where costs five multiplies on random signs.  G's bits are AND-ed with all ones where
+    ``keep`` and all zeros elsewhere."""
+    arrays = isinstance(g, np.ndarray | np.generic) and isinstance(keep, np.ndarray | np.generic)
+    bits = _SAME_SIZE_INT.get(g.dtype.itemsize) if arrays and g.dtype.kind == "f" else None
+    if bits is None or keep.dtype != np.bool_ or (into is not None and into.shape != np.broadcast_shapes(
+            g.shape, keep.shape)):
+        return np.where(keep, g, 0.0)
+    ones = np.negative(keep.view(np.int8), dtype=bits, out=None if into is None else into.view(bits))  # True → −1
+    in_place = isinstance(ones, np.ndarray) and ones.shape == np.shape(g)  # not for 0-d operands' NumPy scalars
+    return np.bitwise_and(g.view(bits), ones, out=ones if in_place else None).view(g.dtype)
 
 
 def shape_broadcast(*shapes: Shape) -> Shape:
@@ -237,8 +286,10 @@ def by_evaluation(forward: Callable) -> Callable[..., Shape]:
 
 def expand(g, x, axis, keepdims):
     """Broadcast a reduced gradient back over the reduced axes (a view, no copy)."""
-    if axis is None and not keepdims and x.size <= 4096:
-        return np.full(x.shape, g)  # small: a fresh array is cheaper than a broadcast view
+    if axis is None and not keepdims and x.size <= 4096:  # small: a fresh array is cheaper than a broadcast view
+        out = np.empty(x.shape, g.dtype if isinstance(g, np.ndarray | np.generic) else np.asarray(g).dtype)
+        out.fill(g)  # np.full, without its Python wrapper's cost
+        return out
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     elif axis is None and not keepdims:

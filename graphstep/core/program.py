@@ -1,0 +1,136 @@
+"""Provides ``Program``, what a walk over a graph executes, compiled once per graph and shared by all its steppers:
+per op node the forward call, per backward node the VJP calls it makes, and the plans of both modes; and
+``Buffers``, the arrays big values and gradients are written into, kept from one stepper to the next.
+
+Why buffers: glibc hands a freed block of more than ~128 KiB back to the OS, and a fresh one costs a page fault
+per 4 KiB on its first write (~2 µs each).  A stepper holds every value and gradient until it is dropped, so each
+new walk of a big graph would fault its megabytes in again, where hand-written NumPy reuses the blocks it just
+freed.  A buffer is reused only when nothing but the pool holds it (no stepper alive, no record, no view a user
+kept), as its reference count says; otherwise a new one is made.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .records import BACKWARD, FORWARD, SEED
+
+if TYPE_CHECKING:
+    from .graph import Graph
+    from .ops import Op
+
+BUFFERED_BYTES = 1 << 16  # values and gradients from 64 KiB up are written into kept buffers
+_FLOAT64 = np.dtype(np.float64)  # the only dtype buffered: see Program._fit
+
+
+class Buffers:
+    """Arrays kept across the walks of one graph, by key: ``("value", node)``, ``("grad", node, input)``."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, np.ndarray] = {}
+
+    def take(self, key: tuple, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """The array kept under ``key`` if nothing else holds it any more, else a new one kept in its place."""
+        kept = self._kept.get(key)
+        # held here, by _kept and by getrefcount's argument: no stepper, record or view of it is left
+        if kept is not None and sys.getrefcount(kept) == 3 and kept.shape == shape and kept.dtype == dtype:
+            kept.setflags(write=True)  # Stepper.grad handed it out read-only
+            return kept
+        kept = self._kept[key] = np.empty(shape, dtype)
+        return kept
+
+
+class Into:
+    """A forward or VJP call whose result is written into a kept buffer: ``out=`` for a NumPy ufunc, ``into=``
+    for a function marked ``writes_into`` (``ops.table``).  The operands must have the shapes they were traced
+    with (a ufunc would broadcast into a larger ``out`` without a word); otherwise the call makes a new array."""
+
+    __slots__ = ("call", "buffers", "key", "shape", "dtype", "operands", "keyword")
+
+    def __init__(self, call: Callable, buffers: Buffers, key: tuple, shape: tuple[int, ...], dtype: np.dtype,
+                 operands: tuple[tuple[int, ...], ...]) -> None:
+        self.call, self.buffers, self.key, self.shape, self.dtype = call, buffers, key, shape, dtype
+        self.operands = operands  # the traced shapes of the arguments, in call order
+        self.keyword = "out" if isinstance(call, np.ufunc) else "into"
+
+    def __call__(self, *args, **kw):
+        if any(getattr(a, "shape", None) != s for a, s in zip(args, self.operands, strict=True)):
+            return self.call(*args, **kw)
+        kw[self.keyword] = self.buffers.take(self.key, self.shape, self.dtype)
+        return self.call(*args, **kw)
+
+
+def writes_into(call: Callable, kw: dict | None, n_inputs: int) -> bool:
+    """Whether ``call`` can write its result into a given array: a ufunc with its plain operands, or a function
+    marked ``writes_into``."""
+    if isinstance(call, np.ufunc):
+        return call.nout == 1 and call.nin == n_inputs and not kw
+    return getattr(call, "into", False)
+
+
+class Program:
+    """What a walk executes: ``forward`` (node, call, input ids, params or None) per op node in order;
+    ``backward`` (node, input ids, sends) per backward node in order, each send (input position, input id, VJP
+    call, params or None, the gradient's shape or None) for an input that needs a gradient; ``ops`` and ``vjps``
+    as ``Graph.program`` and ``Graph.vjp_program``; ``plans``.  No params is None, not ``{}``: a call without
+    ``**{}`` is the cheaper one, once per node.
+
+    ``params`` (node id → keyword params) replaces an op's traced params, for per-sample re-runs.  ``traced``
+    says that every value will have the shape it was traced with (no values or params replaced): the calls are
+    then fitted to those shapes (a rule's ``fit``, see ``ops.table``), the gradients' shapes known in advance,
+    and big results written into ``buffers`` kept with the graph.  Fitting pays for itself within one walk.
+    """
+
+    def __init__(self, graph: Graph, params: dict | None = None, *, traced: bool = False) -> None:
+        self.ops: list[tuple[Op | None, tuple[int, ...], dict]] = graph.program
+        self.vjps: dict[int, tuple] = graph.vjp_program
+        if params:
+            self.ops = [(op, ins, params.get(nid, kw)) for nid, (op, ins, kw) in enumerate(self.ops)]
+            self.vjps = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in sends)
+                         for nid, sends in self.vjps.items()}
+        ops = self.ops
+        self.forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in graph.op_nodes]
+        self.backward = [(nid, ops[nid][1], tuple([(k, i, rule, kw or None, None)
+                                                   for k, i, rule, kw in self.vjps[nid]]))
+                         for nid in graph.backward_nodes]
+        self.buffers = Buffers()
+        self.seed_dtype = np.result_type(graph.dtype_of(graph.output), 0.0)  # G's: float32 stays float32
+        if traced:
+            self._fit(graph)
+        self.plans = {"forward": [(FORWARD, nid) for nid in graph.op_nodes]}
+        self.plans["reverse"] = self.plans["forward"] + [(SEED, graph.output)] + [
+            (BACKWARD, nid) for nid in graph.backward_nodes]
+
+    def _fit(self, graph: Graph) -> None:
+        """Fit the calls to the traced shapes: each rule's ``fit``, the gradients' shapes, and big results
+        (``_big``) written into kept buffers (``Into``)."""
+        shapes = graph.shapes
+        # buffers only where a value is big, and never in a graph of mixed dtypes (a gradient may be cast after
+        # its rule there)
+        buffers = self.buffers if max(map(math.prod, shapes), default=0) * 8 >= BUFFERED_BYTES and \
+            not graph.mixed_dtypes else None
+        if buffers is not None:
+            for j, (nid, call, inputs, kw) in enumerate(self.forward):
+                if _big(shapes[nid]) and writes_into(call, kw, len(inputs)):
+                    into = Into(call, buffers, ("value", nid), shapes[nid], _FLOAT64, tuple(shapes[i] for i in inputs))
+                    self.forward[j] = (nid, into, inputs, kw)
+        for j, (nid, inputs, sends) in enumerate(self.backward):
+            fitted, operands = [], (shapes[nid], shapes[nid], *[shapes[i] for i in inputs])  # G, value, inputs
+            for k, i, rule, kw, _ in sends:
+                fit = getattr(rule, "fit", None)
+                if fit is not None and kw is None:
+                    rule = fit(*operands[1:]) or rule
+                if buffers is not None and _big(shapes[i]) and writes_into(rule, kw, len(inputs)):
+                    rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
+                fitted.append((k, i, rule, kw, shapes[i]))
+            self.backward[j] = (nid, inputs, tuple(fitted))
+
+
+def _big(shape: tuple[int, ...]) -> bool:
+    """Whether a float64 array of ``shape`` is big enough to keep a buffer for."""
+    return math.prod(shape) * 8 >= BUFFERED_BYTES

@@ -1,0 +1,141 @@
+"""The compiled walk (core.program): a program fitted to the traced shapes computes exactly what the general one
+does, big results go into buffers kept across steppers and never into one something still holds, and the
+branch-free ``masked`` is ``np.where`` bit for bit."""
+# ruff: noqa: N803, N806 - X, W1, H… are the names of the maths
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import sample
+
+import graphstep as gs
+from graphstep import numpy as gnp
+from graphstep.core.ops.table import masked
+from graphstep.core.program import BUFFERED_BYTES, Into, Program
+
+SAMPLE_NAMES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp")
+
+
+def big_mlp() -> gs.Graph:
+    """A graph whose activations and first-layer gradient are past ``BUFFERED_BYTES``: they get buffers."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((64, 300)), rng.standard_normal((64, 3))
+
+    def mlp():
+        W1 = gs.param(rng.standard_normal((300, 200)) * 0.1, name="W1")
+        b1 = gs.param(np.zeros(200), name="b1")
+        W2 = gs.param(rng.standard_normal((200, 3)) * 0.1, name="W2")
+        H = gs.nn.relu(gs.input(X, name="X") @ W1 + b1)
+        return gnp.mean((H @ W2 - gs.input(Y, name="Y")) ** 2)
+
+    graph = gs.trace(mlp)
+    assert BUFFERED_BYTES <= 64 * 200 * 8
+    return graph
+
+
+def states(st: gs.Stepper) -> list:
+    return [(st.value(n), st.grad(n)) for n in st.graph.order]
+
+
+def assert_identical(a: list, b: list) -> None:
+    """The same arrays, bit for bit (a fitted rule must not even change the sign of a zero)."""
+    for n, (left, right) in enumerate(zip(a, b, strict=True)):
+        for x, y in zip(left, right, strict=True):
+            assert (x is None) == (y is None), n
+            if x is not None:
+                assert np.shape(x) == np.shape(y) and np.asarray(x).dtype == np.asarray(y).dtype, n
+                assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), n
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_the_fitted_walk_computes_what_the_general_one_does(name):
+    graph = sample(name)
+    leaf = min(graph.leaf_values)
+    general = gs.Stepper(graph, values={leaf: graph.leaf_values[leaf]})  # values given: the general program
+    assert general._walk is not graph.walk
+    assert_identical(states(gs.Stepper(graph).run()), states(general.run()))
+
+
+def test_a_stepper_walking_while_another_is_made_computes_the_same():
+    graph = big_mlp()
+    first = gs.Stepper(graph).run_to(5)
+    assert any(isinstance(call, Into) for _, call, _, _ in graph.walk.forward)
+    assert_identical(states(first.run()), states(gs.Stepper(graph).run()))
+
+
+def test_a_big_graph_walks_into_buffers_and_gives_the_same_numbers():
+    graph = big_mlp()
+    fitted = gs.Stepper(graph).run()
+    general = gs.Stepper(graph, values={"X": graph.leaf_values[graph.inputs["X"]]}).run()
+    assert any(isinstance(call, Into) for _, call, _, _ in graph.walk.forward)
+    assert_identical(states(fitted), states(general))
+
+
+def test_a_buffer_is_reused_only_once_nothing_holds_it():
+    graph = big_mlp()
+    H = next(n for n in graph.op_nodes if graph.node(n).op == "relu")
+    first = gs.Stepper(graph).run()
+    kept, dW1 = first.value(H), first.grad("W1")
+    before, grad_before = kept.copy(), np.array(dW1)
+    second = gs.Stepper(graph).run()  # the first stepper is alive: new arrays
+    assert not np.shares_memory(second.value(H), kept) and not np.shares_memory(second.grad("W1"), dW1)
+    del first
+    spare = gs.Stepper(graph).run()  # `kept` and `dW1` are still held by this test: never written into
+    assert np.array_equal(kept, before) and np.array_equal(dW1, grad_before)
+    address = spare.value(H).ctypes.data
+    del spare
+    third = gs.Stepper(graph).run()
+    assert third.value(H).ctypes.data == address  # dropped, so kept and used again: no fresh pages
+    assert np.array_equal(third.value(H), before) and np.array_equal(second.value(H), before)
+
+
+def test_step_back_and_forth_over_buffers_stays_exact():
+    graph = big_mlp()
+    walker = gs.Stepper(graph).run()
+    reference = states(gs.Stepper(graph).run())
+    while walker.step_back():
+        pass
+    walker.run()
+    assert_identical(states(walker), reference)
+
+
+def test_per_sample_params_get_a_program_of_their_own():
+    graph = sample("mlp")
+    assert Program(graph, {}).backward[0][2][0][4] is None  # no traced shapes promised: checked as computed
+    assert gs.Stepper(graph, params={}).run().grad("W1") is not None
+
+
+def test_grad_is_read_only_and_never_changes_under_you():
+    walker = gs.Stepper(sample("mlp")).run()
+    g = walker.grad("W1")
+    with pytest.raises(ValueError, match="read-only"):
+        g[0, 0] = 1.0
+    copy = np.array(g)
+    copy[0, 0] = 1.0  # a copy is yours
+    while walker.step_back():
+        pass
+    walker.run()
+    assert not np.shares_memory(g, copy) and np.array_equal(g, walker.grad("W1"))
+
+
+def test_a_given_seed_stays_the_callers_array():
+    seed = np.ones(4)
+    walker = gs.Stepper(sample("double"), seed=seed).run()
+    walker.grad(walker.graph.output)
+    assert seed.flags.writeable and walker.seed is not seed
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5)])
+def test_masked_is_np_where_bit_for_bit(dtype, shape):
+    rng = np.random.default_rng(1)
+    g, x = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape)
+    if g.size >= 4:
+        g.flat[:4] = [np.inf, -np.inf, np.nan, -0.0]
+        x.flat[:4] = [-1.0, 1.0, -1.0, 1.0]
+    expected = np.where(x > 0, g, 0.0)
+    for into in (None, np.empty(shape, dtype)):
+        got = np.asarray(masked(g, x > 0, into))
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.tobytes() == expected.tobytes()
