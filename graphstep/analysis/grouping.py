@@ -94,7 +94,18 @@ class Grouping:
         the one place a view's clusters, breadcrumbs and boxes get a group's name from."""
         if g.kind == "iteration":
             return f"{g.label} of {len(self.groups[g.parent].children)}"
+        if g.kind == "scope":
+            return self._scope_title(g)
         return g.label
+
+    def _scope_title(self, g: Group) -> str:
+        """``attention``; a scope inside a scope by its place in it, as PyTorch qualifies a submodule:
+        ``net: Sequential ▸ 2: Linear`` for ``net.2``."""
+        name = g.label.removeprefix("scope ")
+        parent = self.groups[g.parent] if g.parent >= 0 else None
+        if parent is not None and parent.kind == "scope":
+            name = name.removeprefix(parent.label.removeprefix("scope ").split(":")[0] + ".")
+        return name
 
     def iterations(self, lo: Group, hi: Group) -> str:
         """``iterations 1–17 of 18``: the sibling iterations ``lo`` to ``hi``, numbered as ``title`` numbers them."""

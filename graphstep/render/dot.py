@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import graphviz
 from graphviz.quoting import quote
 
-from ..analysis.grouping import Group
 from ..core.graph import Graph
 from ..core.stepper import Stepper
 from ..text import array_text, fmt_shape
@@ -175,14 +174,9 @@ def _group_path(scene: Scene, gid: int, paths: dict[int, tuple], labels: dict[tu
     if path is None:
         g = scene.grouping.groups[gid]
         key = (g.kind, g.start, g.id)
-        labels[key] = _group_label(scene, g)
+        labels[key] = scene.grouping.title(g)  # layer(), while a.norm() < 100, iteration 3 of 18
         path = paths[gid] = (*_group_path(scene, g.parent, paths, labels), key)
     return path
-
-
-def _group_label(scene: Scene, g: Group) -> str:
-    """``layer()``, ``while a.norm() < 100``, ``iteration 3 of 18``, ``layer1`` (a scope, as the user named it)."""
-    return g.label.removeprefix("scope ") if g.kind == "scope" else scene.grouping.title(g)
 
 
 def _emit(g: graphviz.Digraph, placements: dict[tuple, list[tuple[str, str]]], labels: dict[tuple, str],

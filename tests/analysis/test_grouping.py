@@ -162,6 +162,23 @@ def test_scopes_nest_and_repeated_scopes_fold():
     assert [grouping.groups[m].index for m in repeat.members] == [1, 2, 3]
 
 
+def test_a_scope_is_titled_as_named_and_inside_a_scope_by_its_place_in_it():
+    def f(x):
+        with gs.scope("net: Sequential"):
+            with gs.scope("net.2: Linear"):
+                x = gnp.tanh(x)
+            with gs.scope("head"):
+                x = x * 2
+        return gnp.sum(x)
+
+    graph = gs.trace(f, np.ones(2))
+    grouping = graph.grouping
+    tanh = next(n for n in graph.order if graph.node(n).op == "tanh")
+    times = next(n for n in graph.order if graph.node(n).op == "multiply")
+    assert grouping.breadcrumb(tanh) == "net: Sequential ▸ 2: Linear"  # PyTorch's net.2, under net
+    assert grouping.breadcrumb(times) == "net: Sequential ▸ head"  # not qualified by its parent: named in full
+
+
 def test_nested_loops_restart_the_inner_count():
     def f(x):
         for _i in range(2):
