@@ -123,7 +123,7 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         k = self.scroll_offset.y + y  # lines are as wide as they were painted: a resize paints them again
-        return self.lines[k] if k < len(self.lines) else Strip.blank(self._width)
+        return self.lines[k] if k < len(self.lines) else Strip.blank(self._width, self.base_style)
 
 
 def grid_lines(rows: list[Row], width: int, console: Console, style: Style) -> list[Strip]:

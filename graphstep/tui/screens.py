@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from ..errors import GraphstepError, UserCodeError
+from .session import short_path
 
 KEYS = [("n  space  →", "next step (forward first, then backward)"),
         ("p  ←", "step back (every step can be undone)"),
@@ -96,7 +97,7 @@ class ErrorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="error") as box:
-            box.border_title = f"{self.path} could not be run"
+            box.border_title = f"{short_path(self.path)} could not be run"  # as every other place names it
             yield Static(id="error-body")
         yield Footer()
 

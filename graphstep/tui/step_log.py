@@ -45,7 +45,7 @@ class StepLog(CachedStyles, ScrollView, can_focus=False):
         k = self.scroll_offset.y + y + 1
         session = self.session
         if session is None or not session.ready or k > session.stepper.position:
-            return Strip.blank(width)
+            return Strip.blank(width, self.base_style)
         step = session.record(k)
         style = self._component(step.phase)
         if k == session.stepper.position:
