@@ -12,7 +12,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))  # the TUI tests' helpers
-from tui_support import SIZE, screen_text, settle  # noqa: E402
+from tui_support import SIZE, handled, press, screen_text, settle  # noqa: E402
 
 from graphstep.tui.app import GraphstepApp  # noqa: E402
 
@@ -23,11 +23,11 @@ async def test_tui_steps_a_torch_script_and_shows_a_layers_gradient():
         await settle(pilot)
         text = screen_text(app)
         assert "step 0/23" in text and "net.0.weight" in text
-        await pilot.press("e")
+        await press(pilot, "e")
         st = app.session.stepper
         assert st.done
         app.pick(app.session.graph.id("net.0.weight"))
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         assert "net.0.weight · param" in text and "(16×4) float32" in text and "grad" in text
         assert "dnet.0.weight = Gᵀ  (4×16) → (16×4) ✓" in text

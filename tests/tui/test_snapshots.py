@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from support import REPO, SAMPLES
-from tui_support import SIZE, settle
+from tui_support import SIZE, press, settle
 
 from graphstep.tui.app import GraphstepApp
 
@@ -41,7 +41,7 @@ def snapshot(snap_compare, target: str, *keys: str, theme: str = DARK,
     async def drive(pilot) -> None:
         app.theme = theme  # not Textual's default, which TEXTUAL_THEME may change
         await settle(pilot)
-        await pilot.press(*keys)
+        await press(pilot, *keys)
         if then is not None:
             then(app)
         await settle(pilot)

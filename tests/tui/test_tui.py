@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import SAMPLES
 from textual import events
-from tui_support import SIZE, notes, screen_text, settle
+from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.graph_view import GraphView
@@ -27,7 +27,7 @@ async def test_start_screen_shows_graph_source_and_status():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         assert "step 0/15" in text and "reverse mode" in text
         assert "X  input  (8×4)" in text and "W1  param  (4×16)" in text
@@ -39,7 +39,7 @@ async def test_next_keys_take_one_step_and_show_the_node(key):
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(key, key)
+        await press(pilot, key, key)
         st = app.session.stepper
         assert st.position == 2
         text = screen_text(app)
@@ -53,9 +53,9 @@ async def test_step_back_restores_the_screen(key):
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "n")
+        await press(pilot, "n", "n", "n")
         before = screen_text(app)
-        await pilot.press("n", key)
+        await press(pilot, "n", key)
         assert app.session.stepper.position == 3
         assert screen_text(app) == before
 
@@ -65,19 +65,19 @@ async def test_forward_end_restart_and_gradients_after_backward():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         st = app.session.stepper
-        await pilot.press("f")
+        await press(pilot, "f")
         assert st.position == st.forward_steps == 7
         assert "forward · step 7/15" in screen_text(app)
-        await pilot.press("e")
+        await press(pilot, "e")
         st = app.session.stepper
         assert st.done and "done · step 15/15" in screen_text(app)
         assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in screen_text(app)
         app.pick(app.session.graph.id("b1"))
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         assert "b1 · param" in text and "grad" in text and "(16) float64" in text
         assert "summed over broadcast axis 0" in text
-        await pilot.press("r")
+        await press(pilot, "r")
         assert app.session.stepper.position == 0 and "step 0/15" in screen_text(app)
 
 
@@ -85,20 +85,20 @@ async def test_select_keys_and_follow():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await press(pilot, "n")
         first = app.selected
-        await pilot.press("down")
+        await press(pilot, "down")
         assert app.selected != first and not app.follow
-        await pilot.press("up")
+        await press(pilot, "up")
         assert app.selected == first
-        await pilot.press("tab")
+        await press(pilot, "tab")
         assert app.selected != first
         name = app.session.graph.name_of(app.selected)
         assert f"inspecting {name}" in screen_text(app)
         pinned = app.selected
-        await pilot.press("n", "n", "n")
+        await press(pilot, "n", "n", "n")
         assert app.selected == pinned and not app.follow  # selection stays pinned while stepping
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert app.follow and app.selected == app.session.stepper.current
 
 
@@ -119,7 +119,7 @@ async def test_step_log_click_selects_that_steps_node():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "n")
+        await press(pilot, "n", "n", "n")
         await pilot.click("#log", offset=(3, 1))
         assert app.selected == app.session.record(1).node
 
@@ -128,12 +128,12 @@ async def test_check_shows_the_result_per_parameter():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("e", "c")
+        await press(pilot, "e", "c")
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await handled(pilot)
         assert app.session.check is not None and app.session.check.ok
         app.pick(app.session.graph.id("W1"))
-        await pilot.pause()
+        await handled(pilot)
         assert "W1: rel err" in screen_text(app)
 
 
@@ -145,7 +145,7 @@ async def test_export_writes_next_to_the_file(mlp_copy, monkeypatch):
     said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "x")
+        await press(pilot, "n", "n", "x")
         await settle(pilot)
         assert calls == [(2, str(mlp_copy.with_name("mlp-step2.svg"))), (2, str(mlp_copy.with_name("mlp-step2.png")))]
         assert len(said) == 1 and said[0].startswith("wrote ") and said[0].endswith("mlp-step2.svg and "
@@ -159,10 +159,10 @@ async def test_export_draws_the_repeats_folded_as_the_tui_shows_them(tmp_path, m
     app = GraphstepApp("myfunc.py")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "n", "n", "z", "x")
+        await press(pilot, "n", "n", "n", "n", "z", "x")
         await settle(pilot)
         unfolded = (tmp_path / "myfunc-step4.svg").read_text()
-        await pilot.press("z", "x")
+        await press(pilot, "z", "x")
         await settle(pilot)
         folded = (tmp_path / "myfunc-step4.svg").read_text()
     assert "× 15" not in unfolded and unfolded.count('class="node"') > 30  # every iteration drawn, as on screen
@@ -178,7 +178,7 @@ async def test_export_failure_is_a_notification(mlp_copy, monkeypatch):
     said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("x")
+        await press(pilot, "x")
         await settle(pilot)
         assert said == ["export failed: Graphviz not installed"]
 
@@ -187,9 +187,9 @@ async def test_reload_keeps_the_position(mlp_copy):
     app = GraphstepApp(str(mlp_copy))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "n", "n")
+        await press(pilot, "n", "n", "n", "n")
         mlp_copy.write_text(mlp_copy.read_text().replace("* 0.5", "* 0.25"))
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert app.session.stepper.position == 4
         assert "step 4/15" in screen_text(app)
@@ -199,12 +199,12 @@ async def test_mode_switch_shows_tangents():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "m")
+        await press(pilot, "n", "n", "m")
         st = app.session.stepper
         assert st.mode == "forward" and st.position == 2
         text = screen_text(app)
         assert "forward mode" in text and "tangent" in text
-        await pilot.press("m")
+        await press(pilot, "m")
         assert app.session.stepper.mode == "reverse"
 
 
@@ -212,12 +212,12 @@ async def test_help_and_quit():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "gradient check of every parameter" in screen_text(app)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code in (0, None)
 
 
@@ -225,11 +225,11 @@ async def test_find_jumps_to_a_node_by_name():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await pilot.press(*"W2")
+        await press(pilot, "slash")
+        await press(pilot, *"W2")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await handled(pilot)
         assert app.selected == app.session.graph.id("W2")
 
 
@@ -237,7 +237,7 @@ async def test_jacobian_on_request():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "j")
+        await press(pilot, "n", "n", "j")
         assert "local Jacobian" in screen_text(app)
 
 
@@ -249,13 +249,13 @@ async def test_broken_file_shows_the_error_screen_and_reload_recovers(tmp_path):
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         assert isinstance(app.screen, ErrorScreen)
         text = screen_text(app)
         assert "ZeroDivisionError" in text and "broken.py" in text and "Traceback" in text
-        await pilot.press("n")  # no stepper: nothing happens
+        await press(pilot, "n")  # no stepper: nothing happens
         path.write_text(good)
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert not isinstance(app.screen, ErrorScreen)
         assert app.session.ready and "step 0/" in screen_text(app)
@@ -270,17 +270,17 @@ async def test_survives_resize_and_random_keys():
         await settle(pilot)
         for size in [(80, 24), (200, 60), (60, 15), SIZE]:
             await pilot.resize_terminal(*size)
-            await pilot.press("n", "n")
+            await press(pilot, "n", "n")
         visited: set[int] = set()
         for burst in range(30):  # a learner mashing keys: five queued presses, then the screen catches up
             for key in (rng.choice(keys) for _ in range(5)):
                 app.post_message(events.Key(key, key if len(key) == 1 else (" " if key == "space" else None)))
-            await pilot.pause()
+            await handled(pilot)
             visited.add(app.session.stepper.position)
             if burst % 10 == 0:
                 screen_text(app)  # a full repaint mid-way must not fail either
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await handled(pilot)
         st = app.session.stepper
         assert len(visited) > 5  # the keys really stepped back and forth
         assert 0 <= st.position <= st.total
@@ -295,7 +295,7 @@ async def test_a_mouse_drag_over_every_panel_selects_text_without_failing():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "w")
+        await press(pilot, "n", "n", "w")
         shown = [panel for panel in PANELS if app.query_one(panel).region]
         assert {"#graph", "#inspector", "#watches", "#log"} <= set(shown)
         for panel in shown:
@@ -316,10 +316,10 @@ async def test_every_builtin_theme_draws_the_app():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("e", "w", "c")
+        await press(pilot, "e", "w", "c")
         await settle(pilot)
         for theme in sorted(app.available_themes):
             app.theme = theme
-            await pilot.pause()
+            await handled(pilot)
             assert "done · step 15/15" in screen_text(app)
         assert "pending · computed · unused · grad ·  current" in screen_text(app)  # the graph's legend

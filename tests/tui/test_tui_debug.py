@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from support import SAMPLES
-from tui_support import SIZE, screen_text, settle
+from tui_support import SIZE, handled, press, screen_text, settle
 
 from graphstep.cli import main
 from graphstep.tui.app import GraphstepApp
@@ -21,22 +21,22 @@ async def test_breakpoint_stops_e_in_both_passes():
         await settle(pilot)
         graph, st = app.session.graph, app.session.stepper
         app.pick(graph.ids["H"])
-        await pilot.press("b")
+        await press(pilot, "b")
         assert st.breakpoints == {graph.ids["H"]}
         assert "┏●b━" in screen_text(app)  # marked on the selected box's top border
-        await pilot.press("e")
+        await press(pilot, "e")
         assert st.plan[st.position - 1] == ("forward", graph.ids["H"])
         assert st.value("H") is not None and st.value("Z2") is None
-        await pilot.press("e")
+        await press(pilot, "e")
         assert st.plan[st.position - 1] == ("backward", graph.ids["H"])
         assert st.grad("W2") is not None and st.grad("W1") is None
-        await pilot.press("e")
+        await press(pilot, "e")
         assert st.done
-        await pilot.press("r")
+        await press(pilot, "r")
         app.pick(graph.ids["H"])
-        await pilot.press("b")  # cleared: f runs through
+        await press(pilot, "b")  # cleared: f runs through
         assert not st.breakpoints
-        await pilot.press("f")
+        await press(pilot, "f")
         assert st.position == st.forward_steps
 
 
@@ -44,8 +44,8 @@ async def test_e_stops_at_the_first_nan_with_its_source_line():
     app = GraphstepApp(str(SAMPLES / "nan.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("e")
-        await pilot.pause()
+        await press(pilot, "e")
+        await handled(pilot)
         graph, st = app.session.graph, app.session.stepper
         log = graph.ids["y"]
         assert st.current == log and not st.done
@@ -63,17 +63,17 @@ async def test_watch_panel_shows_value_and_gradient_and_lights_changes():
         panel = app.query_one(WatchPanel)
         assert not panel.display
         app.pick(graph.ids["W1"])
-        await pilot.press("w")
+        await press(pilot, "w")
         assert app.session.watched == [graph.ids["W1"]] and panel.display
         assert "W1" in screen_text(app) and "Watches · 1" in screen_text(app)
         st.run_to(st.plan.index(("backward", graph.ids["X@W1"])))
-        await pilot.press("n")  # the matmul's backward step sends dW1 = Xᵀ·G
+        await press(pilot, "n")  # the matmul's backward step sends dW1 = Xᵀ·G
         text = screen_text(app)
         assert "● W1" in text
-        await pilot.press("p")  # the step before sent nothing to W1
+        await press(pilot, "p")  # the step before sent nothing to W1
         assert "● W1" not in screen_text(app)
         app.pick(graph.ids["W1"])
-        await pilot.press("w")
+        await press(pilot, "w")
         assert not panel.display
 
 
@@ -85,9 +85,9 @@ async def test_new_random_inputs_show_what_changed(tmp_path: Path):
         await settle(pilot)
         before = len(app.session.graph)
         for _ in range(4):  # until a draw changes the loop count
-            await pilot.press("L")
+            await press(pilot, "L")
             await settle(pilot)
-            await pilot.pause()
+            await handled(pilot)
             if isinstance(app.screen, ReportScreen):
                 break
         assert isinstance(app.screen, ReportScreen)
@@ -95,7 +95,7 @@ async def test_new_random_inputs_show_what_changed(tmp_path: Path):
         assert "What changed" in text and "new random inputs" in text
         assert len(app.session.graph) != before
         assert "a = a * 2" in text  # the loop body ran a different number of times
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert not isinstance(app.screen, ReportScreen)
 
 
@@ -107,11 +107,11 @@ async def test_reload_after_an_edit_keeps_breakpoints_and_watches(tmp_path: Path
         await settle(pilot)
         graph = app.session.graph
         app.pick(graph.ids["Z2"])
-        await pilot.press("b", "w")
+        await press(pilot, "b", "w")
         path.write_text(path.read_text().replace("* 0.5", "* 0.25"))
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         new = app.session.graph
         assert app.session.stepper.breakpoints == {new.ids["Z2"]}
         assert app.session.watched == [new.ids["Z2"]]
@@ -124,7 +124,7 @@ async def test_per_sample_gradients_screen_for_the_selected_param():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.pick(app.session.graph.ids["beta1"])
-        await pilot.press("g")
+        await press(pilot, "g")
         for _ in range(50):
             await pilot.pause(0.05)
             if isinstance(app.screen, ReportScreen):

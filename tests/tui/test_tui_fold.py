@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from support import SAMPLES
-from tui_support import SIZE, screen_text, settle
+from tui_support import SIZE, handled, press, screen_text, settle
 
 from graphstep.analysis.search import find_nodes
 from graphstep.tui.app import GraphstepApp
@@ -26,7 +26,7 @@ async def test_myfunc_opens_folded_into_one_block():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         k = len(app.session.graph.grouping.repeats[0])
         text = screen_text(app)
         assert text.count(f"× {k}  {MYFUNC_BLOCK}") == 1
@@ -43,7 +43,7 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
         grouping = app.session.graph.grouping
         visited = []
         for position in range(1, st.total + 1):
-            await pilot.press("n")
+            await press(pilot, "n")
             assert st.position == position  # one node per key, folded or not
             visited.append(st.current)
             shown = app.query_one(GraphView).drawing.item_of(st.current)  # done: every repeat folds whole
@@ -57,11 +57,11 @@ async def test_z_unfolds_and_folds_again():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n", "n", "n", "z")
+        await press(pilot, "n", "n", "n", "n", "z")
         assert not app.session.folded and app.query_one(GraphView).drawing.view is None
         assert "× " not in screen_text(app) and len(drawn(app)) > 30
         assert app.selected == app.session.stepper.current
-        await pilot.press("z")
+        await press(pilot, "z")
         assert app.session.folded and f"iteration 1 of 18  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
 
 
@@ -69,17 +69,17 @@ async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         assert not app.session.folded and "× " not in screen_text(app)
-        await pilot.press("z")
+        await press(pilot, "z")
         assert f"× 6  {LAYER_BLOCK}" in screen_text(app)
         graph = app.session.graph
         while app.session.stepper.current != graph.ids["Z#3"]:
-            await pilot.press("n")
+            await press(pilot, "n")
         text = screen_text(app)
         assert f"× 2  {LAYER_BLOCK}" in text and f"× 3  {LAYER_BLOCK}" in text
         assert "Z#3  add  (8×16)" in text and "iteration 3 of 6 ▸ layer()" in text
-        await pilot.press("f", *["n"] * 12)  # mid-backward, inside layer 4
+        await press(pilot, "f", *["n"] * 12)  # mid-backward, inside layer 4
         text = screen_text(app)
         assert "iteration 4 of 6" in text and "6/6 backward" in text and "0/9 backward" in text
 
@@ -88,23 +88,23 @@ async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*["n"] * 7, "down", "down")
+        await press(pilot, *["n"] * 7, "down", "down")
         view = app.query_one(GraphView)
         block = view.drawing.block(app.selected)
         assert block is not None and not app.follow
         text = screen_text(app)
         assert "× 13 · iterations 5–17 of 18" in text and "0/26 ops computed" in text
         assert "press o to open iteration 5" in text
-        await pilot.press("o")
+        await press(pilot, "o")
         first = block.nodes[0]
         assert app.selected == first and first in drawn(app)
         assert "iteration 5 of 18" in screen_text(app)
         # the current step (iteration 4) is now folded away: its block shows the step in progress
         current_block = view.drawing.block(view.drawing.item_of(app.session.stepper.current))
         assert current_block is not None and "▶ 7/8 computed" in screen_text(app)
-        await pilot.press("n")
+        await press(pilot, "n")
         assert "▶ 8/8 computed" in screen_text(app)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert app.follow and app.session.stepper.current in drawn(app)
 
 
@@ -112,7 +112,7 @@ async def test_click_on_a_block_selects_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.pause()
+        await handled(pilot)
         view = app.query_one(GraphView)
         (block_id,) = view.drawing.view.blocks
         box = view.layout_.boxes[block_id]
@@ -128,8 +128,8 @@ async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
         await settle(pilot)
         graph = app.session.graph
         while app.session.stepper.current != graph.ids["Z#4"]:
-            await pilot.press("n")
-        await pilot.press("v")
+            await press(pilot, "n")
+        await press(pilot, "v")
         text = screen_text(app)
         assert "Graph · focus, 2 hops" in text
         view = app.query_one(GraphView)
@@ -138,11 +138,11 @@ async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
         assert "iterations 5–6 of 6" in view.layout_.text()
         assert "deep_mlp() ▸ for k in range(1, LAYERS + 1) ▸ iteration 4 of 6 ▸ layer()" in text
         assert len(drawn(app)) < 20
-        await pilot.press("minus")
+        await press(pilot, "minus")
         assert "focus, 1 hop" in screen_text(app) and len(drawn(app)) < 12
-        await pilot.press("n")
+        await press(pilot, "n")
         assert app.session.stepper.current in drawn(app)  # the focus follows the walk
-        await pilot.press("v")
+        await press(pilot, "v")
         assert "Graph · focus" not in screen_text(app)
 
 
@@ -151,17 +151,17 @@ async def test_search_then_brackets_visit_every_match_in_order():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         matches = find_nodes(app.session.graph, "op:multiply")
-        await pilot.press("slash", *"op:multiply")
+        await press(pilot, "slash", *"op:multiply")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await handled(pilot)
         assert app.selected == matches[0] and f"match 1/{len(matches)} “op:multiply”" in screen_text(app)
         for k in range(1, len(matches)):
-            await pilot.press("right_square_bracket")
+            await press(pilot, "right_square_bracket")
             assert app.selected == matches[k] and matches[k] in drawn(app)  # a folded match opens
-        await pilot.press("right_square_bracket")
+        await press(pilot, "right_square_bracket")
         assert app.selected == matches[0]  # wraps around
-        await pilot.press("left_square_bracket")
+        await press(pilot, "left_square_bracket")
         assert app.selected == matches[-1] and f"match {len(matches)}/{len(matches)}" in screen_text(app)
 
 
@@ -169,7 +169,7 @@ async def test_small_graphs_look_as_before():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("z")
+        await press(pilot, "z")
         assert not app.query_one(Breadcrumb).display and "× " not in screen_text(app)
         assert "nothing repeats in this graph" in screen_text(app)
 
@@ -203,13 +203,13 @@ async def test_ten_thousand_nodes_start_step_and_search(big_file):
         for _ in range(400):  # the trace may run in a worker: wait for the graph, not for a clock
             if getattr(app.session, "graph", None) is not None and app.session.ready:
                 break
-            await pilot.pause()
+            await handled(pilot)
         assert len(app.session.graph) > 10_000 and app.session.folded
         for k in range(30):
             app.action_next() if k % 4 != 3 else app.action_step_back()
-        await pilot.pause()
+        await handled(pilot)
         assert app.session.stepper.position == 23 - 7  # 23 steps forward, 7 back
         app.use_matches("op:tanh", find_nodes(app.session.graph, "op:tanh"))
         app.action_match(1)
-        await pilot.pause()
+        await handled(pilot)
         assert "node " in screen_text(app) and "of 10,002" in screen_text(app)

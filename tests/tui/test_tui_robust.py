@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import SAMPLES
 from textual.command import CommandList, CommandPalette
-from tui_support import SIZE, notes, screen_text, settle
+from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 import graphstep.tui.app as tui_app
 from graphstep.core.stepper import Stepper
@@ -53,25 +53,25 @@ async def test_reload_into_an_endless_loop_keeps_the_ui_and_esc_stops_it(tmp_pat
     said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n")
+        await press(pilot, "n", "n")
         path.write_text(mlp_with("Z1 = X @ W1 + b1", ENDLESS))
-        await pilot.press("l")
+        await press(pilot, "l")
         await until(pilot, lambda: running(app))
         assert "running" in screen_text(app) and "mlp.py…" in screen_text(app)
         job = app.job
-        await pilot.press("n")  # keys still act: the last good graph steps on while the file runs
+        await press(pilot, "n")  # keys still act: the last good graph steps on while the file runs
         assert app.session.stepper.position == 3 and "step 3/15" in screen_text(app)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")  # closes the help, the file still runs
+        await press(pilot, "escape")  # closes the help, the file still runs
         assert not isinstance(app.screen, HelpScreen) and job.alive
-        await pilot.press("escape")  # stops it
+        await press(pilot, "escape")  # stops it
         await until(pilot, lambda: app.job is None)
         assert job.join(JOB_ENDS)
         assert app.session.ready and app.session.error is None and app.session.stepper.position == 3
         await until(pilot, lambda: any(note.startswith("stopped") and "last run that worked" in note for note in said))
         path.write_text(MLP.replace("* 0.5", "* 0.25"))
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert app.session.error is None and isinstance(app.screen, ReportScreen)  # the weights changed
         assert app.session.stepper.position == 3
@@ -85,7 +85,7 @@ async def test_quit_while_the_file_still_runs(tmp_path: Path, key: str):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: running(app))  # at start-up: the screen is up while the file runs
         job = app.job
-        await pilot.press(key)
+        await press(pilot, key)
     assert app.return_code == 130  # interrupted, as ctrl+c of `python FILE` would be
     assert job.stopped and job.join(JOB_ENDS)
 
@@ -96,20 +96,20 @@ async def test_esc_at_start_up_says_where_the_file_was_and_l_runs_it_again(tmp_p
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: running(app))
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen))
         text = screen_text(app)
         assert "stopped" in text and ("mlp.py:23" in text or "mlp.py:24" in text)  # in the loop
         path.write_text(MLP)
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert app.session.ready and app.session.error is None and not isinstance(app.screen, ErrorScreen)
         path.write_text(mlp_with("Z1 = X @ W1 + b1", ENDLESS))
-        await pilot.press("l")
+        await press(pilot, "l")
         await until(pilot, lambda: running(app))
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await until(pilot, lambda: app.job is None)
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 0  # stopped, but the last good run is what the app showed
 
 
@@ -119,9 +119,9 @@ async def test_quit_after_stopping_the_file_at_start_up_exits_130(tmp_path: Path
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: running(app))
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen))
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 130
 
 
@@ -148,7 +148,7 @@ async def test_exit_or_interrupt_in_the_file_is_shown_with_its_line_and_exits_2(
         assert isinstance(app.screen, ErrorScreen)
         text = screen_text(app)
         assert said in text and "quits.py:24" in text
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 2
 
 
@@ -158,26 +158,26 @@ async def test_reload_into_a_broken_file_keeps_the_last_good_graph(tmp_path: Pat
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n", "n")
+        await press(pilot, "n", "n")
         path.write_text(mlp_with("Z1 = X @ W1 + b1", "    1 / 0\n"))
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen) and "ZeroDivisionError" in screen_text(app)
-        await pilot.press("n")  # over the error screen the graph behind it does not move
+        await press(pilot, "n")  # over the error screen the graph behind it does not move
         assert app.session.stepper.position == 2
-        await pilot.press("escape")  # back to the last run that worked, which says so, still usable
+        await press(pilot, "escape")  # back to the last run that worked, which says so, still usable
         assert not isinstance(app.screen, ErrorScreen) and "last good run" in screen_text(app)
-        await pilot.press("n")
+        await press(pilot, "n")
         assert app.session.stepper.position == 3 and "step 3/15" in screen_text(app)
         path.write_text(MLP)
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         assert app.session.error is None and app.session.stepper.position == 3
         assert "last good run" not in screen_text(app)
         path.write_text(mlp_with("Z1 = X @ W1 + b1", "    1 / 0\n"))
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 2  # quit over an error: the code the error has
 
 
@@ -188,15 +188,15 @@ async def test_reload_keeps_the_selection_by_name(tmp_path: Path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.pick(app.session.graph.ids["H"])
-        await pilot.pause()
+        await handled(pilot)
         before = app.selected
         path.write_text(mlp_with("Z1 = X @ W1 + b1", "    Z0 = gnp.tanh(X)\n"))  # every later node id moves
-        await pilot.press("l")
+        await press(pilot, "l")
         await settle(pilot)
         graph = app.session.graph
         assert graph.ids["H"] != before
         assert app.selected == graph.ids["H"] and not app.follow
-        await pilot.press("escape")  # the report of what changed
+        await press(pilot, "escape")  # the report of what changed
         assert "H · tanh" in screen_text(app)
 
 
@@ -220,10 +220,10 @@ async def test_end_on_a_zero_size_param_stops_at_its_nan_without_a_crash(tmp_pat
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("e")
+        await press(pilot, "e")
         assert "NaN" in screen_text(app)
         app.pick(app.session.graph.ids["w"])
-        await pilot.press("e", "j")
+        await press(pilot, "e", "j")
         assert "w · param" in screen_text(app)
 
 
@@ -235,9 +235,9 @@ async def test_an_engine_error_on_a_key_is_a_note_and_the_app_stays(monkeypatch)
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await press(pilot, "n")
         assert "matmul's rule gave dW" in screen_text(app)
-        await pilot.press("e")
+        await press(pilot, "e")
         assert app.session.stepper.done
 
 
@@ -247,14 +247,14 @@ async def test_the_palette_in_a_tiny_terminal(size: tuple[int, int], key: str):
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(key, "W")
+        await press(pilot, key, "W")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette)
                     and app.screen.query_one(CommandList).option_count > 0)
         await pilot.resize_terminal(*size)  # 4 rows: no room for a page; 6 columns: the options' padding only
-        await pilot.press("pagedown", "pageup", "down", "pagedown")
+        await press(pilot, "pagedown", "pageup", "down", "pagedown")
         assert isinstance(app.screen, CommandPalette)
         await pilot.resize_terminal(*SIZE)
-        await pilot.press("escape")
+        await press(pilot, "escape")
     assert app.return_code in (0, None)
 
 
@@ -290,20 +290,20 @@ async def test_long_work_shows_its_progress_and_esc_stops_it(monkeypatch, key: s
     said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("down", key)  # inspecting another node than the current one
+        await press(pilot, "down", key)  # inspecting another node than the current one
         await until(pilot, lambda: bool(reports))
         done, total, what = reports[0]
         await until(pilot, lambda: f"{what} {done:,}/{total:,}" in screen_text(app))
         assert title in screen_text(app) and "esc stops it" in screen_text(app)
         assert total > 100 or key == "g"  # the check goes over a bigger graph's hundreds of entries
         job = app.job
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await until(pilot, lambda: app.job is None)
         assert job.join(JOB_ENDS) and app.session.check is None
         await until(pilot, lambda: any(note.endswith(" stopped") for note in said))
         assert not isinstance(app.screen, ReportScreen)
         assert not app.follow  # esc stopped the work and did nothing else…
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert app.follow  # …the next one follows the current node again
 
 
@@ -313,8 +313,8 @@ async def test_q_during_long_work_quits_at_once(monkeypatch, key: str):
     app = GraphstepApp(str(SAMPLES / LONG_WORK[key][1]))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(key)
+        await press(pilot, key)
         await until(pilot, lambda: bool(reports))
         job = app.job
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 0 and job.join(JOB_ENDS)

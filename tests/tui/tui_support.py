@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+
+from textual import events
+from textual.keys import key_to_character
 
 SIZE = (160, 48)
 
@@ -24,10 +28,62 @@ def screen_text(app) -> str:
     return "\n".join("".join(rows.get(y, [])).rstrip() for y in range(app.size.height)) + "\n"
 
 
+HANDLED_WITHIN = 60.0  # seconds the app may take to handle one key on a busy machine before the test fails
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press ``keys`` one after the other, each handled and repainted before the next.
+
+    Pilot's own ``press`` waits until the process looks idle (two 20 ms sleeps per key, up to a second each
+    while a thread of the app computes); here the test waits for the events themselves: a callback queued
+    behind the key on the app and on every widget of the screen runs once all of them have handled what
+    was posted before it.  Work sent to a worker is waited for by ``settle``.
+    """
+    app = pilot.app
+    for key in keys:
+        app.post_message(events.Key(key, key_to_character(key)))
+        await handled(pilot)
+
+
+async def handled(pilot) -> None:
+    """Wait until the app and the widgets on its screen have handled everything posted to them, then repaint;
+    twice, for the events a repaint sends (a widget resized by the new layout)."""
+    for _ in range(2):
+        await _drained(pilot.app)
+        await pilot.pause(0)
+
+
+async def _drained(app) -> None:
+    """Every message queued now on the app and on its screen's widgets has been handled."""
+    if not app.is_running:
+        return
+    pending: set[object] = set()
+    done = asyncio.Event()
+
+    def mark(pump: object) -> None:
+        pending.discard(pump)
+        if not pending:
+            done.set()
+
+    for pump in [app, *app.screen.walk_children(with_self=True)]:
+        pending.add(pump)
+        if not pump.call_later(mark, pump):
+            pending.discard(pump)
+    waiting = asyncio.ensure_future(done.wait())
+    try:
+        for _ in range(int(HANDLED_WITHIN / 0.05)):
+            if done.is_set() or not app.is_running:
+                return
+            await asyncio.wait({waiting}, timeout=0.05)
+    finally:
+        waiting.cancel()
+    raise AssertionError(f"the app did not handle its events within {HANDLED_WITHIN:.0f} s")
+
+
 async def settle(pilot) -> None:
     """Wait until what the app runs off the UI thread (the user's file, a check) has ended and the screen shows it."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await handled(pilot)
 
 
 def notes(app) -> list[str]:
