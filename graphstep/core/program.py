@@ -11,6 +11,7 @@ kept), as its reference count says; otherwise a new one is made.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Callable
@@ -75,10 +76,11 @@ def writes_into(call: Callable, kw: dict | None, n_inputs: int) -> bool:
 
 class Program:
     """What a walk executes: ``forward`` (node, call, input ids, params or None) per op node in order;
-    ``backward`` (node, input ids, sends) per backward node in order, each send (input position, input id, VJP
-    call, params or None, the gradient's shape or None) for an input that needs a gradient; ``ops`` and ``vjps``
-    as ``Graph.program`` and ``Graph.vjp_program``; ``plans``.  No params is None, not ``{}``: a call without
-    ``**{}`` is the cheaper one, once per node.
+    ``backward`` (node, input ids, sends, whole) per backward node in order, each send (input position, input
+    id, VJP call, params or None, the gradient's shape or None) for an input that needs a gradient, ``whole``
+    a join's call giving every input's gradient at once (then the sends' calls are not made) or None; ``ops``
+    and ``vjps`` as ``Graph.program`` and ``Graph.vjp_program``; ``plans``.  No params is None, not ``{}``: a
+    call without ``**{}`` is the cheaper one, once per node.
 
     ``params`` (node id → keyword params) replaces an op's traced params, for per-sample re-runs.  ``traced``
     says that every value will have the shape it was traced with (no values or params replaced): the calls are
@@ -96,7 +98,7 @@ class Program:
         ops = self.ops
         self.forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in graph.op_nodes]
         self.backward = [(nid, ops[nid][1], tuple([(k, i, rule, kw or None, None)
-                                                   for k, i, rule, kw in self.vjps[nid]]))
+                                                   for k, i, rule, kw in self.vjps[nid]]), _whole(*ops[nid]))
                          for nid in graph.backward_nodes]
         self.buffers = Buffers()
         self.seed_dtype = np.result_type(graph.dtype_of(graph.output), 0.0)  # G's: float32 stays float32
@@ -119,7 +121,7 @@ class Program:
                 if _big(shapes[nid]) and writes_into(call, kw, len(inputs)):
                     into = Into(call, buffers, ("value", nid), shapes[nid], _FLOAT64, tuple(shapes[i] for i in inputs))
                     self.forward[j] = (nid, into, inputs, kw)
-        for j, (nid, inputs, sends) in enumerate(self.backward):
+        for j, (nid, inputs, sends, whole) in enumerate(self.backward):
             fitted, operands = [], (shapes[nid], shapes[nid], *[shapes[i] for i in inputs])  # G, value, inputs
             for k, i, rule, kw, _ in sends:
                 fit = getattr(rule, "fit", None)
@@ -128,7 +130,14 @@ class Program:
                 if buffers is not None and _big(shapes[i]) and writes_into(rule, kw, len(inputs)):
                     rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
                 fitted.append((k, i, rule, kw, shapes[i]))
-            self.backward[j] = (nid, inputs, tuple(fitted))
+            self.backward[j] = (nid, inputs, tuple(fitted), whole)
+
+
+def _whole(op: Op | None, inputs: tuple[int, ...], kw: dict) -> Callable | None:
+    """A join's VJP for all its inputs in one call (``Op.vjp_all``), or None: each input has its own."""
+    if op is None or op.vjp_all is None:
+        return None
+    return functools.partial(op.vjp_all, **kw) if kw else op.vjp_all
 
 
 def _big(shape: tuple[int, ...]) -> bool:

@@ -251,11 +251,12 @@ class Stepper:
         before, gradient sent) per input."""
         values, grads, history, mixed = self._values, self._grads, self._history, self._mixed
         get = values.__getitem__
-        for nid, inputs, sends in self._walk.backward[start:stop]:
+        for nid, inputs, sends, whole in self._walk.backward[start:stop]:
             args = (grads[nid], values[nid], *map(get, inputs))  # every rule's (g, out, *xs)
+            pieces = whole(*args) if whole is not None else None  # a join: all its inputs' slices at once
             changes = []
             for k, i, rule, kw, shape in sends:
-                c = rule(*args) if kw is None else rule(*args, **kw)
+                c = pieces[k] if pieces is not None else rule(*args) if kw is None else rule(*args, **kw)
                 x = args[k + 2]
                 try:  # attribute reads: np.shape costs a dispatch per call
                     if c.shape != (shape if shape is not None else x.shape):

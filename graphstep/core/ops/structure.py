@@ -420,36 +420,26 @@ def _stack(*xs, axis=0):
     return np.stack(xs, axis=axis)
 
 
-def _piece(i_of: Callable):
-    """VJP of a variadic join: input i gets its slice of G."""
-
-    def rule(g, out, *xs, axis=0, i=0):
-        return i_of(g, xs, axis, i)
-
-    return rule
-
-
-def _concat_slice(g, xs, axis, i):
+def _concat_pieces(g, out, *xs, axis=0):
+    """Every input's slice of G, cut in one pass: per input, a slice would sum the earlier sizes again."""
     ax = axis % g.ndim
-    start = sum(x.shape[ax] for x in xs[:i])
-    index = (slice(None),) * ax + (slice(start, start + xs[i].shape[ax]),)
-    return g[index]
+    return np.split(g, np.cumsum([x.shape[ax] for x in xs[:-1]]), axis=ax)
 
 
-def _stack_slice(g, xs, axis, i):
-    return np.take(g, i, axis=axis % g.ndim)
+def _stack_pieces(g, out, *xs, axis=0):
+    return list(np.moveaxis(g, axis % g.ndim, 0))
 
 
-defop("concatenate", _concatenate, _piece(_concat_slice),
+defop("concatenate", _concatenate, None,
       lambda t, out, *xs, axis=0, i=0: _concatenate(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                                    axis=axis),
       by_evaluation(_concatenate), "{y} = concat(…)", "d{x} = slice of G", symbol="concat", saves="",
-      variadic=True, kwargs=("axis",), numpy={"concatenate": _join_bind})
-defop("stack", _stack, _piece(_stack_slice),
+      variadic=True, vjp_all=_concat_pieces, kwargs=("axis",), numpy={"concatenate": _join_bind})
+defop("stack", _stack, None,
       lambda t, out, *xs, axis=0, i=0: _stack(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                               axis=axis),
       by_evaluation(_stack), "{y} = stack(…)", "d{x} = G[i]", symbol="stack", saves="",
-      variadic=True, kwargs=("axis",), numpy={"stack": _join_bind})
+      variadic=True, vjp_all=_stack_pieces, kwargs=("axis",), numpy={"stack": _join_bind})
 
 
 def _lifted(a, shape):

@@ -5,6 +5,8 @@ Rule signatures (the same short names everywhere):
 
 * ``forward(*xs, **kw) -> out``
 * ``vjp[i](g, out, *xs, **kw) -> gradient for input i`` (``None`` = no gradient)
+* ``vjp_all(g, out, *xs, **kw) -> [gradient per input]`` for a variadic join: a walk slices G once for its
+  thousands of inputs instead of once per input (``vjp[0]`` is derived from it, for the one-input callers)
 * ``jvp[i](t, out, *xs, **kw) -> tangent of out`` given tangent ``t`` of input i
 * ``shape(*shapes, **kw) -> shape`` (raises ``ValueError`` with a readable reason)
 
@@ -56,6 +58,7 @@ class Op:
     saves: str = "inputs"  # which forward values backward reads: "inputs", "out", "both", ""
     factors: Callable | None = None  # (g_shape, *in_shapes) -> list per input of shapes
     variadic: bool = False  # concatenate/stack: rules apply to every input
+    vjp_all: Callable | None = None  # variadic: (g, out, *xs, **kw) -> every input's gradient in one call
     doc: str = ""
     kwargs: tuple[str, ...] = field(default=())
     infix: str = ", "  # how the forward formula joins input shapes: (8×4)·(4×16)
@@ -164,6 +167,8 @@ def defop(name: str, forward: Callable, vjp, jvp, shape, fwd: str, bwd, *, numpy
     binder shared by the names given without one.
     """
     as_tuple = (lambda r: r if isinstance(r, tuple) else (r,))
+    if vjp is None and extra.get("vjp_all") is not None:
+        vjp = _one_of(extra["vjp_all"])
     numpy_names, method_names = _named(numpy, bind), _named(methods, bind)
     op = Op(name, forward, as_tuple(vjp), as_tuple(jvp), shape, fwd, as_tuple(bwd),
             numpy=tuple(numpy_names), methods=tuple(method_names), **extra)
@@ -175,6 +180,15 @@ def defop(name: str, forward: Callable, vjp, jvp, shape, fwd: str, bwd, *, numpy
     for method, binder in method_names.items():
         _register(METHODS, method, entry(name, binder, method))
     return op
+
+
+def _one_of(vjp_all: Callable) -> Callable:
+    """Input i's VJP from a rule giving every input's gradient at once."""
+
+    def rule(g, out, *xs, i=0, **kw):
+        return vjp_all(g, out, *xs, **kw)[i]
+
+    return rule
 
 
 def defcomposite(qualname: str, fn: Callable, *, method: str | bool = False) -> Callable:
