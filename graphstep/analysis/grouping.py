@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..core.graph import Graph
+from ..core.heap import paused_gc
 from ..core.records import Node
-from .heap import paused_gc
 
 KIND_RANK = {"loop": 0, "iteration": 1, "scope": 2, "call": 3}  # equal spans: the first kind is outside
 KIND_WORD = {"iteration": "iteration", "call": "call", "scope": "block", "loop": "loop"}  # a member, in a label

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 from ..core.graph import Graph
-from .heap import paused_gc
+from ..core.heap import paused_gc
 
 _INDEXES: WeakKeyDictionary[Graph, _Index] = WeakKeyDictionary()
 

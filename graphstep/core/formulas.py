@@ -14,6 +14,7 @@ inspector and the CLI table all read their text from it.
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -59,9 +60,8 @@ class Formulas:
         graph = self.graph
         op, inputs, kw = graph.program[nid]
         node = graph.node(nid)
-        text = tidy(with_index(_template(op.fwd, kw), node).format(*self.operands(nid), y=node.name))
-        shapes = op.infix.join(fmt_shape(graph.shape_of(i)) for i in inputs)
-        return f"{text}  {shapes} → {fmt_shape(node.shape)}"
+        text = tidy(_filled(with_index(_template(op.fwd, kw), node), self.operands(nid), y=node.name))
+        return f"{text}  {_operand_shapes(op.infix, [graph.shape_of(i) for i in inputs])} → {fmt_shape(node.shape)}"
 
     def backward_rule(self, nid: int, k: int) -> Rule:
         """The rule by which ``nid`` sends its gradient to input ``k``, with the shapes it multiplies."""
@@ -69,7 +69,7 @@ class Formulas:
         op, inputs, kw = graph.program[nid]
         node, names = graph.node(nid), self.operands(nid)
         template = with_index(_template(op.bwd_text(k), kw, i=k), node)
-        text = tidy(template.format(*names, y=node.name, x=names[k]))
+        text = tidy(_filled(template, names, y=node.name, x=names[k]))
         g_shape, shape = node.shape, graph.shape_of(inputs[k])
         factors = op.factors(g_shape, *map(graph.shape_of, inputs))[k] if op.factors else [g_shape]
         summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
@@ -96,6 +96,26 @@ class Formulas:
 def grad_name(name: str) -> str:
     """The gradient of a node as the formulas write it: ``dW1``, ``d(Z2−y)``."""
     return f"d{term(name)}"
+
+
+_FORMATTER = string.Formatter()
+SHAPES_SHOWN = 8  # a join of more inputs writes the first and last of their shapes and how many there are
+
+
+def _filled(template: str, names: list[str], **named: str) -> str:
+    """``template.format(*names, **named)``, without unpacking a join's thousands of names on each of its rules."""
+    if len(names) <= SHAPES_SHOWN:
+        return template.format(*names, **named)
+    return _FORMATTER.vformat(template, names, named)
+
+
+def _operand_shapes(infix: str, shapes: list[tuple[int, ...]]) -> str:
+    """The inputs' shapes joined as the op writes them, ``(8×4)·(4×16)``; a long join shortened, ``(10), (10),
+    (10), …, (10) [2,000 inputs]``."""
+    if len(shapes) <= SHAPES_SHOWN:
+        return infix.join(map(fmt_shape, shapes))
+    shown = [*map(fmt_shape, shapes[:3]), "…", fmt_shape(shapes[-1])]
+    return f"{infix.join(shown)} [{len(shapes):,} inputs]"
 
 
 def _template(template, params: dict, **where) -> str:

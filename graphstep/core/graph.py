@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import gc
 import inspect
 import textwrap
 import types
@@ -20,6 +19,7 @@ import numpy as np
 from ..errors import GraphstepError
 from ..text import display_path
 from .formulas import Formulas
+from .heap import paused_gc
 from .ops import OPS, Op
 from .program import Program
 from .records import Node
@@ -118,6 +118,7 @@ class Graph:
         return program
 
     @functools.cached_property
+    @paused_gc()  # hundreds of thousands of tuples that live with the graph, no cycles
     def walk(self) -> Program:
         """What every ``Stepper`` of this graph executes, compiled once (``program.Program``): fitted to the
         traced shapes, with the buffers their big values and gradients are written into."""
@@ -217,9 +218,7 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
     if not arrays:
         _refuse_arguments(fn)
     tracer = Tracer()
-    collecting = gc.isenabled()
-    gc.disable()  # a trace makes thousands of records that live on, no cycles: the collector would rescan them
-    try:
+    with paused_gc():  # a trace makes thousands of records that live on, no cycles: the collector would rescan them
         _active.append(tracer)
         try:
             args = _params_for(fn, arrays)
@@ -234,9 +233,6 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
         tracer.finish_names(result.node)
         return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
                      seed=seed if seed is not None else meta.get("seed"))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def run_user_code(call: Callable, *args):

@@ -30,6 +30,8 @@ from .program import Program
 from .records import BACKWARD, FORWARD, SEED, Contribution, Sent, Step  # noqa: F401 - re-exported
 from .tally import Tally
 
+RESUME_CHUNK = 1024  # steps ``resume`` takes at run speed before it looks for a NaN or Inf among them
+
 if TYPE_CHECKING:
     from .breaks import Break
 
@@ -337,11 +339,59 @@ class Stepper:
         target = self.total if to == "end" else self.forward_steps
         with np.errstate(all="ignore"):
             while self.position < target:
-                self._advance()
-                found = check_step(self)
-                if found is not None:
-                    return found
+                start = self.position
+                end = quiet = self._unwatched_until(min(target, start + RESUME_CHUNK))
+                if quiet > start:  # steps no breakpoint or norm limit watches: taken at run speed…
+                    self._take(start, quiet)
+                    if not self.break_on_nonfinite or self._finite_since(start):
+                        continue
+                    while self.position > start:  # …unless a NaN or Inf appeared: then again, one at a time
+                        self.step_back()
+                else:
+                    end = start + 1
+                while self.position < end:
+                    self._advance()
+                    found = check_step(self)
+                    if found is not None:
+                        return found
         return None
+
+    def _unwatched_until(self, limit: int) -> int:
+        """The position up to which, from here, no step is watched by a breakpoint or the norm limit."""
+        if self.grad_norm_limit is not None:
+            return self.position
+        watched, plan = self.breakpoints, self.plan
+        for k in range(self.position, limit):
+            kind, nid = plan[k]
+            if nid in watched and kind != SEED:
+                return k
+        return limit
+
+    def _finite_since(self, start: int) -> bool:
+        """Every value, seed and gradient sent by steps ``start + 1`` … now is finite: no NaN/Inf break among them
+        (one holds only where a NaN or Inf is made)."""
+        history, values, plan = self._history, self._values, self.plan
+        arrays = []
+        for k in range(start, self.position):
+            kind, nid = plan[k]
+            if kind == FORWARD:
+                arrays.append(values[nid])
+            elif kind == SEED:
+                arrays.append(self.seed)
+            else:
+                arrays.extend(c for _, _, c in history[k])
+        small = []
+        for a in arrays:
+            if a is None:
+                continue
+            if not isinstance(a, np.generic | np.ndarray):
+                a = np.asarray(a)
+            if a.size > 1024:  # checked where it lies, not copied
+                if not np.isfinite(a).all():
+                    return False
+            else:
+                small.append(a.ravel())
+        return not small or bool(np.isfinite(np.concatenate(small)).all())
 
     # ── state ──
     def value(self, node: int | str) -> np.ndarray | None:

@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import GraphstepError, ShapeError, UnsupportedError
 from ..text import display_path
 from . import naming
+from .heap import paused_gc
 from .hints import missing_attribute, missing_functions
 from .naming import assigned_name
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
@@ -278,7 +279,7 @@ class Tracer:
         """The nodes, each named once the trace has ended (``naming.finish_names``): variables, returned values,
         then readable expressions.  While tracing, op nodes have no names yet."""
         if self._unnamed is not None:
-            with _naming:
+            with _naming, paused_gc():  # a name per node, no cycles: nothing for the collector to find
                 if self._unnamed is not None:
                     naming.finish_names(self.nodes, self.sites, self.frame_files, self.leaf_values, self._unnamed,
                                         self._lines)

@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..analysis.heap import paused_gc
+from ..core.heap import paused_gc
 from ..text import fmt_shape
 
 U, D, L, R = 1, 2, 4, 8

@@ -19,8 +19,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from ..analysis.grouping import Grouping
-from ..analysis.heap import paused_gc
 from ..core.graph import Graph
+from ..core.heap import paused_gc
 from ..core.ops import OPS
 from ..core.records import Node
 from ..core.stepper import Stepper

@@ -313,3 +313,58 @@ def test_values_override_refuses_op_nodes_and_unknown_names():
         gs.Stepper(sample("mlp"), values={"H": np.zeros((8, 16))})
     with pytest.raises(GraphstepError, match="no node 'Q'"):
         gs.Stepper(sample("mlp"), values={"Q": np.zeros(3)})
+
+
+# ───────────────────────── resume on a long walk ─────────────────────────
+
+
+def _long_chain(bad_at: int, links: int = 1500):
+    """A chain of ``links`` tanh steps whose link ``bad_at`` takes a log of a negative number: far past
+    ``resume``'s chunk of steps taken at run speed."""
+
+    def f():
+        x = gs.param(np.linspace(0.1, 0.5, 4), name="x")
+        h = x
+        for k in range(links):
+            h = gnp.tanh(h) if k != bad_at else gnp.log(h - 1.0)
+        return h.sum()
+
+    return gs.trace(f)
+
+
+def _stepwise(walker: gs.Stepper):
+    """``resume`` as its definition says: a step, then the conditions, until one holds or the walk ends."""
+    while walker.position < walker.total:
+        walker.step()
+        found = check_step(walker)
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("bad_at", [3, 1200, None])
+def test_resume_in_chunks_stops_where_a_step_at_a_time_does(bad_at):
+    graph = _long_chain(bad_at if bad_at is not None else -1)
+    fast, slow = gs.Stepper(graph), gs.Stepper(graph)
+    found, expected = fast.resume(), _stepwise(slow)
+    assert fast.position == slow.position
+    if bad_at is None:
+        assert found is None and expected is None and fast.done
+    else:
+        assert found.step == expected.step and found.message == expected.message and found.phase == "forward"
+    again, expected = fast.resume(), _stepwise(slow)  # past the NaN: everything after it is NaN, no new break
+    assert again == expected and fast.position == slow.position
+    for node in graph.params:
+        np.testing.assert_array_equal(fast.grad(node), slow.grad(node))
+
+
+def test_resume_in_chunks_stops_at_a_breakpoint_past_the_first_chunk():
+    graph = _long_chain(-1)
+    walker = gs.Stepper(graph)
+    target = graph.backward_nodes[1300]
+    walker.breakpoints.add(target)
+    found = walker.resume()
+    assert found.reason == "breakpoint" and found.node == target and found.phase == "forward"
+    assert walker.position == step_of(walker, FORWARD, target)
+    found = walker.resume()
+    assert found.node == target and found.phase == "backward" and walker.position == step_of(walker, BACKWARD, target)

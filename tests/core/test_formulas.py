@@ -77,3 +77,26 @@ def test_a_gradient_is_named_after_its_node_as_an_operand():
 def test_tidy_drops_only_doubled_parentheses():
     assert tidy("dZ = G − softmax((X@W))·Σ G") == "dZ = G − softmax(X@W)·Σ G"
     assert tidy("((a+b)·(c))") == "((a+b)·(c))"
+
+
+def test_a_join_of_thousands_writes_the_first_and_last_shapes_and_each_input_its_slice():
+    def wide():
+        x = gs.param(np.arange(3.0), name="x")
+        parts = [x * float(k) for k in range(2000)]
+        return (gnp.concatenate(parts) ** 2).sum()
+
+    graph = gs.trace(wide)
+    join = next(n for n in graph.op_nodes if graph.node(n).op == "concatenate")
+    name = graph.name_of(join)
+    assert graph.formulas.forward(join) == f"{name} = concat(…)  (3), (3), (3), …, (3) [2,000 inputs] → (6000)"
+    walker = gs.Stepper(graph)
+    walker.run_to(walker.plan.index(("backward", join)) + 1)
+    step = walker.record(walker.position)
+    assert len(step.contributions) == 2000
+    g = walker.grad(join)
+    for k in (0, 1, 1234, 1999):
+        sent = step.contributions[k]
+        np.testing.assert_array_equal(sent.grad, g[3 * k:3 * k + 3])  # input k's slice of G
+        assert sent.formula == f"{grad_name(sent.name)} = slice of G  (6000) → (3) ✓"
+    walker.run()
+    np.testing.assert_allclose(walker.grad("x"), 2 * np.arange(3.0) * sum(k * k for k in range(2000)))

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from graphstep.analysis.heap import paused_gc
+from graphstep.core.heap import paused_gc
 
 
 def test_the_collector_is_off_inside_and_on_again_after():
