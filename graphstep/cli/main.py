@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="stop after a backward step sending a gradient of norm above X (exit 1)")
     run.add_argument("--per-sample", metavar="PARAM",
                      help="per-sample gradients of PARAM against the batch gradient (exit 1 unless it is their mean)")
+    run.add_argument("--full", action="store_true",
+                     help="a row for every step and a line for every param's gradient (without it, the middle of a "
+                          "long walk is taken without rows, and of a long list of params not listed)")
     run.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
 
     export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
@@ -176,7 +179,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_command(args.target, check="all" if args.check_all else args.check, mode=args.mode,
                            width=args.width, breaks=args.breaks,
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
-                           per_sample=args.per_sample)
+                           per_sample=args.per_sample, full=args.full)
     if args.command == "export":
         from .export import export_command
 

@@ -22,13 +22,17 @@ from ..pytorch import agreement
 from ..text import fmt_shape, summarize
 from .progress import StatusLine
 
+ROWS_SHOWN = 2_000  # a longer walk prints its first and last 1,000 steps; --full prints every one
+GRADS_SHOWN = 200  # likewise the gradients of its params
+
 
 def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,
                 breaks: Sequence[str] = (), stop_nonfinite: bool = False, grad_norm_limit: float | None = None,
-                per_sample: str | None = None) -> int:
+                per_sample: str | None = None, full: bool = False) -> int:
     """Trace, step to the end printing every step, or until a break condition holds.
 
-    ``check``: True checks a sample of each param's entries, ``"all"`` every entry.
+    ``check``: True checks a sample of each param's entries, ``"all"`` every entry.  ``full``: a row for every step
+    and every param however many (else the middle of a walk longer than ``ROWS_SHOWN`` is taken without rows).
     0; 1 when stopped at a NaN/Inf or above the norm limit, when ``check`` finds a
     mismatch, or when the batch gradient is not the mean of the per-sample ones.
     """
@@ -44,11 +48,11 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     print(f"graphstep  {path}:{graph.name}   {len(graph)} nodes, {stepper.total} steps, {mode} mode")
     for note in graph.notes:
         print(f"note: {note}")
-    stop = _walk(stepper, width or shutil.get_terminal_size((160, 40)).columns)
+    stop = _walk(stepper, width or shutil.get_terminal_size((160, 40)).columns, full)
     if stop is not None:
         print(f"stopped after step {stop.step}: {stop.message}")
         return 0 if stop.reason == "breakpoint" else 1
-    _print_results(stepper)
+    _print_results(stepper, full)
     failed = bool(check) and not _check(graph, "all" if check == "all" else ENTRIES)
     if check:
         failed = not _torch_agrees(target, stepper) or failed
@@ -58,23 +62,47 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     return 1 if failed else 0
 
 
-def _walk(stepper: Stepper, width: int) -> Break | None:
-    """Print one row per step until the end, or until a break condition holds after a step."""
+def _walk(stepper: Stepper, width: int, full: bool) -> Break | None:
+    """Print one row per step until the end, or until a break condition holds after a step; the middle of a long
+    walk is taken without rows, at run speed, stopping as a row-by-row walk would."""
     print(_row("step", "phase", "node", "op", "shape", "formula", "value / gradient", width))
     watch = stepper.breakpoints or stepper.break_on_nonfinite or stepper.grad_norm_limit is not None
+    total = stepper.total
+    skip_from, skip_to = (None, total) if full or total <= ROWS_SHOWN else (ROWS_SHOWN // 2, total - ROWS_SHOWN // 2)
     while (step := stepper.step()) is not None:
         print(_format(step, stepper.graph.node(step.node).shape, width))
         stop = check_step(stepper) if watch else None
         if stop is not None:
             return stop
+        if stepper.position == skip_from:
+            stop = _without_rows(stepper, skip_to, watch)
+            if stop is not None:
+                print(_format(stepper.record(stop.step), stepper.graph.node(stop.node).shape, width))
+                return stop
     return None
 
 
-def _print_results(stepper: Stepper) -> None:
+def _without_rows(stepper: Stepper, to: int, watch: bool) -> Break | None:
+    """Steps up to position ``to`` with no row each, stopping where a break condition holds; a line says which."""
+    start = stepper.position
+    stop = stepper.resume(to=to) if watch else stepper.run_to(to) and None
+    last = stepper.position - (stop is not None)  # a break's own step gets its row
+    print(f"     … steps {start + 1:,}–{last:,} taken without a row ({last - start:,} steps; --full prints every one)")
+    return stop
+
+
+def _print_results(stepper: Stepper, full: bool) -> None:
     graph = stepper.graph
     if stepper.mode == "reverse":
         print(f"note: {stepper.seed_note}")
-        for name, g in stepper.grads().items():
+        grads = list(stepper.grads().items())
+        shown = grads if full or len(grads) <= GRADS_SHOWN else [*grads[:GRADS_SHOWN // 2], None,
+                                                                  *grads[-GRADS_SHOWN // 2:]]
+        for item in shown:
+            if item is None:
+                print(f"… the gradients of {len(grads) - GRADS_SHOWN:,} more params (--full lists every one)")
+                continue
+            name, g = item
             print(f"grad {name} {fmt_shape(g.shape if g is not None else ())}: {summarize(g)}")
     else:
         print(f"note: {stepper.tangent_note or 'tangents given'}")

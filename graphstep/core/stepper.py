@@ -326,17 +326,18 @@ class Stepper:
         self.breakpoints.add(nid)
         return True
 
-    def resume(self, to: str = "end") -> Break | None:
-        """Step until a break condition holds after a step (that Break), or to ``to`` ("end"/"forward"): None.
+    def resume(self, to: str | int = "end") -> Break | None:
+        """Step until a break condition holds after a step (that Break), or to ``to`` ("end"/"forward", or a
+        position): None.
 
         Conditions are tested after each step, so the first step is never held back by a
         breakpoint on the node just stopped at: resuming again moves past it.
         """
-        if to not in ("end", "forward"):
-            raise GraphstepError(f"resume to 'end' or 'forward', not {to!r}")
+        if to not in ("end", "forward") and not (isinstance(to, int) and 0 <= to <= self.total):
+            raise GraphstepError(f"resume to 'end', 'forward' or a position 0…{self.total}, not {to!r}")
         from .breaks import check_step  # the conditions read a Stepper: imported on first use
 
-        target = self.total if to == "end" else self.forward_steps
+        target = self.total if to == "end" else self.forward_steps if to == "forward" else to
         with np.errstate(all="ignore"):
             while self.position < target:
                 start = self.position

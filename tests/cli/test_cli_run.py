@@ -256,3 +256,49 @@ def test_per_sample_errors_are_refused_before_the_table(in_repo, capsys):
     captured = capsys.readouterr()
     assert_one_clear_message(captured.err, "no batch to split")
     assert captured.out == ""
+
+
+LONG = """\
+@gs.computation
+def long():
+    h = gs.param(np.linspace(0.1, 0.5, 4), name="h0")
+    for k in range(1500):
+        w = gs.param(np.full(4, 0.5), name=f"w{k}")
+        h = np.tanh(h * w) if k != BAD else np.log(h - 1.0)
+    return h.sum()
+"""
+
+
+def rows(out: str) -> list[int]:
+    """The step numbers of the table's rows."""
+    return [int(words[0]) for words in map(str.split, out.splitlines())
+            if len(words) > 1 and words[0].isdigit() and words[1] in ("fwd", "bwd")]
+
+
+def test_a_long_walk_prints_its_first_and_last_thousand_steps_and_full_prints_every_one(tmp_path, capsys):
+    path = write(tmp_path, "long.py", "BAD = -1\n" + LONG)
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    shown = rows(out)
+    assert shown[:1000] == list(range(1, 1001)) and len(shown) == 2000
+    last = shown[-1]
+    assert shown[1000:] == list(range(last - 999, last + 1))
+    assert f"… steps 1,001–{last - 1000:,} taken without a row ({last - 2000:,} steps; --full prints every one)" in out
+    assert "grad w0 (4)" in out and "grad w1499 (4)" in out and "grad w700 (4)" not in out
+    assert "… the gradients of 1,301 more params (--full lists every one)" in out
+    assert main(["run", str(path), "--full"]) == 0
+    out = capsys.readouterr().out
+    assert rows(out) == list(range(1, last + 1)) and "taken without a row" not in out and "grad w700 (4)" in out
+
+
+def test_a_nan_in_the_middle_of_a_long_walk_stops_there_with_its_row(tmp_path, capsys):
+    path = write(tmp_path, "long.py", "BAD = 900\n" + LONG)
+    assert main(["run", str(path), "--stop-nonfinite"]) == 1
+    out = capsys.readouterr().out
+    assert main(["run", str(path), "--stop-nonfinite", "--full"]) == 1
+    full = capsys.readouterr().out
+    stopped = [line for line in full.splitlines() if line.startswith("stopped after step")]
+    step = int(stopped[0].split()[3].rstrip(":"))
+    assert step > 1000 and stopped[0] in out  # the same stop, row by row or at run speed
+    assert rows(out)[-1] == step and f"… steps 1,001–{step - 1:,} taken without a row" in out
+    assert "log gave nan" in stopped[0]
