@@ -92,11 +92,16 @@ class Guard:
 
     def _watch_ctrl_c(self) -> None:
         """On the main thread, note a real ctrl+c before it becomes KeyboardInterrupt (only over Python's own
-        handler: someone else's we leave alone, and then cannot tell)."""
-        if threading.current_thread() is threading.main_thread() and \
-                _signal.getsignal(_SIGINT) is signal.default_int_handler:
+        handler: someone else's we leave alone, and then cannot tell).  A process started with ctrl+c ignored
+        (``nohup``, a job a script put in the background) gets none: any KeyboardInterrupt there is the file's."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        handler = _signal.getsignal(_SIGINT)
+        if handler is signal.default_int_handler:
             self._handler = signal.default_int_handler
             _signal.signal(_SIGINT, self._on_ctrl_c)
+            self.can_tell = True
+        elif handler == signal.SIG_IGN:
             self.can_tell = True
 
     def _on_ctrl_c(self, signum, frame) -> None:

@@ -158,6 +158,12 @@ def test_a_closed_pipe_ends_quietly(tmp_path, body):
     assert err == "", err
 
 
+def as_in_a_terminal() -> None:
+    """ctrl+c reaches the command, as in a terminal, even when the tests run where it is ignored (a job a
+    script started in the background inherits SIGINT ignored, and Python then installs no handler for it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(process: subprocess.Popen, times: int = 1) -> tuple[int, str]:
     for _ in range(times):
         process.send_signal(signal.SIGINT)
@@ -169,7 +175,7 @@ def test_ctrl_c_while_the_file_runs_exits_130_without_a_traceback(tmp_path):
     path = tmp_path / "forever.py"
     path.write_text(HEADER + computation("print('ready', flush=True)\nwhile True:\n    pass\n"))
     process = subprocess.Popen(COMMAND + ["run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=as_in_a_terminal)
     assert process.stdout.readline() == "ready\n"  # inside the loop now
     code, err = interrupt(process)
     assert code == 130 and "interrupted" in err, err
@@ -180,7 +186,7 @@ def test_two_ctrl_c_during_a_long_check_exit_130_without_a_traceback(tmp_path):
     path = tmp_path / "deep.py"
     path.write_text(HEADER + computation("for k in range(1500):\n    x = x * gs.param(np.ones(3), name=f'w{k}')\n"))
     process = subprocess.Popen(COMMAND + ["run", str(path), "--check-all"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal)
     for line in process.stdout:
         if line.startswith("grad x"):  # the table is out: the check comes next
             break

@@ -107,7 +107,16 @@ def test_a_file_that_traces_at_its_top_level_still_names_the_line(tmp_path):
     assert "sys.exit(7)" in err.message and err.source.endswith(f"nested.py:{line_of(path, 'sys.exit(7)')}")
 
 
-def test_a_real_ctrl_c_stays_an_interrupt(tmp_path):
+@pytest.fixture
+def ctrl_c_handled_by_python():
+    """Python's own SIGINT handler, as in a terminal, even where the tests run with SIGINT ignored (a job a script
+    started in the background)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_a_real_ctrl_c_stays_an_interrupt(tmp_path, ctrl_c_handled_by_python):
     """The signal arrives while the user's code runs: graphstep stops (exit 130), it is not the file's error."""
     path = write(tmp_path, "pressed.py", computation("""\
         import os, signal
@@ -118,6 +127,17 @@ def test_a_real_ctrl_c_stays_an_interrupt(tmp_path):
         """))
     with pytest.raises(KeyboardInterrupt):
         load_and_trace(str(path))
+
+
+def test_with_ctrl_c_ignored_an_interrupt_raised_is_the_files(tmp_path):
+    """Started with SIGINT ignored (nohup, a background job), no ctrl+c can arrive: the file raised it."""
+    path = write(tmp_path, "raised.py", computation("raise KeyboardInterrupt\n"))
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        err = traced_error(path)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert err.message == "your file raised KeyboardInterrupt"
 
 
 def test_an_interrupt_raised_off_the_main_thread_is_the_files(tmp_path):
