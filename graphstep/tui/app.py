@@ -46,6 +46,7 @@ from .session import FOLD_NODES, Drawing, Session, Traced, read_lines, short_pat
 from .source_view import SourceView
 from .status_bar import StatusBar
 from .step_log import StepLog
+from .toasts import guard_toast_timers
 from .watch_panel import WatchPanel
 
 STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
@@ -99,6 +100,7 @@ class GraphstepApp(App[int]):
 
     def __init__(self, target: str, session: Session | None = None) -> None:
         super().__init__()
+        guard_toast_timers()
         self.session = session or Session(target)
         self.nav = Navigator(self.session)  # the selection and the drawing it is in
         self.job: Job | None = None  # the one piece of work running off the UI thread (esc stops it)

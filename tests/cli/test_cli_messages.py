@@ -165,9 +165,14 @@ def as_in_a_terminal() -> None:
 
 
 def interrupt(process: subprocess.Popen, times: int = 1) -> tuple[int, str]:
-    for _ in range(times):
-        process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=WAIT)
+    """ctrl+c ``times``; a command that does not end is killed, not left looping after the test failed."""
+    try:
+        for _ in range(times):
+            process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=WAIT)
+    finally:
+        process.kill()
+        process.wait()
     return process.returncode, err
 
 

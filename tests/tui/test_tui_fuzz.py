@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from support import SAMPLES
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
+from textual.notifications import Notification
 from textual.widgets import Input
 from textual.widgets._toast import Toast
 from tui_support import SIZE, handled, press, settle
@@ -247,3 +249,21 @@ async def test_a_click_on_a_notification_that_just_expired():
         app.post_message(mouse(events.MouseUp, x, y, button=1))
         await handled(pilot)
     assert app.return_code in (0, None)
+
+
+async def test_a_toast_made_after_its_notification_expired_leaves_at_once():
+    """Textual checks that a notification has time left, then its Toast reads the time again and hands it to
+    set_timer: on a busy machine (another thread holding the interpreter in between) that is negative, and
+    Textual's Timer then spins forever at 100 % CPU with the toast up.  Here the toast is made a second late."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        late = Notification("shown at its expiry", timeout=1.0, raised_at=time.time() - 2.0)
+        await app.screen.mount(Toast(late))
+        for _ in range(500):  # it leaves after a moment, instead of never
+            if not app.screen.query(Toast):
+                break
+            await pilot.pause(0.01)
+        assert not app.screen.query(Toast)
+        await press(pilot, "n")
+        assert app.session.stepper.position == 1
