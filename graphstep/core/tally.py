@@ -7,6 +7,7 @@ only the steps since the last one, and the stepper's hot loop (``run_to``) pays 
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from .records import BACKWARD, FORWARD
@@ -23,16 +24,24 @@ class Tally:
         self.arrivals: dict[int, int] = {}
         self.holds: dict[int, int] = {}  # node → backward steps still needing its value
         self.nbytes: dict[int, int] = {}  # node → bytes of its value (fixed once computed)
-        self.arrival_steps: dict[int, list[int]] = {}  # node → backward steps sending it a contribution
         self.saved: dict[int, tuple[int, ...]] = {}  # backward node → the values its rule reads
-        for nid, (op, inputs, _) in enumerate(st.graph.program):
-            if nid in st.graph.vjp_program:
-                keep = (nid,) if op.saves in ("out", "both") else ()
-                self.saved[nid] = keep + (tuple(inputs) if op.saves in ("inputs", "both") else ())
-        for k, (kind, _) in enumerate(st.plan, start=1):
+        program = st.graph.program
+        for nid in st.graph.vjp_program:
+            op, inputs, _ = program[nid]
+            keep = (nid,) if op.saves in ("out", "both") else ()
+            self.saved[nid] = keep + (tuple(inputs) if op.saves in ("inputs", "both") else ())
+        self._plan, self._changed = st.plan, st.changed
+
+    @functools.cached_property
+    def arrival_steps(self) -> dict[int, list[int]]:
+        """Per node, the backward steps sending it a contribution: found when first asked (the inspector's list
+        of contributions), not when the status bar first shows the bytes held."""
+        steps: dict[int, list[int]] = {}
+        for k, (kind, _) in enumerate(self._plan, start=1):
             if kind == BACKWARD:
-                for i in st.changed(k):  # x·x: one step, two arrivals
-                    self.arrival_steps.setdefault(i, []).append(k)
+                for i in self._changed(k):  # x·x: one step, two arrivals
+                    steps.setdefault(i, []).append(k)
+        return steps
 
     def sync(self, st: Stepper) -> None:
         """Apply (or revert) the steps between the tally's position and the stepper's."""

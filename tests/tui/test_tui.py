@@ -272,7 +272,7 @@ async def test_survives_resize_and_random_keys():
             await pilot.resize_terminal(*size)
             await press(pilot, "n", "n")
         visited: set[int] = set()
-        for burst in range(30):  # a learner mashing keys: five queued presses, then the screen catches up
+        for burst in range(20):  # a learner mashing keys: five queued presses, then the screen catches up
             for key in (rng.choice(keys) for _ in range(5)):
                 app.post_message(events.Key(key, key if len(key) == 1 else (" " if key == "space" else None)))
             await handled(pilot)
@@ -314,7 +314,7 @@ async def test_a_mouse_drag_over_every_panel_selects_text_without_failing():
 async def test_every_builtin_theme_draws_the_app():
     """Every colour comes from app.tcss through theme variables: each of Textual's themes draws every panel."""
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # every panel, and a third fewer cells per theme to draw
         await settle(pilot)
         await press(pilot, "e", "w", "c")
         await settle(pilot)
