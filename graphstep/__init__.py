@@ -10,6 +10,7 @@ from . import nn, numpy
 from . import pytorch as _pytorch  # noqa: F401 - gs.load reads PyTorch scripts (torch itself loads only then)
 from .analysis import grouping as _grouping  # noqa: F401 - installs Graph.grouping
 from .analysis.compare import Comparison, compare
+from .analysis.explain import Explanation, explain
 from .analysis.gradcheck import gradcheck
 from .analysis.persample import PerSample, per_sample_gradients
 from .core.breaks import Break, check_step
@@ -22,10 +23,10 @@ from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, Use
 
 __version__ = "0.1.0"
 
-__all__ = ["OPS", "Break", "Comparison", "Graph", "GraphstepError", "LoadError", "PerSample", "ShapeError", "Step",
-           "Stepper", "Tensor", "UnsupportedError", "UserCodeError", "check_step", "compare", "computation", "const",
-           "export", "gradcheck", "input", "load", "nn", "numpy", "param", "per_sample_gradients", "rng", "scope",
-           "trace"]
+__all__ = ["OPS", "Break", "Comparison", "Explanation", "Graph", "GraphstepError", "LoadError", "PerSample",
+           "ShapeError", "Step", "Stepper", "Tensor", "UnsupportedError", "UserCodeError", "check_step", "compare",
+           "computation", "const", "explain", "export", "gradcheck", "input", "load", "nn", "numpy", "param",
+           "per_sample_gradients", "rng", "scope", "trace"]
 
 
 def export(subject, path, **options):

@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="a row for every step and a line for every param's gradient (without it, the middle of a "
                           "long walk is taken without rows, and of a long list of params not listed)")
     run.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
+    run.add_argument("--explain", dest="explains", action="append", default=[], metavar="ENTRY",
+                     help="after the results, how one entry is made, as its scalar sum with the numbers: a gradient "
+                          "'dW1[2,5]' or a value 'Z1[3,7]' (repeatable)")
 
     export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
     export.add_argument("target", metavar="FILE[:NAME]")
@@ -179,7 +182,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_command(args.target, check="all" if args.check_all else args.check, mode=args.mode,
                            width=args.width, breaks=args.breaks,
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
-                           per_sample=args.per_sample, full=args.full)
+                           per_sample=args.per_sample, full=args.full, explains=args.explains)
     if args.command == "export":
         from .export import export_command
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..analysis.explain import explain, parse_entry
 from ..analysis.gradcheck import ENTRIES, gradcheck
 from ..analysis.persample import per_sample_gradients
 from ..core.breaks import Break, check_step
@@ -28,18 +29,21 @@ GRADS_SHOWN = 200  # likewise the gradients of its params
 
 def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,
                 breaks: Sequence[str] = (), stop_nonfinite: bool = False, grad_norm_limit: float | None = None,
-                per_sample: str | None = None, full: bool = False) -> int:
+                per_sample: str | None = None, full: bool = False, explains: Sequence[str] = ()) -> int:
     """Trace, step to the end printing every step, or until a break condition holds.
 
     ``check``: True checks a sample of each param's entries, ``"all"`` every entry.  ``full``: a row for every step
     and every param however many (else the middle of a walk longer than ``ROWS_SHOWN`` is taken without rows).
     0; 1 when stopped at a NaN/Inf or above the norm limit, when ``check`` finds a
-    mismatch, or when the batch gradient is not the mean of the per-sample ones.
+    mismatch, or when the batch gradient is not the mean of the per-sample ones.  ``explains``: entries
+    (``dW1[2,5]``, ``Z1[3,7]``) printed after the results as the scalar sums they are.
     """
     graph = load_and_trace(target)
     stepper = Stepper(graph, mode=mode)
     stepper.breakpoints.update(stepper.node_id(name) for name in breaks)  # unknown names fail before the table
     stepper.break_on_nonfinite, stepper.grad_norm_limit = stop_nonfinite, grad_norm_limit
+    for entry in explains:  # a bad name or index fails before the table
+        parse_entry(graph, entry)
     samples = None
     if per_sample is not None:  # fails before the table
         with StatusLine("per-sample gradients") as line:
@@ -53,6 +57,7 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
         print(f"stopped after step {stop.step}: {stop.message}")
         return 0 if stop.reason == "breakpoint" else 1
     _print_results(stepper, full)
+    _print_explanations(stepper, explains)
     failed = bool(check) and not _check(graph, "all" if check == "all" else ENTRIES)
     if check:
         failed = not _torch_agrees(target, stepper) or failed
@@ -112,6 +117,14 @@ def _print_results(stepper: Stepper, full: bool) -> None:
         if first is not None and first.reason == "nonfinite":
             print(f"note: step {first.step} is the first with NaN/Inf (stop there with --stop-nonfinite): "
                   f"{first.message}")
+
+
+def _print_explanations(stepper: Stepper, entries: Sequence[str]) -> None:
+    """Each ``--explain`` entry as the scalar sum it is, with the numbers of the finished walk."""
+    for entry in entries:
+        lines = explain(stepper, entry).lines()
+        print(f"explain {entry}:")
+        print("\n".join(f"  {line}" for line in lines))
 
 
 def _all_finite(stepper: Stepper) -> bool:

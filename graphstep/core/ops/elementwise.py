@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .table import (
+    broadcast_index,
     defop,
     fitted_unbroadcast,
     float_dtype,
@@ -48,21 +49,27 @@ def _binary(name: str, forward: Callable, rule_x: Callable, rule_y: Callable, fw
 
 # ───────────────────────────── arithmetic ─────────────────────────────
 
+
+def _multiply_entry(k, j, i, shapes):
+    """∂(x⊙y)[j]/∂x[i] is y's entry that broadcasting reads for j (and the other way round)."""
+    return 1 - k, broadcast_index(j, shapes[1 - k])
+
+
 _binary("add", np.add, lambda g, out, x, y: g, lambda g, out, x, y: g,
         "{y} = {0} + {1}", ("d{0} = G", "d{1} = G"),
-        infix="+", symbol="+", saves="", numpy="add", operator="+")
+        infix="+", symbol="+", saves="", numpy="add", operator="+", linear="inputs")
 _binary("subtract", np.subtract, lambda g, out, x, y: g, lambda g, out, x, y: -g,
         "{y} = {0} − {1}", ("d{0} = G", "d{1} = −G"),
-        infix="−", symbol="−", saves="", numpy="subtract", operator="-")
+        infix="−", symbol="−", saves="", numpy="subtract", operator="-", linear="inputs")
 _binary("multiply", np.multiply, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x,
         "{y} = {0} ⊙ {1}", ("d{0} = G ⊙ {1}", "d{1} = G ⊙ {0}"),
-        infix="⊙", symbol="×", numpy="multiply", operator="*")
+        infix="⊙", symbol="×", numpy="multiply", operator="*", linear="first", jacobian_entry=_multiply_entry)
 # d(x/y)/dy = −(x/y)/y, PyTorch's form: 0 wherever x == 0 and y ≠ 0, while JAX's −x/y² is 0/0 = NaN
 # once y² underflows (y = 1e-200).  G·(out/y), not (G·out)/y: G = 0 against an infinite slope is
 # 0·∞ = NaN, as in both
 _binary("divide", np.divide, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y),
         "{y} = {0} / {1}", ("d{0} = G / {1}", "d{1} = −G ⊙ {y} / {1}"),
-        infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/")
+        infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/", linear="first")
 
 
 def _power_dx(g, x, p):
@@ -221,8 +228,9 @@ _unary("reciprocal", np.reciprocal, lambda g, out, x: -g * (out * out), "{y} = 1
 # ───────────────────────────── signs ─────────────────────────────
 
 _unary("negative", np.negative, lambda g, out, x: -g, "{y} = −{0}", "d{0} = −G", symbol="−", saves="",
-       numpy="negative")
-_unary("positive", np.positive, lambda g, out, x: g, "{y} = +{0}", "d{0} = G", saves="", numpy="positive")
+       numpy="negative", linear="inputs")
+_unary("positive", np.positive, lambda g, out, x: g, "{y} = +{0}", "d{0} = G", saves="", numpy="positive",
+       linear="inputs")
 # sign 0 at the kink: PyTorch's subgradient (JAX gives 1)
 _unary("abs", np.abs, lambda g, out, x: g * np.sign(x), "{y} = |{0}|", "d{0} = G ⊙ sign {0}",
        numpy=("abs", "absolute"))

@@ -15,6 +15,7 @@ import numpy as np
 
 from .table import (
     Shape,
+    broadcast_index,
     by_evaluation,
     call,
     defcomposite,
@@ -104,11 +105,27 @@ def _transposed(s: Shape) -> Shape:
     return s[:-2] + s[-2:][::-1] if len(s) > 1 else s
 
 
+def _matmul_entry(k, j, i, shapes):
+    """∂(A·B)[r,c]/∂A[r,q] is B[q,c], and ∂(A·B)[r,c]/∂B[q,c] is A[r,q]; a stack of matrices reads the operands'
+    matrices its batch index broadcasts to, and a vector operand has no r (or no c)."""
+    a, b = shapes
+    if len(a) == 1 and len(b) == 1:  # a dot product: each vector's slope is the other's entry
+        return 1 - k, (i[0],)
+    if len(b) == 1:  # (…,n,q)·(q) → (…,n)
+        return (1, (i[-1],)) if k == 0 else (0, (*broadcast_index(j[:-1], a[:-2]), j[-1], i[0]))
+    if len(a) == 1:  # (q)·(…,q,m) → (…,m)
+        return (1, (*broadcast_index(j[:-1], b[:-2]), i[0], j[-1])) if k == 0 else (0, (i[-2],))
+    batch, r, c = j[:-2], j[-2], j[-1]
+    if k == 0:
+        return 1, (*broadcast_index(batch, b[:-2]), i[-1], c)
+    return 0, (*broadcast_index(batch, a[:-2]), r, i[-2])
+
+
 defop("matmul", np.matmul, (_matmul_da, _matmul_db),
       (lambda t, out, a, b: np.matmul(t, b), lambda t, out, a, b: np.matmul(a, t)),
       _matmul_shape, "{y} = {0}·{1}", ("d{0} = G·{1}ᵀ", "d{1} = {0}ᵀ·G"), infix="·", symbol="@",
       factors=lambda g, a, b: ([g, _transposed(b)], [_transposed(a), g]), numpy=("matmul", "linalg.matmul"),
-      operator="@")
+      operator="@", linear="first", jacobian_entry=_matmul_entry)
 
 
 # ───────────────────────────── tensordot ─────────────────────────────
@@ -174,7 +191,7 @@ defop("tensordot", _tensordot, (_tensordot_da, _tensordot_db),
       ("d{0} = G·{1} over {1}'s free axes, axes back in {0}'s order",
        "d{1} = {0}·G over {0}'s free axes, axes back in {1}'s order"),
       infix="·", symbol="⊗", kwargs=("axes",), factors=lambda g, a, b: ([g, b], [a, g]),
-      numpy=("tensordot", "linalg.tensordot"), bind=_tensordot_bind)
+      numpy=("tensordot", "linalg.tensordot"), bind=_tensordot_bind, linear="first")
 
 
 # ───────────────────────────── dot and its relatives ─────────────────────────────
@@ -341,7 +358,7 @@ def _einsum_bwd_text(subscripts, optimize=False, i=0):
 defop("einsum", _einsum, _einsum_vjp, _einsum_jvp, _einsum_shape, _einsum_fwd_text, _einsum_bwd_text,
       symbol="einsum", variadic=True, kwargs=("subscripts", "optimize"),
       factors=lambda g, *xs: [[g, *(s for j, s in enumerate(xs) if j != k)] for k in range(len(xs))],
-      numpy={"einsum": _einsum_bind})
+      numpy={"einsum": _einsum_bind}, linear="first")
 
 
 # ───────────────────────────── matrix functions ─────────────────────────────
@@ -507,13 +524,14 @@ def _trace_vjp(g, out, x, offset=0, axis1=0, axis2=1):
 _DIAGONAL = ("offset", "axis1", "axis2")
 defop("trace", np.trace, _trace_vjp, lambda t, out, x, offset=0, axis1=0, axis2=1: np.trace(t, offset, axis1, axis2),
       by_evaluation(np.trace), "{y} = tr {0}", "d{0} = G on the diagonal, 0 elsewhere", symbol="tr", saves="",
-      kwargs=_DIAGONAL, numpy={"trace": _trace_bind, "linalg.trace": _last_two_bind}, methods={"trace": _trace_bind})
+      kwargs=_DIAGONAL, numpy={"trace": _trace_bind, "linalg.trace": _last_two_bind}, methods={"trace": _trace_bind},
+      linear="inputs")
 defop("diagonal", _diagonal,
       lambda g, out, x, offset=0, axis1=0, axis2=1: _onto_diagonal(g, x.shape, offset, axis1, axis2),
       lambda t, out, x, offset=0, axis1=0, axis2=1: _diagonal(t, offset, axis1, axis2),
       by_evaluation(_diagonal), "{y} = diagonal({0})", "d{0} = G on the diagonal, 0 elsewhere", symbol="diagonal",
       saves="", kwargs=_DIAGONAL, numpy={"diagonal": _diagonal_bind, "linalg.diagonal": _last_two_bind},
-      methods={"diagonal": _diagonal_bind})
+      methods={"diagonal": _diagonal_bind}, linear="inputs")
 
 
 def _k_bind(x, k=0):
@@ -526,11 +544,12 @@ def _diag_vjp(g, out, x, k=0):
 
 
 defop("diag", np.diag, _diag_vjp, lambda t, out, x, k=0: np.diag(t, k), by_evaluation(np.diag),
-      "{y} = diag({0})", "d{0} = diag(G)", symbol="diag", saves="", kwargs=("k",), numpy="diag", bind=_k_bind)
+      "{y} = diag({0})", "d{0} = diag(G)", symbol="diag", saves="", kwargs=("k",), numpy="diag", bind=_k_bind,
+      linear="inputs")
 # a 1-D x is broadcast to the square matrix first (NumPy's rule), so its gradient sums that
 defop("triu", np.triu, lambda g, out, x, k=0: unbroadcast(np.triu(g, k), x.shape),
       lambda t, out, x, k=0: np.triu(t, k), by_evaluation(np.triu), "{y} = triu({0})", "d{0} = triu(G)",
-      symbol="triu", saves="", kwargs=("k",), numpy="triu", bind=_k_bind)
+      symbol="triu", saves="", kwargs=("k",), numpy="triu", bind=_k_bind, linear="inputs")
 defop("tril", np.tril, lambda g, out, x, k=0: unbroadcast(np.tril(g, k), x.shape),
       lambda t, out, x, k=0: np.tril(t, k), by_evaluation(np.tril), "{y} = tril({0})", "d{0} = tril(G)",
-      symbol="tril", saves="", kwargs=("k",), numpy="tril", bind=_k_bind)
+      symbol="tril", saves="", kwargs=("k",), numpy="tril", bind=_k_bind, linear="inputs")

@@ -101,11 +101,11 @@ def _prod(x, axis=None, keepdims=False):
 defop("sum", _sum, lambda g, out, x, axis=None, keepdims=False: expand(g, x, axis, keepdims),
       lambda t, out, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),
       by_evaluation(_sum), "{y} = Σ {0}", "d{0} = expand(G)", symbol="Σ", saves="", kwargs=_REDUCE,
-      numpy="sum", methods="sum", bind=reduce_bind)
+      numpy="sum", methods="sum", bind=reduce_bind, linear="inputs")
 defop("mean", _mean, lambda g, out, x, axis=None, keepdims=False: expand(g / count(x, axis), x, axis, keepdims),
       lambda t, out, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims),
       by_evaluation(_mean), "{y} = mean {0}", "d{0} = expand(G) / n", symbol="mean", saves="",
-      kwargs=_REDUCE, numpy="mean", methods="mean", bind=reduce_bind)
+      kwargs=_REDUCE, numpy="mean", methods="mean", bind=reduce_bind, linear="inputs")
 
 
 def _exclusive_cumprod(a):
@@ -288,7 +288,7 @@ def _cumprod_jvp(t, out, x, axis=None):
 
 defop("cumsum", _cumsum, _cumsum_vjp, lambda t, out, x, axis=None: np.cumsum(t, axis=axis),
       by_evaluation(_cumsum), "{y} = cumsum {0}", "d{0}ⱼ = Σᵢ≥ⱼ Gᵢ", symbol="cumΣ", saves="",
-      kwargs=("axis",), numpy="cumsum", methods="cumsum", bind=_scan_bind)
+      kwargs=("axis",), numpy="cumsum", methods="cumsum", bind=_scan_bind, linear="inputs")
 defop("cumprod", _cumprod, _cumprod_vjp, _cumprod_jvp, by_evaluation(_cumprod), "{y} = cumprod {0}",
       "d{0}ⱼ = Σᵢ≥ⱼ Gᵢ · Πₖ≤ᵢ,ₖ≠ⱼ {0}ₖ", symbol="cumΠ", saves="both", kwargs=("axis",),
       numpy="cumprod", methods="cumprod", bind=_scan_bind)

@@ -127,7 +127,7 @@ defop("transpose", _transpose,
       lambda t, out, x, axes=None: np.transpose(t, axes),
       by_evaluation(_transpose), _transpose_fwd, _transpose_bwd, symbol="ᵀ", saves="", kwargs=("axes",),
       numpy={"transpose": _transpose_bind, "swapaxes": _swapaxes_bind, "moveaxis": _moveaxis_bind},
-      methods={"transpose": _transpose_method, "swapaxes": _swapaxes_bind})
+      methods={"transpose": _transpose_method, "swapaxes": _swapaxes_bind}, linear="inputs")
 
 # ───────────────────────────── reshape and its spellings ─────────────────────────────
 
@@ -169,7 +169,8 @@ defop("reshape", _reshape, lambda g, out, x, shape: np.reshape(g, x.shape),
       by_evaluation(_reshape), "{y} = reshape({0})", "d{0} = reshape(G, shape of {0})", saves="", kwargs=("shape",),
       numpy={"reshape": _reshape_bind, "ravel": _ravel_bind, "squeeze": _squeeze_bind,
              "expand_dims": _expand_dims_bind},
-      methods={"reshape": _reshape_method, "ravel": _ravel_bind, "flatten": _ravel_bind, "squeeze": _squeeze_bind})
+      methods={"reshape": _reshape_method, "ravel": _ravel_bind, "flatten": _ravel_bind, "squeeze": _squeeze_bind},
+      linear="inputs")
 
 # ───────────────────────────── copies: broadcast_to, tile, repeat, pad ─────────────────────────────
 
@@ -182,7 +183,7 @@ def _broadcast_to_bind(array, shape, subok=False):
 defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
       lambda g, out, x, shape: unbroadcast(g, x.shape), lambda t, out, x, shape: np.broadcast_to(t, shape),
       by_evaluation(np.broadcast_to), "{y} = broadcast {0}", "d{0} = G summed over the broadcast axes",
-      symbol="bcast", saves="", kwargs=("shape",), numpy={"broadcast_to": _broadcast_to_bind})
+      symbol="bcast", saves="", kwargs=("shape",), numpy={"broadcast_to": _broadcast_to_bind}, linear="inputs")
 
 
 def _tile_vjp(g, out, x, reps):
@@ -195,7 +196,8 @@ def _tile_vjp(g, out, x, reps):
 
 defop("tile", lambda x, reps: np.tile(x, reps), _tile_vjp, lambda t, out, x, reps: np.tile(t, reps),
       by_evaluation(np.tile), "{y} = tile({0})", "d{0} = Σ of G over the tiles", symbol="tile", saves="",
-      kwargs=("reps",), numpy={"tile": lambda A, reps: ((A,), {"reps": tuple(int(r) for r in np.atleast_1d(reps))})})
+      kwargs=("reps",), numpy={"tile": lambda A, reps: ((A,), {"reps": tuple(int(r) for r in np.atleast_1d(reps))})},
+      linear="inputs")
 
 
 def _repeat_vjp(g, out, x, repeats, axis=None):
@@ -217,7 +219,7 @@ def _repeat_bind(a, repeats, axis=None):
 defop("repeat", lambda x, repeats, axis=None: np.repeat(x, repeats, axis), _repeat_vjp,
       lambda t, out, x, repeats, axis=None: np.repeat(t, repeats, axis),
       by_evaluation(np.repeat), "{y} = repeat({0})", "d{0} = Σ of G over each entry's copies", symbol="repeat",
-      saves="", kwargs=("repeats", "axis"), numpy="repeat", methods="repeat", bind=_repeat_bind)
+      saves="", kwargs=("repeats", "axis"), numpy="repeat", methods="repeat", bind=_repeat_bind, linear="inputs")
 
 # constant padding adds entries that come from no entry of x; edge, reflect, symmetric and wrap copy entries of x
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -276,7 +278,7 @@ def _flip_axis(axis: int, least: int) -> Callable:
 defop("flip", lambda x, axis=None: np.flip(x, axis), lambda g, out, x, axis=None: np.flip(g, axis),
       lambda t, out, x, axis=None: np.flip(t, axis), by_evaluation(np.flip), "{y} = flip({0})", "d{0} = flip(G)",
       symbol="flip", saves="", kwargs=("axis",),
-      numpy={"flip": _flip_bind, "fliplr": _flip_axis(1, 2), "flipud": _flip_axis(0, 1)})
+      numpy={"flip": _flip_bind, "fliplr": _flip_axis(1, 2), "flipud": _flip_axis(0, 1)}, linear="inputs")
 
 
 def _roll_bind(a, shift, axis=None):
@@ -288,13 +290,15 @@ def _roll_bind(a, shift, axis=None):
 defop("roll", lambda x, shift, axis=None: np.roll(x, shift, axis),
       lambda g, out, x, shift, axis=None: np.roll(g, np.negative(shift), axis),
       lambda t, out, x, shift, axis=None: np.roll(t, shift, axis), by_evaluation(np.roll), "{y} = roll({0})",
-      "d{0} = roll(G, −shift)", symbol="roll", saves="", kwargs=("shift", "axis"), numpy="roll", bind=_roll_bind)
+      "d{0} = roll(G, −shift)", symbol="roll", saves="", kwargs=("shift", "axis"), numpy="roll", bind=_roll_bind,
+      linear="inputs")
 
 # ───────────────────────────── copy, astype ─────────────────────────────
 
 defop("copy", lambda x: np.array(x, copy=True), lambda g, out, x: g, lambda t, out, x: t,
       lambda x: x, "{y} = copy({0})", "d{0} = G", symbol="copy", saves="",
-      numpy={"copy": lambda a, order="K", subok=False: ((a,), {})}, methods={"copy": lambda a, order="C": ((a,), {})})
+      numpy={"copy": lambda a, order="K", subok=False: ((a,), {})}, methods={"copy": lambda a, order="C": ((a,), {})},
+      linear="inputs")
 
 
 def _astype_bind(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
@@ -329,7 +333,7 @@ def _getitem_vjp(g, out, x, index):
 
 defop("getitem", _getitem, _getitem_vjp, lambda t, out, x, index: t[index],
       by_evaluation(_getitem), "{y} = {0}[i]", "d{0} = scatter G into zeros at [i]", symbol="[]",
-      saves="", kwargs=("index",))
+      saves="", kwargs=("index",), linear="inputs")
 
 
 def _setitem(x, v, index):
@@ -367,7 +371,7 @@ defop("setitem", _setitem,
        lambda t, out, x, v, index: _setitem(np.zeros(out.shape, dtype=float_dtype(t)), t if out.dtype.kind == "f"
                                             else 0.0, index)),
       by_evaluation(_setitem), "{y} = {0} with [i] ← {1}", ("d{0} = G with [i] ← 0", "d{1} = G[i]"),
-      symbol="[]=", saves="", kwargs=("index",))
+      symbol="[]=", saves="", kwargs=("index",), linear="inputs")
 
 
 def _take(a, indices, axis=None, mode="raise"):
@@ -434,12 +438,12 @@ defop("concatenate", _concatenate, None,
       lambda t, out, *xs, axis=0, i=0: _concatenate(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                                    axis=axis),
       by_evaluation(_concatenate), "{y} = concat(…)", "d{x} = slice of G", symbol="concat", saves="",
-      variadic=True, vjp_all=_concat_pieces, kwargs=("axis",), numpy={"concatenate": _join_bind})
+      variadic=True, vjp_all=_concat_pieces, kwargs=("axis",), numpy={"concatenate": _join_bind}, linear="inputs")
 defop("stack", _stack, None,
       lambda t, out, *xs, axis=0, i=0: _stack(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                               axis=axis),
       by_evaluation(_stack), "{y} = stack(…)", "d{x} = G[i]", symbol="stack", saves="",
-      variadic=True, vjp_all=_stack_pieces, kwargs=("axis",), numpy={"stack": _join_bind})
+      variadic=True, vjp_all=_stack_pieces, kwargs=("axis",), numpy={"stack": _join_bind}, linear="inputs")
 
 
 def _lifted(a, shape):

@@ -65,11 +65,23 @@ class Op:
     numpy: tuple[str, ...] = ()  # NumPy functions answering to this op ("exp2", "linalg.inv")
     methods: tuple[str, ...] = ()  # ndarray methods answering to it
     operator: str = ""  # Python operator spelling in automatic names: "+", "@", "**"
+    # the forward as a sum of input entries times local Jacobian entries, out[j] = Σᵢ J[j,i]·x[i] (the element
+    # view writes it so): "inputs" when linear in its inputs together (add, sum, getitem), "first" when linear in
+    # its first input alone (multiply, matmul, divide), "" neither (tanh, softmax)
+    linear: str = ""
+    # (k, j, i, shapes) -> (p, index): the local Jacobian entry ∂out[j]/∂x_k[i] is input p's entry at index
+    # (matmul's ∂(A·B)[r,c]/∂B[q,c] is A[r,q]), or None where it has no such name; j and i may hold symbols
+    jacobian_entry: Callable | None = None
 
     @property
     def broadcasts(self) -> bool:
         """Binary elementwise ops broadcast, so their backward may sum axes away."""
         return self.shape is shape_broadcast
+
+    @property
+    def elementwise(self) -> bool:
+        """Each output entry is the function of the inputs' entries at the same (broadcast) index."""
+        return self.shape is shape_same or self.shape is shape_broadcast
 
     def vjp_rule(self, i: int) -> Callable | None:
         return self.vjp[0] if self.variadic else self.vjp[i]
@@ -271,6 +283,12 @@ def masked(g, keep: np.ndarray, into: np.ndarray | None = None):
     ones = np.negative(keep.view(np.int8), dtype=bits, out=None if into is None else into.view(bits))  # True → −1
     in_place = isinstance(ones, np.ndarray) and ones.shape == np.shape(g)  # not for 0-d operands' NumPy scalars
     return np.bitwise_and(g.view(bits), ones, out=ones if in_place else None).view(g.dtype)
+
+
+def broadcast_index(j: tuple, shape: Shape) -> tuple:
+    """The entry of an input shaped ``shape`` that broadcasting reads for output entry ``j``."""
+    tail = j[len(j) - len(shape):] if shape else ()
+    return tuple(0 if n == 1 else jj for jj, n in zip(tail, shape))
 
 
 def shape_broadcast(*shapes: Shape) -> Shape:

@@ -1,0 +1,236 @@
+"""``explain``: every gradient entry as the scalar sum it is (Σ G·∂ over the consumers), every value entry from
+its inputs; the sums equal the stepper's own entries for every op of the table and every sample."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from support import HAS_TORCH, REPO, SAMPLES, sample
+
+import graphstep as gs
+from graphstep import numpy as gnp
+from graphstep.analysis.explain import TERMS_SHOWN
+from graphstep.core.ops import OPS, call
+
+sys.path.insert(0, str(REPO / "tests" / "core"))  # the op sweep's cases live beside the op tests
+from opcases import CASES  # noqa: E402
+
+RNG = np.random.default_rng(14)
+ENTRIES = 12  # entries explained per array: every one of a small array, a seeded sample of a bigger one
+
+
+def assert_explains(st: gs.Stepper, text: str, expected: float) -> gs.Explanation:
+    """The explanation's sum is the stepper's entry to 1e-12 (relative to the size of its terms)."""
+    ex = gs.explain(st, text)
+    np.testing.assert_equal(ex.value, expected)
+    # float32 walks (the PyTorch samples) round each step in float32: their sums agree to float32's precision
+    tol = 1e-12 if st.grad(ex.node).dtype == np.float64 else 1e-5
+    scale = max(1.0, sum(abs(t.product) for g in ex.groups for t in g.terms) + ex.left_out * 10)
+    np.testing.assert_allclose(ex.total, expected, rtol=tol, atol=tol * scale, err_msg=f"{text}\n{ex.text}")
+    assert ex.text
+    return ex
+
+
+def some_entries(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    every = list(np.ndindex(*shape))
+    if len(every) <= ENTRIES:
+        return every
+    return [every[n] for n in sorted(RNG.choice(len(every), ENTRIES, replace=False))]
+
+
+def idx(i: tuple[int, ...]) -> str:
+    return "[" + ",".join(map(str, i)) + "]" if i else ""
+
+
+def explain_everything(st: gs.Stepper) -> None:
+    """Each gradient and value the walk has, at a sample of its entries."""
+    graph = st.graph
+    for n in graph.order:
+        name = graph.name_of(n)
+        value, grad = st.value(n), st.grad(n)
+        if value is not None and np.asarray(value).dtype.kind == "f":
+            for i in some_entries(np.shape(value))[:3]:
+                ex = gs.explain(st, f"{name}{idx(i)}")
+                np.testing.assert_equal(ex.value, np.asarray(value)[i])
+                if graph.program[n][0] is not None and graph.program[n][0].linear and not ex.formula:
+                    tol = 1e-12 if np.asarray(value).dtype == np.float64 else 1e-5
+                    np.testing.assert_allclose(ex.total, ex.value, rtol=tol, atol=tol, err_msg=ex.text)
+        if grad is not None and graph.feeds_output[n]:
+            for i in some_entries(np.shape(grad)):
+                assert_explains(st, f"d{name}{idx(i)}", float(np.asarray(grad)[i]))
+
+
+# ───────────────────────────── every op of the table ─────────────────────────────
+
+
+def op_graph(name: str, case) -> gs.Graph:
+    """One op on its sweep case: differentiable inputs as params x0, x1…, the others as constants."""
+
+    def computation():
+        xs = [gs.param(a, name=f"x{k}") if k in case.diff else gs.const(a, name=f"c{k}")
+              for k, a in enumerate(case.args)]
+        y = call(name, *xs, **case.kw)
+        return y
+
+    return gs.trace(computation)
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_sum_equals_the_steppers_gradient_entry(name):
+    for case in CASES[name][:6]:
+        with np.errstate(all="ignore"):
+            graph = op_graph(name, case)
+            out = graph.output
+            seed = RNG.standard_normal(graph.shape_of(out))  # a G with no structure: every term counts
+            st = gs.Stepper(graph, seed=seed).run()
+            explain_everything(st)
+
+
+# ───────────────────────────── every sample ─────────────────────────────
+
+SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.py") if HAS_TORCH or not p.stem.startswith("torch_"))
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_every_sample_sum_equals_the_steppers_entries(name):
+    with np.errstate(all="ignore"):
+        st = gs.Stepper(sample(name)).run()
+        explain_everything(st)
+
+
+# ───────────────────────────── the mlp, against the closed forms ─────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    return gs.Stepper(sample("mlp")).run()
+
+
+def test_dW1_entry_is_the_sum_over_the_batch_of_X_times_G(mlp):
+    ex = gs.explain(mlp, "dW1[2,5]")
+    X, G = mlp.value("X"), mlp.grad("X@W1")
+    closed = float(np.sum(X[:, 2] * G[:, 5]))
+    assert ex.total == pytest.approx(closed, rel=1e-12)
+    assert ex.value == mlp.grad("W1")[2, 5]
+    (group,) = ex.groups
+    assert group.formula == "Σₖ X[k,2]·G[k,5]"
+    assert group.count == 8 and len(group.terms) == TERMS_SHOWN and group.left_out == 2
+    assert ex.terms[0].factors == ("X[0,2]", "G[0,5]")
+    assert ex.text.startswith("dW1[2,5] = Σₖ X[k,2]·G[k,5] = (") and "2 more (8 terms)" in ex.text
+
+
+def test_the_largest_terms_are_shown(mlp):
+    group = gs.explain(mlp, "dW1[2,5]").groups[0]
+    X, G = mlp.value("X"), mlp.grad("X@W1")
+    products = np.abs(X[:, 2] * G[:, 5])
+    shown = sorted(abs(t.product) for t in group.terms)
+    assert shown == pytest.approx(sorted(products)[-TERMS_SHOWN:])
+
+
+def test_a_bias_entry_is_the_batch_sum_of_G(mlp):
+    ex = gs.explain(mlp, "db1[5]")
+    assert ex.groups[0].formula == "Σₖ G[k,5]"
+    assert ex.total == pytest.approx(float(np.sum(mlp.grad("Z1")[:, 5])), rel=1e-12)
+
+
+def test_an_elementwise_consumer_writes_its_slope(mlp):
+    ex = gs.explain(mlp, "dZ1[3,7]")
+    assert ex.groups[0].formula == "G[3,7]·(1 − H[3,7]²)"
+    assert ex.total == pytest.approx(mlp.grad("H")[3, 7] * (1 - mlp.value("H")[3, 7] ** 2), rel=1e-12)
+
+
+def test_forward_values(mlp):
+    z = gs.explain(mlp, "Z1[3,7]")
+    assert z.text.startswith("Z1[3,7] = (X@W1)[3,7] + b1[7] = ") and z.value == mlp.value("Z1")[3, 7]
+    product = gs.explain(mlp, "X@W1[3,7]")
+    assert product.groups[0].formula == "Σₖ X[3,k]·W1[k,7]"
+    assert product.total == pytest.approx(mlp.value("X@W1")[3, 7], rel=1e-12)
+    h = gs.explain(mlp, "H[3,7]")
+    assert h.text.startswith("H[3,7] = tanh Z1[3,7] = tanh ")
+    assert gs.explain(mlp, "W1[2,5]").text.endswith("(a param)")
+    loss = gs.explain(mlp, "loss")
+    assert loss.total == pytest.approx(mlp.value("loss"), rel=1e-12)
+
+
+# ───────────────────────────── several consumers ─────────────────────────────
+
+
+def test_a_node_used_twice_by_one_consumer_has_two_groups():
+    graph = gs.trace(lambda x: gnp.sum(x * x), np.array([0.5, -1.5, 2.0]))
+    st = gs.Stepper(graph).run()
+    x = graph.name_of(graph.params[next(iter(graph.params))])
+    ex = assert_explains(st, f"d{x}[1]", -3.0)
+    assert len(ex.groups) == 2 and [g.total for g in ex.groups] == [-1.5, -1.5]
+
+
+def test_a_node_feeding_two_consumers_adds_their_parts():
+    def two():
+        x = gs.param(np.array([1.0, 2.0, 3.0]), name="x")
+        a = gnp.tanh(x)
+        b = x * 3.0
+        return gnp.sum(a + b)
+
+    st = gs.Stepper(gs.trace(two)).run()
+    ex = assert_explains(st, "dx[2]", 1 - np.tanh(3.0) ** 2 + 3.0)
+    assert len(ex.groups) == 2
+    assert ex.lines()[0].startswith("dx[2] = ") and len(ex.lines()) == 3
+
+
+def test_a_partial_gradient_explains_the_parts_arrived_so_far():
+    def two():
+        x = gs.param(np.array([1.0, 2.0]), name="x")
+        return gnp.sum(gnp.tanh(x) + x * 3.0)
+
+    st = gs.Stepper(gs.trace(two))
+    while len(st.contributions_to(st.graph.id("x"))) < 1:
+        st.step()
+    ex = assert_explains(st, "dx[0]", float(st.grad("x")[0]))
+    assert len(ex.groups) == 1 and "still to arrive" in ex.note
+
+
+# ───────────────────────────── errors ─────────────────────────────
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("dW1[4,5]", "dW1 has shape (4×16)"),
+    ("dW1[1]", "dW1 has shape (4×16)"),
+    ("dW1", "dW1 has shape (4×16)"),
+    ("dnope[1]", "no node"),
+    ("dX[0,0]", "X gets no gradient"),
+])
+def test_bad_entries_are_clear_errors(mlp, entry, message):
+    with pytest.raises(gs.GraphstepError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        gs.explain(mlp, entry)
+
+
+def test_a_gradient_not_yet_arrived_says_so():
+    st = gs.Stepper(sample("mlp")).run_forward()
+    with pytest.raises(gs.GraphstepError, match="has not arrived yet"):
+        gs.explain(st, "dW1[0,0]")
+    with pytest.raises(gs.GraphstepError, match="not computed yet"):
+        gs.explain(gs.Stepper(sample("mlp")), "Z1[0,0]")
+
+
+def test_negative_indices_count_from_the_end(mlp):
+    assert gs.explain(mlp, "dW1[-1,-1]").entry == "dW1[3,15]"
+
+
+# ───────────────────────────── computations it was not written for ─────────────────────────────
+
+
+def test_a_softmax_classifier():
+    def classifier():
+        rng = np.random.default_rng(3)
+        X = gs.input(rng.standard_normal((12, 4)), name="X")
+        W = gs.param(rng.standard_normal((4, 3)), name="W")
+        P = gs.nn.softmax(X @ W, axis=1)
+        labels = np.arange(12) % 3
+        return -gnp.mean(gnp.log(P[np.arange(12), labels]))
+
+    st = gs.Stepper(gs.trace(classifier)).run()
+    explain_everything(st)
+    softmax = next(n for n in st.graph.order if st.graph.node(n).op in ("softmax",))
+    ex = gs.explain(st, f"{st.graph.name_of(softmax)}[1,2]")
+    assert "softmax" in ex.text and len(ex.groups[0].terms) == 3  # a softmax entry depends on its whole row
