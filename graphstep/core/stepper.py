@@ -357,6 +357,33 @@ class Stepper:
                         return found
         return None
 
+    def resume_back(self) -> Break | None:
+        """Step back to the last earlier step after which a break condition held (that Break: a breakpoint, the
+        first NaN/Inf, a gradient over the limit), or to the start: None.  The debugger's reverse-continue: the walk
+        keeps every step's history, so going back is exact, and the stop is the one ``resume`` would have made."""
+        from .breaks import check_step
+
+        while self.step_back():
+            found = check_step(self) if self.position else None
+            if found is not None:
+                return found
+        return None
+
+    def run_to_node(self, node: int | str) -> Break | None:
+        """Run to the next step of ``node`` (its forward step, then its backward one), stopping on the way as
+        ``resume`` does (that Break); with none of its steps ahead, go back to its first.  A debugger's "run to
+        cursor", in either pass."""
+        nid = self.node_id(node)
+        steps = [k for k in (self.step_of(nid, FORWARD), self.step_of(nid, BACKWARD)) if k is not None]
+        if not steps:
+            raise GraphstepError(f"{self.graph.name_of(nid)} has no step of its own: it is an input, and "
+                                 f"is never computed or sent a gradient by a step")
+        ahead = [k for k in steps if k > self.position]
+        if not ahead:
+            self.run_to(steps[0])
+            return None
+        return self.resume(to=ahead[0])
+
     def _unwatched_until(self, limit: int) -> int:
         """The position up to which, from here, no step is watched by a breakpoint or the norm limit."""
         if self.grad_norm_limit is not None:

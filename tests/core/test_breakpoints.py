@@ -368,3 +368,52 @@ def test_resume_in_chunks_stops_at_a_breakpoint_past_the_first_chunk():
     assert walker.position == step_of(walker, FORWARD, target)
     found = walker.resume()
     assert found.node == target and found.phase == "backward" and walker.position == step_of(walker, BACKWARD, target)
+
+
+# ───────────────────── reverse-continue and run to a node ─────────────────────
+
+
+def test_resume_back_stops_where_resume_stopped_in_reverse_order():
+    graph = sample("mlp")
+    walker = gs.Stepper(graph)
+    walker.toggle_breakpoint("H")
+    walker.toggle_breakpoint("Z2")
+    stops = []
+    while (found := walker.resume()) is not None:
+        stops.append((walker.position, found.message))
+    assert len(stops) == 4  # H and Z2, each forward and backward
+    back = []
+    while (found := walker.resume_back()) is not None:
+        back.append((walker.position, found.message))
+    assert walker.position == 0 and back == stops[::-1]  # from the end: every stop, latest first
+    assert walker.position == 0
+
+
+def test_resume_back_from_the_end_finds_the_first_nan_exactly():
+    graph = sample("nan")
+    ahead, behind = gs.Stepper(graph), gs.Stepper(graph)
+    first = ahead.resume()
+    behind.run()
+    found = behind.resume_back()
+    assert found.step == first.step == behind.position and found.message == first.message
+    for node in range(len(graph)):  # state restored exactly: the same as walking there
+        for read in (gs.Stepper.value, gs.Stepper.grad):
+            a, b = read(ahead, node), read(behind, node)
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_array_equal(a, b)
+
+
+def test_run_to_node_goes_to_its_forward_then_its_backward_step_then_back():
+    graph = sample("mlp")
+    walker = gs.Stepper(graph)
+    h = graph.ids["H"]
+    assert walker.run_to_node("H") is None and walker.position == step_of(walker, FORWARD, h)
+    assert walker.run_to_node("H") is None and walker.position == step_of(walker, BACKWARD, h)
+    assert walker.run_to_node("H") is None and walker.position == step_of(walker, FORWARD, h)  # none ahead: back
+    walker.reset()
+    walker.toggle_breakpoint("Z1")
+    found = walker.run_to_node("loss")  # a breakpoint on the way stops it, as resume would
+    assert found.reason == "breakpoint" and walker.position == step_of(walker, FORWARD, graph.ids["Z1"])
+    with pytest.raises(GraphstepError, match="no step of its own"):
+        walker.run_to_node("X")
