@@ -140,3 +140,13 @@ def test_unbroadcast_bias_over_batch():
     g = np.arange(12.0).reshape(4, 3)
     np.testing.assert_array_equal(unbroadcast(g, (3,)), [18.0, 22.0, 26.0])
     assert unbroadcast(g, (4, 3)) is g
+
+
+def test_every_op_says_why_its_rule_is_what_it_is():
+    """The one-line reason a learner can open beside each backward rule, kept in the op's own entry."""
+    from graphstep.core.ops import OPS
+
+    for name, op in OPS.items():
+        assert op.why and "\n" not in op.why and len(op.why) <= 160, name
+    assert OPS["tanh"].why.startswith("tanh′ = 1 − tanh²")
+    assert "dW = Xᵀ·G" in OPS["matmul"].why

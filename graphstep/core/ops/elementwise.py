@@ -57,19 +57,24 @@ def _multiply_entry(k, j, i, shapes):
 
 _binary("add", np.add, lambda g, out, x, y: g, lambda g, out, x, y: g,
         "{y} = {0} + {1}", ("d{0} = G", "d{1} = G"),
-        infix="+", symbol="+", saves="", numpy="add", operator="+", linear="inputs")
+        infix="+", symbol="+", saves="", numpy="add", operator="+", linear="inputs",
+        why="∂(x+y)/∂x = ∂(x+y)/∂y = 1: G passes to both unchanged; an input broadcast along an axis sums G "
+            "over it")
 _binary("subtract", np.subtract, lambda g, out, x, y: g, lambda g, out, x, y: -g,
         "{y} = {0} − {1}", ("d{0} = G", "d{1} = −G"),
-        infix="−", symbol="−", saves="", numpy="subtract", operator="-", linear="inputs")
+        infix="−", symbol="−", saves="", numpy="subtract", operator="-", linear="inputs",
+        why="∂(x−y)/∂x = 1 and ∂(x−y)/∂y = −1: G to x, −G to y (summed over any axis broadcasting added)")
 _binary("multiply", np.multiply, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x,
         "{y} = {0} ⊙ {1}", ("d{0} = G ⊙ {1}", "d{1} = G ⊙ {0}"),
-        infix="⊙", symbol="×", numpy="multiply", operator="*", linear="first", jacobian_entry=_multiply_entry)
+        infix="⊙", symbol="×", numpy="multiply", operator="*", linear="first", jacobian_entry=_multiply_entry,
+        why="∂(x⊙y)/∂x = y entry by entry: each input's gradient is G times the other input")
 # d(x/y)/dy = −(x/y)/y, PyTorch's form: 0 wherever x == 0 and y ≠ 0, while JAX's −x/y² is 0/0 = NaN
 # once y² underflows (y = 1e-200).  G·(out/y), not (G·out)/y: G = 0 against an infinite slope is
 # 0·∞ = NaN, as in both
 _binary("divide", np.divide, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y),
         "{y} = {0} / {1}", ("d{0} = G / {1}", "d{1} = −G ⊙ {y} / {1}"),
-        infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/", linear="first")
+        infix="/", symbol="÷", saves="both", numpy=("divide", "true_divide"), operator="/", linear="first",
+        why="∂(x/y)/∂x = 1/y and ∂(x/y)/∂y = −x/y² (the quotient rule), entry by entry")
 
 
 def _power_dx(g, x, p):
@@ -101,7 +106,8 @@ def _power_log(out, x, p):
 
 _binary("power", np.power, lambda g, out, x, p: _power_dx(g, x, p), lambda g, out, x, p: g * _power_log(out, x, p),
         "{y} = {0}^{1}", ("d{0} = G ⊙ {1}·{0}^({1}−1)", "d{1} = G ⊙ {y}·log {0}"),
-        infix="^", symbol="**", saves="both", numpy=("power", "pow"), operator="**")
+        infix="^", symbol="**", saves="both", numpy=("power", "pow"), operator="**",
+        why="∂(xᵖ)/∂x = p·xᵖ⁻¹ and ∂(xᵖ)/∂p = xᵖ·ln x")
 
 
 def _atan2_share(a, x1, x2):
@@ -117,11 +123,13 @@ def _atan2_share(a, x1, x2):
 _binary("arctan2", np.arctan2,
         lambda g, out, x1, x2: g * _atan2_share(x2, x1, x2), lambda g, out, x1, x2: -g * _atan2_share(x1, x1, x2),
         "{y} = arctan2({0}, {1})", ("d{0} = G ⊙ {1} / ({0}² + {1}²)", "d{1} = −G ⊙ {0} / ({0}² + {1}²)"),
-        numpy=("arctan2", "atan2"))
+        numpy=("arctan2", "atan2"),
+        why="arctan2(y, x) is the angle of (x, y): ∂/∂y = x/(x²+y²), ∂/∂x = −y/(x²+y²)")
 # ∂hypot/∂x = x / hypot: x/out first, so g·x cannot overflow.  At the origin it is 0/0 = NaN, as in
 # PyTorch (JAX gives ½ to each input)
 _binary("hypot", np.hypot, lambda g, out, x, y: g * (x / out), lambda g, out, x, y: g * (y / out),
-        "{y} = √({0}² + {1}²)", ("d{0} = G ⊙ {0} / {y}", "d{1} = G ⊙ {1} / {y}"), saves="both", numpy="hypot")
+        "{y} = √({0}² + {1}²)", ("d{0} = G ⊙ {0} / {y}", "d{1} = G ⊙ {1} / {y}"), saves="both", numpy="hypot",
+        why="hypot = √(x²+y²): ∂/∂x = x/hypot, ∂/∂y = y/hypot")
 
 
 def _sigmoid(x):
@@ -142,7 +150,8 @@ def _softmax_weight(x, y):
 
 _binary("logaddexp", np.logaddexp,
         lambda g, out, x, y: g * _softmax_weight(x, y), lambda g, out, x, y: g * _softmax_weight(y, x),
-        "{y} = log(e^{0} + e^{1})", ("d{0} = G ⊙ e^({0} − {y})", "d{1} = G ⊙ e^({1} − {y})"), numpy="logaddexp")
+        "{y} = log(e^{0} + e^{1})", ("d{0} = G ⊙ e^({0} − {y})", "d{1} = G ⊙ e^({1} − {y})"), numpy="logaddexp",
+        why="log(eˣ + eʸ): ∂/∂x = eˣ/(eˣ+eʸ), a softmax weight of the two")
 
 
 # ───────────────────────────── selections ─────────────────────────────
@@ -158,13 +167,13 @@ def _select(g, x, y, larger: bool):
     return np.where(beaten, 0.0, np.where(x == y, 0.5 * g, g))
 
 
-def _defselect(name: str, forward: Callable, larger: bool, cmp: str) -> None:
+def _defselect(name: str, forward: Callable, larger: bool, cmp: str, why: str) -> None:
     """maximum/minimum: G flows to the argument that was chosen."""
     _binary(name, forward,
             lambda g, out, x, y: _select(g, x, y, larger), lambda g, out, x, y: _select(g, y, x, larger),
             f"{{y}} = {name[:3]}({{0}}, {{1}})",
             (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}}]", f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}}]"),
-            symbol=name[:3], numpy=name)
+            symbol=name[:3], numpy=name, why=why)
 
 
 def _select_number(g, x, y, larger: bool, first: bool):
@@ -180,7 +189,7 @@ def _select_number(g, x, y, larger: bool, first: bool):
     return np.where(nan_wins, g, np.where(nan_loses, 0.0, _select(g, mine, other, larger)))
 
 
-def _defselect_number(name: str, forward: Callable, larger: bool, cmp: str) -> None:
+def _defselect_number(name: str, forward: Callable, larger: bool, cmp: str, why: str) -> None:
     """fmax/fmin: maximum/minimum that return the number when one input is NaN."""
     _binary(name, forward,
             lambda g, out, x, y: _select_number(g, x, y, larger, True),
@@ -188,52 +197,70 @@ def _defselect_number(name: str, forward: Callable, larger: bool, cmp: str) -> N
             f"{{y}} = {name}({{0}}, {{1}})",
             (f"d{{0}} = G ⊙ [{{0}} {cmp} {{1}} or {{1}} is NaN]",
              f"d{{1}} = G ⊙ [{{1}} {cmp} {{0}} or {{0}} alone is NaN]"),
-            numpy=name)
+            numpy=name, why=why)
 
 
-_defselect("maximum", np.maximum, True, ">")
-_defselect("minimum", np.minimum, False, "<")
-_defselect_number("fmax", np.fmax, True, ">")
-_defselect_number("fmin", np.fmin, False, "<")
+_defselect("maximum", np.maximum, True, ">",
+           why="maximum picks one input per entry: G goes to the one picked (half each at a tie)")
+_defselect("minimum", np.minimum, False, "<",
+           why="minimum picks one input per entry: G goes to the one picked (half each at a tie)")
+_defselect_number("fmax", np.fmax, True, ">",
+                  why="as maximum, but a NaN is ignored: G goes to the number")
+_defselect_number("fmin", np.fmin, False, "<",
+                  why="as minimum, but a NaN is ignored: G goes to the number")
 
 
 # ───────────────────────────── exponentials and logarithms ─────────────────────────────
 # at x = 0 the logarithms' slopes are G/0 = ±∞ (a log of a 0/1 mask), as in PyTorch and JAX
 
-_unary("exp", np.exp, lambda g, out, x: g * out, "{y} = exp {0}", "d{0} = G ⊙ {y}", saves="out", numpy="exp")
+_unary("exp", np.exp, lambda g, out, x: g * out, "{y} = exp {0}", "d{0} = G ⊙ {y}", saves="out", numpy="exp",
+       why="∂eˣ/∂x = eˣ: the slope is the output itself, so backward reads the output")
 _unary("exp2", np.exp2, lambda g, out, x: g * (out * LN2), "{y} = 2^{0}", "d{0} = G ⊙ {y}·ln 2",
-       saves="out", numpy="exp2")
+       saves="out", numpy="exp2",
+       why="∂2ˣ/∂x = 2ˣ·ln 2")
 _unary("expm1", np.expm1, lambda g, out, x: g * (out + 1.0), "{y} = exp {0} − 1", "d{0} = G ⊙ ({y} + 1)",
-       saves="out", numpy="expm1")
-_unary("log", np.log, lambda g, out, x: g / x, "{y} = log {0}", "d{0} = G / {0}", numpy="log")
-_unary("log2", np.log2, lambda g, out, x: g / (x * LN2), "{y} = log₂ {0}", "d{0} = G / ({0}·ln 2)", numpy="log2")
+       saves="out", numpy="expm1",
+       why="∂(eˣ − 1)/∂x = eˣ = output + 1")
+_unary("log", np.log, lambda g, out, x: g / x, "{y} = log {0}", "d{0} = G / {0}", numpy="log",
+       why="∂ln x/∂x = 1/x")
+_unary("log2", np.log2, lambda g, out, x: g / (x * LN2), "{y} = log₂ {0}", "d{0} = G / ({0}·ln 2)", numpy="log2",
+       why="∂log₂x/∂x = 1/(x·ln 2)")
 _unary("log10", np.log10, lambda g, out, x: g / (x * LN10), "{y} = log₁₀ {0}", "d{0} = G / ({0}·ln 10)",
-       numpy="log10")
+       numpy="log10",
+       why="∂log₁₀x/∂x = 1/(x·ln 10)")
 _unary("log1p", np.log1p, lambda g, out, x: g / (1.0 + x), "{y} = log(1 + {0})", "d{0} = G / (1 + {0})",
-       numpy="log1p")
+       numpy="log1p",
+       why="∂ln(1+x)/∂x = 1/(1+x)")
 
 
 # ───────────────────────────── powers and roots ─────────────────────────────
 # at x = 0: √ and ∛ have slope G/0 = ±∞ and 1/x has −G·∞², as in PyTorch and JAX
 
 _unary("sqrt", np.sqrt, lambda g, out, x: g / (2.0 * out), "{y} = √{0}", "d{0} = G / (2·{y})",
-       saves="out", numpy="sqrt")
+       saves="out", numpy="sqrt",
+       why="∂√x/∂x = 1/(2√x): the output itself is reused")
 _unary("cbrt", np.cbrt, lambda g, out, x: g / (3.0 * out * out), "{y} = ∛{0}", "d{0} = G / (3·{y}²)",
-       saves="out", numpy="cbrt")
-_unary("square", np.square, lambda g, out, x: g * (2.0 * x), "{y} = {0}²", "d{0} = G ⊙ 2{0}", numpy="square")
+       saves="out", numpy="cbrt",
+       why="∂∛x/∂x = 1/(3·∛x²): the output itself is reused")
+_unary("square", np.square, lambda g, out, x: g * (2.0 * x), "{y} = {0}²", "d{0} = G ⊙ 2{0}", numpy="square",
+       why="∂(x²)/∂x = 2x")
 _unary("reciprocal", np.reciprocal, lambda g, out, x: -g * (out * out), "{y} = 1 / {0}", "d{0} = −G ⊙ {y}²",
-       saves="out", numpy="reciprocal")
+       saves="out", numpy="reciprocal",
+       why="∂(1/x)/∂x = −1/x²")
 
 
 # ───────────────────────────── signs ─────────────────────────────
 
 _unary("negative", np.negative, lambda g, out, x: -g, "{y} = −{0}", "d{0} = −G", symbol="−", saves="",
-       numpy="negative", linear="inputs")
+       numpy="negative", linear="inputs",
+       why="∂(−x)/∂x = −1: G comes back with its sign flipped")
 _unary("positive", np.positive, lambda g, out, x: g, "{y} = +{0}", "d{0} = G", saves="", numpy="positive",
-       linear="inputs")
+       linear="inputs",
+       why="+x is x: G passes through")
 # sign 0 at the kink: PyTorch's subgradient (JAX gives 1)
 _unary("abs", np.abs, lambda g, out, x: g * np.sign(x), "{y} = |{0}|", "d{0} = G ⊙ sign {0}",
-       numpy=("abs", "absolute"))
+       numpy=("abs", "absolute"),
+       why="∂|x|/∂x = sign x (0 at 0, as NumPy's sign)")
 
 
 # ───────────────────────────── trigonometric and hyperbolic ─────────────────────────────
@@ -244,28 +271,40 @@ def _one_minus_square(x):
     return (1.0 - x) * (1.0 + x)
 
 
-_unary("sin", np.sin, lambda g, out, x: g * np.cos(x), "{y} = sin {0}", "d{0} = G ⊙ cos {0}", numpy="sin")
-_unary("cos", np.cos, lambda g, out, x: -g * np.sin(x), "{y} = cos {0}", "d{0} = −G ⊙ sin {0}", numpy="cos")
+_unary("sin", np.sin, lambda g, out, x: g * np.cos(x), "{y} = sin {0}", "d{0} = G ⊙ cos {0}", numpy="sin",
+       why="∂sin x/∂x = cos x")
+_unary("cos", np.cos, lambda g, out, x: -g * np.sin(x), "{y} = cos {0}", "d{0} = −G ⊙ sin {0}", numpy="cos",
+       why="∂cos x/∂x = −sin x")
 _unary("tan", np.tan, lambda g, out, x: g * (1.0 + out * out), "{y} = tan {0}", "d{0} = G ⊙ (1 + {y}²)",
-       saves="out", numpy="tan")
+       saves="out", numpy="tan",
+       why="∂tan x/∂x = 1 + tan²x: the output reused")
 _unary("arcsin", np.arcsin, lambda g, out, x: g / np.sqrt(_one_minus_square(x)), "{y} = arcsin {0}",
-       "d{0} = G / √(1 − {0}²)", numpy=("arcsin", "asin"))
+       "d{0} = G / √(1 − {0}²)", numpy=("arcsin", "asin"),
+       why="∂arcsin x/∂x = 1/√(1 − x²)")
 _unary("arccos", np.arccos, lambda g, out, x: -g / np.sqrt(_one_minus_square(x)), "{y} = arccos {0}",
-       "d{0} = −G / √(1 − {0}²)", numpy=("arccos", "acos"))
+       "d{0} = −G / √(1 − {0}²)", numpy=("arccos", "acos"),
+       why="∂arccos x/∂x = −1/√(1 − x²)")
 _unary("arctan", np.arctan, lambda g, out, x: g / (1.0 + x * x), "{y} = arctan {0}", "d{0} = G / (1 + {0}²)",
-       numpy=("arctan", "atan"))
-_unary("sinh", np.sinh, lambda g, out, x: g * np.cosh(x), "{y} = sinh {0}", "d{0} = G ⊙ cosh {0}", numpy="sinh")
-_unary("cosh", np.cosh, lambda g, out, x: g * np.sinh(x), "{y} = cosh {0}", "d{0} = G ⊙ sinh {0}", numpy="cosh")
+       numpy=("arctan", "atan"),
+       why="∂arctan x/∂x = 1/(1 + x²)")
+_unary("sinh", np.sinh, lambda g, out, x: g * np.cosh(x), "{y} = sinh {0}", "d{0} = G ⊙ cosh {0}", numpy="sinh",
+       why="∂sinh x/∂x = cosh x")
+_unary("cosh", np.cosh, lambda g, out, x: g * np.sinh(x), "{y} = cosh {0}", "d{0} = G ⊙ sinh {0}", numpy="cosh",
+       why="∂cosh x/∂x = sinh x")
 _unary("tanh", np.tanh, lambda g, out, x: g * (1.0 - out * out), "{y} = tanh {0}", "d{0} = G ⊙ (1 − {y}²)",
-       saves="out", numpy="tanh")
+       saves="out", numpy="tanh",
+       why="tanh′ = 1 − tanh²: the slope comes from the output, which backward keeps")
 # √(x² + 1) as hypot(x, 1) and √(x² − 1) as √(x − 1)·√(x + 1): exact near 1, and the true slope ~1/|x|
 # where x² overflows (PyTorch and JAX give 0 there)
 _unary("arcsinh", np.arcsinh, lambda g, out, x: g / np.hypot(x, 1.0), "{y} = arcsinh {0}",
-       "d{0} = G / √({0}² + 1)", numpy=("arcsinh", "asinh"))
+       "d{0} = G / √({0}² + 1)", numpy=("arcsinh", "asinh"),
+       why="∂arsinh x/∂x = 1/√(x² + 1)")
 _unary("arccosh", np.arccosh, lambda g, out, x: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)), "{y} = arccosh {0}",
-       "d{0} = G / √({0}² − 1)", numpy=("arccosh", "acosh"))
+       "d{0} = G / √({0}² − 1)", numpy=("arccosh", "acosh"),
+       why="∂arcosh x/∂x = 1/√(x² − 1)")
 _unary("arctanh", np.arctanh, lambda g, out, x: g / _one_minus_square(x), "{y} = arctanh {0}",
-       "d{0} = G / (1 − {0}²)", numpy=("arctanh", "atanh"))
+       "d{0} = G / (1 − {0}²)", numpy=("arctanh", "atanh"),
+       why="∂artanh x/∂x = 1/(1 − x²)")
 
 
 # ───────────────────────────── activations ─────────────────────────────
@@ -273,7 +312,8 @@ _unary("arctanh", np.arctanh, lambda g, out, x: g / _one_minus_square(x), "{y} =
 
 # σ's slope from its output, as PyTorch: exactly 0 once σ(x) rounds to 1 (x > 37 in float64)
 _unary("sigmoid", _sigmoid, lambda g, out, x: g * out * (1.0 - out), "{y} = σ({0})", "d{0} = G ⊙ {y}(1 − {y})",
-       saves="out")
+       saves="out",
+       why="σ′ = σ(1 − σ): the slope comes from the output")
 
 
 def _log_sigmoid(x):
@@ -288,8 +328,10 @@ def _softplus(x):
 
 
 # the slopes σ(−x) and σ(x) from x, so that far out they are e^x, not 1 − 1 = 0 or 0·∞
-_unary("log_sigmoid", _log_sigmoid, lambda g, out, x: g * _sigmoid(-x), "{y} = log σ({0})", "d{0} = G ⊙ σ(−{0})")
-_unary("softplus", _softplus, lambda g, out, x: g * _sigmoid(x), "{y} = log(1 + e^{0})", "d{0} = G ⊙ σ({0})")
+_unary("log_sigmoid", _log_sigmoid, lambda g, out, x: g * _sigmoid(-x), "{y} = log σ({0})", "d{0} = G ⊙ σ(−{0})",
+       why="log σ(x) has slope 1 − σ(x) = σ(−x)")
+_unary("softplus", _softplus, lambda g, out, x: g * _sigmoid(x), "{y} = log(1 + e^{0})", "d{0} = G ⊙ σ({0})",
+       why="softplus = log(1 + eˣ), whose slope is the sigmoid σ(x)")
 
 
 @writes_into
@@ -303,7 +345,8 @@ def _relu_rule(g, out, x, into=None):
     return masked(g, x > 0, into)
 
 
-_unary("relu", _relu, _relu_rule, "{y} = relu {0}", "d{0} = G ⊙ [{0} > 0]")
+_unary("relu", _relu, _relu_rule, "{y} = relu {0}", "d{0} = G ⊙ [{0} > 0]",
+       why="relu′ = 1 where x > 0, else 0: G passes only where the unit was on")
 
 
 # ───────────────────────────── clip and where ─────────────────────────────
@@ -338,7 +381,8 @@ def _clip_rule(g, out, x, lo=None, hi=None):
 
 defop("clip", _clip, _clip_rule, _clip_rule,
       shape_same, "{y} = clip({0}, lo, hi)", "d{0} = G ⊙ [lo ≤ {0} ≤ hi]", kwargs=("lo", "hi"),
-      numpy={"clip": _clip_bind}, methods={"clip": _clip_method})
+      numpy={"clip": _clip_bind}, methods={"clip": _clip_method},
+      why="clip is x inside the bounds and a constant outside: G passes where x was inside")
 
 
 def _where_vjp(pick_true: bool):
@@ -352,4 +396,5 @@ def _where_vjp(pick_true: bool):
 defop("where", np.where, (None, _where_vjp(True), _where_vjp(False)),
       (None, lambda t, out, c, x, y: np.where(c, t, 0.0), lambda t, out, c, x, y: np.where(c, 0.0, t)),
       shape_broadcast, "{y} = where({0}, {1}, {2})",
-      ("", "d{1} = G ⊙ [{0}]", "d{2} = G ⊙ [¬{0}]"), saves="inputs", numpy="where")
+      ("", "d{1} = G ⊙ [{0}]", "d{2} = G ⊙ [¬{0}]"), saves="inputs", numpy="where",
+      why="where(c, x, y) picks x or y per entry: G goes to the one picked, 0 to the other")

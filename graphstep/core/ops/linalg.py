@@ -125,7 +125,9 @@ defop("matmul", np.matmul, (_matmul_da, _matmul_db),
       (lambda t, out, a, b: np.matmul(t, b), lambda t, out, a, b: np.matmul(a, t)),
       _matmul_shape, "{y} = {0}·{1}", ("d{0} = G·{1}ᵀ", "d{1} = {0}ᵀ·G"), infix="·", symbol="@",
       factors=lambda g, a, b: ([g, _transposed(b)], [_transposed(a), g]), numpy=("matmul", "linalg.matmul"),
-      operator="@", linear="first", jacobian_entry=_matmul_entry)
+      operator="@", linear="first", jacobian_entry=_matmul_entry,
+      why="Z = X·W has Z[i,j] = Σₖ X[i,k]·W[k,j], so dX = G·Wᵀ and dW = Xᵀ·G: the only products whose shapes "
+          "match")
 
 
 # ───────────────────────────── tensordot ─────────────────────────────
@@ -191,7 +193,8 @@ defop("tensordot", _tensordot, (_tensordot_da, _tensordot_db),
       ("d{0} = G·{1} over {1}'s free axes, axes back in {0}'s order",
        "d{1} = {0}·G over {0}'s free axes, axes back in {1}'s order"),
       infix="·", symbol="⊗", kwargs=("axes",), factors=lambda g, a, b: ([g, b], [a, g]),
-      numpy=("tensordot", "linalg.tensordot"), bind=_tensordot_bind, linear="first")
+      numpy=("tensordot", "linalg.tensordot"), bind=_tensordot_bind, linear="first",
+      why="a sum of products over the contracted axes: each input's gradient contracts G with the other input")
 
 
 # ───────────────────────────── dot and its relatives ─────────────────────────────
@@ -358,7 +361,9 @@ def _einsum_bwd_text(subscripts, optimize=False, i=0):
 defop("einsum", _einsum, _einsum_vjp, _einsum_jvp, _einsum_shape, _einsum_fwd_text, _einsum_bwd_text,
       symbol="einsum", variadic=True, kwargs=("subscripts", "optimize"),
       factors=lambda g, *xs: [[g, *(s for j, s in enumerate(xs) if j != k)] for k in range(len(xs))],
-      numpy={"einsum": _einsum_bind}, linear="first")
+      numpy={"einsum": _einsum_bind}, linear="first",
+      why="a sum of products: each input's gradient is the einsum of G with the other inputs, onto that input's "
+          "indices")
 
 
 # ───────────────────────────── matrix functions ─────────────────────────────
@@ -384,16 +389,19 @@ def _cofactor(a):
 
 defop("inv", np.linalg.inv, lambda g, out, a: -_T(out) @ g @ _T(out), lambda t, out, a: -out @ t @ out,
       _square("linalg.inv"), "{y} = {0}⁻¹", "d{0} = −{y}ᵀ·G·{y}ᵀ", symbol="⁻¹", saves="out",
-      factors=lambda g, a: ([a, g, a],), numpy="linalg.inv")
+      factors=lambda g, a: ([a, g, a],), numpy="linalg.inv",
+      why="d(A⁻¹) = −A⁻¹·dA·A⁻¹, so dA = −A⁻ᵀ·G·A⁻ᵀ")
 defop("det", np.linalg.det, lambda g, out, a: _per_matrix(g) * _cofactor(a),
       lambda t, out, a: np.sum(_cofactor(a) * t, axis=(-2, -1)),
       lambda a: _square("linalg.det")(a)[:-2], "{y} = det {0}", "d{0} = G·det({0})·{0}⁻ᵀ", symbol="det",
-      factors=lambda g, a: ([g, a],), numpy="linalg.det")
+      factors=lambda g, a: ([g, a],), numpy="linalg.det",
+      why="∂det A/∂A = det A · A⁻ᵀ (Jacobi's formula)")
 # log|det A|, the traced half of slogdet: d log|det A| = tr(A⁻¹·dA)
 defop("logabsdet", lambda a: np.linalg.slogdet(a)[1], lambda g, out, a: _per_matrix(g) * _T(np.linalg.inv(a)),
       lambda t, out, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),
       lambda a: _square("linalg.slogdet")(a)[:-2], "{y} = log|det {0}|", "d{0} = G·{0}⁻ᵀ", symbol="log|det|",
-      factors=lambda g, a: ([g, a],))
+      factors=lambda g, a: ([g, a],),
+      why="∂log|det A|/∂A = A⁻ᵀ")
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
@@ -443,7 +451,8 @@ def _solve_shape(a: Shape, b: Shape) -> Shape:
 
 defop("solve", np.linalg.solve, (_solve_da, _solve_db), (_solve_jvp_a, lambda t, out, a, b: np.linalg.solve(a, t)),
       _solve_shape, "{y} = {0}⁻¹·{1}", ("d{0} = −{0}⁻ᵀ·G·{y}ᵀ", "d{1} = {0}⁻ᵀ·G"), infix="·", symbol="solve",
-      saves="both", factors=lambda g, a, b: ([a, g, _transposed(g)], [a, g]), numpy="linalg.solve")
+      saves="both", factors=lambda g, a, b: ([a, g, _transposed(g)], [a, g]), numpy="linalg.solve",
+      why="x = A⁻¹b: db = A⁻ᵀ·G and dA = −db·xᵀ")
 
 
 def _phi(x):
@@ -479,7 +488,8 @@ def _cholesky_bind(a, *, upper=False):
 
 defop("cholesky", _cholesky, _cholesky_vjp, _cholesky_jvp, _square("linalg.cholesky"),
       "{y} = cholesky({0}), {0} = L·Lᵀ", "d{0} = (S + Sᵀ)/2, S = L⁻ᵀ·Φ(Lᵀ·G)·L⁻¹", symbol="chol", saves="out",
-      kwargs=("upper",), numpy={"linalg.cholesky": _cholesky_bind})
+      kwargs=("upper",), numpy={"linalg.cholesky": _cholesky_bind},
+      why="A = LLᵀ: dA comes from solving the triangular systems the factor satisfies (Murray 2016)")
 
 
 # ───────────────────────────── diagonals and triangles ─────────────────────────────
@@ -525,13 +535,15 @@ _DIAGONAL = ("offset", "axis1", "axis2")
 defop("trace", np.trace, _trace_vjp, lambda t, out, x, offset=0, axis1=0, axis2=1: np.trace(t, offset, axis1, axis2),
       by_evaluation(np.trace), "{y} = tr {0}", "d{0} = G on the diagonal, 0 elsewhere", symbol="tr", saves="",
       kwargs=_DIAGONAL, numpy={"trace": _trace_bind, "linalg.trace": _last_two_bind}, methods={"trace": _trace_bind},
-      linear="inputs")
+      linear="inputs",
+      why="tr A = Σ Aᵢᵢ: G goes to the diagonal, 0 elsewhere")
 defop("diagonal", _diagonal,
       lambda g, out, x, offset=0, axis1=0, axis2=1: _onto_diagonal(g, x.shape, offset, axis1, axis2),
       lambda t, out, x, offset=0, axis1=0, axis2=1: _diagonal(t, offset, axis1, axis2),
       by_evaluation(_diagonal), "{y} = diagonal({0})", "d{0} = G on the diagonal, 0 elsewhere", symbol="diagonal",
       saves="", kwargs=_DIAGONAL, numpy={"diagonal": _diagonal_bind, "linalg.diagonal": _last_two_bind},
-      methods={"diagonal": _diagonal_bind}, linear="inputs")
+      methods={"diagonal": _diagonal_bind}, linear="inputs",
+      why="the diagonal picks entries: G goes back onto the diagonal, 0 elsewhere")
 
 
 def _k_bind(x, k=0):
@@ -545,11 +557,14 @@ def _diag_vjp(g, out, x, k=0):
 
 defop("diag", np.diag, _diag_vjp, lambda t, out, x, k=0: np.diag(t, k), by_evaluation(np.diag),
       "{y} = diag({0})", "d{0} = diag(G)", symbol="diag", saves="", kwargs=("k",), numpy="diag", bind=_k_bind,
-      linear="inputs")
+      linear="inputs",
+      why="diag moves a vector onto a diagonal (or reads one off): G is read off (or put back) the same way")
 # a 1-D x is broadcast to the square matrix first (NumPy's rule), so its gradient sums that
 defop("triu", np.triu, lambda g, out, x, k=0: unbroadcast(np.triu(g, k), x.shape),
       lambda t, out, x, k=0: np.triu(t, k), by_evaluation(np.triu), "{y} = triu({0})", "d{0} = triu(G)",
-      symbol="triu", saves="", kwargs=("k",), numpy="triu", bind=_k_bind, linear="inputs")
+      symbol="triu", saves="", kwargs=("k",), numpy="triu", bind=_k_bind, linear="inputs",
+      why="triu keeps the upper triangle: G passes there, 0 below")
 defop("tril", np.tril, lambda g, out, x, k=0: unbroadcast(np.tril(g, k), x.shape),
       lambda t, out, x, k=0: np.tril(t, k), by_evaluation(np.tril), "{y} = tril({0})", "d{0} = tril(G)",
-      symbol="tril", saves="", kwargs=("k",), numpy="tril", bind=_k_bind, linear="inputs")
+      symbol="tril", saves="", kwargs=("k",), numpy="tril", bind=_k_bind, linear="inputs",
+      why="tril keeps the lower triangle: G passes there, 0 above")

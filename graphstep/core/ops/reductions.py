@@ -101,11 +101,14 @@ def _prod(x, axis=None, keepdims=False):
 defop("sum", _sum, lambda g, out, x, axis=None, keepdims=False: expand(g, x, axis, keepdims),
       lambda t, out, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),
       by_evaluation(_sum), "{y} = Σ {0}", "d{0} = expand(G)", symbol="Σ", saves="", kwargs=_REDUCE,
-      numpy="sum", methods="sum", bind=reduce_bind, linear="inputs")
+      numpy="sum", methods="sum", bind=reduce_bind, linear="inputs",
+      why="every entry adds into the sum with weight 1: G is copied back to each entry (broadcast over the "
+          "summed axes)")
 defop("mean", _mean, lambda g, out, x, axis=None, keepdims=False: expand(g / count(x, axis), x, axis, keepdims),
       lambda t, out, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims),
       by_evaluation(_mean), "{y} = mean {0}", "d{0} = expand(G) / n", symbol="mean", saves="",
-      kwargs=_REDUCE, numpy="mean", methods="mean", bind=reduce_bind, linear="inputs")
+      kwargs=_REDUCE, numpy="mean", methods="mean", bind=reduce_bind, linear="inputs",
+      why="every entry adds 1/n of itself: G/n goes back to each entry (n entries averaged)")
 
 
 def _exclusive_cumprod(a):
@@ -134,7 +137,8 @@ defop("prod", _prod,
       lambda g, out, x, axis=None, keepdims=False: expand(g, x, axis, keepdims) * _others(x, axis),
       lambda t, out, x, axis=None, keepdims=False: np.sum(t * _others(x, axis), axis=axis, keepdims=keepdims),
       by_evaluation(_prod), "{y} = Π {0}", "d{0}ᵢ = G · Πⱼ≠ᵢ {0}ⱼ", symbol="Π",
-      kwargs=_REDUCE, numpy="prod", methods="prod", bind=reduce_bind)
+      kwargs=_REDUCE, numpy="prod", methods="prod", bind=reduce_bind,
+      why="∂(Π xᵢ)/∂xⱼ = the product of the others = prod/xⱼ (computed without dividing, zeros included)")
 
 # ───────────────────────────── var and std ─────────────────────────────
 
@@ -165,12 +169,14 @@ defop("var", _var,
       lambda t, out, x, axis=None, ddof=0, keepdims=False:
           2.0 * np.sum(t * _centred(x, axis, ddof), axis=axis, keepdims=keepdims),
       by_evaluation(_var), "{y} = var {0}", "d{0} = G ⊙ 2({0} − mean {0})/(n − ddof)", symbol="var",
-      kwargs=_SPREAD, numpy="var", methods="var", bind=_var_bind)
+      kwargs=_SPREAD, numpy="var", methods="var", bind=_var_bind,
+      why="var = mean((x − x̄)²): dx = G·2(x − x̄)/(n − ddof); the mean's own shift cancels")
 defop("std", _std, _std_vjp,
       lambda t, out, x, axis=None, ddof=0, keepdims=False:
           safe_divide(np.sum(t * _centred(x, axis, ddof), axis=axis, keepdims=keepdims), out),
       by_evaluation(_std), "{y} = std {0}", "d{0} = G ⊙ ({0} − mean {0})/((n − ddof)·{y})", symbol="std",
-      saves="both", kwargs=_SPREAD, numpy="std", methods="std", bind=_var_bind)
+      saves="both", kwargs=_SPREAD, numpy="std", methods="std", bind=_var_bind,
+      why="std = √var: dx = G·(x − x̄)/((n − ddof)·std)")
 
 # ───────────────────────────── max and min ─────────────────────────────
 
@@ -197,10 +203,12 @@ def _extremum_jvp(t, out, x, axis=None, keepdims=False):
 
 defop("max", _max, _extremum_vjp, _extremum_jvp, by_evaluation(_max), "{y} = max {0}",
       "d{0} = G at argmax {0}", symbol="max", saves="both", kwargs=_REDUCE,
-      numpy=("max", "amax"), methods="max", bind=_extremum_bind)
+      numpy=("max", "amax"), methods="max", bind=_extremum_bind,
+      why="only the largest entry made the max: G goes to it (shared at ties)")
 defop("min", _min, _extremum_vjp, _extremum_jvp, by_evaluation(_min), "{y} = min {0}",
       "d{0} = G at argmin {0}", symbol="min", saves="both", kwargs=_REDUCE,
-      numpy=("min", "amin"), methods="min", bind=_extremum_bind)
+      numpy=("min", "amin"), methods="min", bind=_extremum_bind,
+      why="only the smallest entry made the min: G goes to it (shared at ties)")
 
 # ───────────────────────────── the 2-norm ─────────────────────────────
 
@@ -229,7 +237,8 @@ def _norm_vjp(g, out, x, axis=None, keepdims=False):
 defop("norm", _norm, _norm_vjp,
       lambda t, out, x, axis=None, keepdims=False: safe_divide(np.sum(t * x, axis=axis, keepdims=keepdims), out),
       by_evaluation(_norm), "{y} = ‖{0}‖", "d{0} = G ⊙ {0} / ‖{0}‖", symbol="‖·‖", saves="both",
-      kwargs=_REDUCE, numpy={"linalg.norm": _norm_bind}, methods={"norm": reduce_bind})
+      kwargs=_REDUCE, numpy={"linalg.norm": _norm_bind}, methods={"norm": reduce_bind},
+      why="‖x‖₂ has gradient x/‖x‖ (the unit vector); the 1-norm sign x; the ∞-norm G to the largest |entry|")
 
 # ───────────────────────────── cumulative sums and products ─────────────────────────────
 
@@ -288,10 +297,13 @@ def _cumprod_jvp(t, out, x, axis=None):
 
 defop("cumsum", _cumsum, _cumsum_vjp, lambda t, out, x, axis=None: np.cumsum(t, axis=axis),
       by_evaluation(_cumsum), "{y} = cumsum {0}", "d{0}ⱼ = Σᵢ≥ⱼ Gᵢ", symbol="cumΣ", saves="",
-      kwargs=("axis",), numpy="cumsum", methods="cumsum", bind=_scan_bind, linear="inputs")
+      kwargs=("axis",), numpy="cumsum", methods="cumsum", bind=_scan_bind, linear="inputs",
+      why="each input entry adds into every later partial sum: dx = the reversed cumulative sum of G")
 defop("cumprod", _cumprod, _cumprod_vjp, _cumprod_jvp, by_evaluation(_cumprod), "{y} = cumprod {0}",
       "d{0}ⱼ = Σᵢ≥ⱼ Gᵢ · Πₖ≤ᵢ,ₖ≠ⱼ {0}ₖ", symbol="cumΠ", saves="both", kwargs=("axis",),
-      numpy="cumprod", methods="cumprod", bind=_scan_bind)
+      numpy="cumprod", methods="cumprod", bind=_scan_bind,
+      why="each partial product uses every earlier entry: dxⱼ = Σᵢ≥ⱼ Gᵢ · (that product without xⱼ), zeros "
+          "included")
 
 # ───────────────────────────── np.average: a composite ─────────────────────────────
 
@@ -367,9 +379,11 @@ defop("softmax", _softmax,
       lambda g, out, x, axis=-1: out * (g - np.sum(g * out, axis=axis, keepdims=True)),
       lambda t, out, x, axis=-1: out * (t - np.sum(t * out, axis=axis, keepdims=True)),
       by_evaluation(_softmax), "{y} = softmax {0}", "d{0} = {y} ⊙ (G − Σ G⊙{y})", saves="out",
-      kwargs=("axis",))
+      kwargs=("axis",),
+      why="∂softmaxᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ), so dx = s ⊙ (G − Σ G⊙s) along the axis")
 defop("log_softmax", _log_softmax,
       lambda g, out, x, axis=-1: g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),
       lambda t, out, x, axis=-1: t - np.sum(np.exp(out) * t, axis=axis, keepdims=True),
       by_evaluation(_log_softmax), "{y} = log softmax {0}", "d{0} = G − softmax({0})·Σ G",
-      saves="out", kwargs=("axis",))
+      saves="out", kwargs=("axis",),
+      why="log softmax = x − logΣeˣ: dx = G − softmax(x)·ΣG along the axis")

@@ -127,7 +127,8 @@ defop("transpose", _transpose,
       lambda t, out, x, axes=None: np.transpose(t, axes),
       by_evaluation(_transpose), _transpose_fwd, _transpose_bwd, symbol="ᵀ", saves="", kwargs=("axes",),
       numpy={"transpose": _transpose_bind, "swapaxes": _swapaxes_bind, "moveaxis": _moveaxis_bind},
-      methods={"transpose": _transpose_method, "swapaxes": _swapaxes_bind}, linear="inputs")
+      methods={"transpose": _transpose_method, "swapaxes": _swapaxes_bind}, linear="inputs",
+      why="transposing moves entries without changing them: G is transposed back")
 
 # ───────────────────────────── reshape and its spellings ─────────────────────────────
 
@@ -170,7 +171,8 @@ defop("reshape", _reshape, lambda g, out, x, shape: np.reshape(g, x.shape),
       numpy={"reshape": _reshape_bind, "ravel": _ravel_bind, "squeeze": _squeeze_bind,
              "expand_dims": _expand_dims_bind},
       methods={"reshape": _reshape_method, "ravel": _ravel_bind, "flatten": _ravel_bind, "squeeze": _squeeze_bind},
-      linear="inputs")
+      linear="inputs",
+      why="reshape keeps every entry: G is reshaped back to the input's shape")
 
 # ───────────────────────────── copies: broadcast_to, tile, repeat, pad ─────────────────────────────
 
@@ -183,7 +185,8 @@ def _broadcast_to_bind(array, shape, subok=False):
 defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
       lambda g, out, x, shape: unbroadcast(g, x.shape), lambda t, out, x, shape: np.broadcast_to(t, shape),
       by_evaluation(np.broadcast_to), "{y} = broadcast {0}", "d{0} = G summed over the broadcast axes",
-      symbol="bcast", saves="", kwargs=("shape",), numpy={"broadcast_to": _broadcast_to_bind}, linear="inputs")
+      symbol="bcast", saves="", kwargs=("shape",), numpy={"broadcast_to": _broadcast_to_bind}, linear="inputs",
+      why="an entry copied along new axes is used once per copy: G is summed over them")
 
 
 def _tile_vjp(g, out, x, reps):
@@ -197,7 +200,8 @@ def _tile_vjp(g, out, x, reps):
 defop("tile", lambda x, reps: np.tile(x, reps), _tile_vjp, lambda t, out, x, reps: np.tile(t, reps),
       by_evaluation(np.tile), "{y} = tile({0})", "d{0} = Σ of G over the tiles", symbol="tile", saves="",
       kwargs=("reps",), numpy={"tile": lambda A, reps: ((A,), {"reps": tuple(int(r) for r in np.atleast_1d(reps))})},
-      linear="inputs")
+      linear="inputs",
+      why="each entry is used once per tile: G is summed over the tiles")
 
 
 def _repeat_vjp(g, out, x, repeats, axis=None):
@@ -219,7 +223,8 @@ def _repeat_bind(a, repeats, axis=None):
 defop("repeat", lambda x, repeats, axis=None: np.repeat(x, repeats, axis), _repeat_vjp,
       lambda t, out, x, repeats, axis=None: np.repeat(t, repeats, axis),
       by_evaluation(np.repeat), "{y} = repeat({0})", "d{0} = Σ of G over each entry's copies", symbol="repeat",
-      saves="", kwargs=("repeats", "axis"), numpy="repeat", methods="repeat", bind=_repeat_bind, linear="inputs")
+      saves="", kwargs=("repeats", "axis"), numpy="repeat", methods="repeat", bind=_repeat_bind, linear="inputs",
+      why="each entry is repeated k times: G is summed over its repeats")
 
 # constant padding adds entries that come from no entry of x; edge, reflect, symmetric and wrap copy entries of x
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -257,7 +262,9 @@ def _pad_bind(array, pad_width, mode="constant", *, constant_values=0.0, reflect
 defop("pad", _pad, _pad_vjp,
       lambda t, out, x, pad_width, mode="constant", constant_values=0.0: np.pad(t, pad_width, mode=mode),
       by_evaluation(_pad), "{y} = pad({0})", "d{0} = G cropped to {0} (copies of an entry add up)", symbol="pad",
-      saves="", kwargs=("pad_width", "mode", "constant_values"), numpy={"pad": _pad_bind})
+      saves="", kwargs=("pad_width", "mode", "constant_values"), numpy={"pad": _pad_bind},
+      why="padding adds entries around the input (constants, or copies of its edges): G is cropped back, a "
+          "copy's G added to its entry")
 
 # ───────────────────────────── permutations of entries: flip, roll ─────────────────────────────
 
@@ -278,7 +285,8 @@ def _flip_axis(axis: int, least: int) -> Callable:
 defop("flip", lambda x, axis=None: np.flip(x, axis), lambda g, out, x, axis=None: np.flip(g, axis),
       lambda t, out, x, axis=None: np.flip(t, axis), by_evaluation(np.flip), "{y} = flip({0})", "d{0} = flip(G)",
       symbol="flip", saves="", kwargs=("axis",),
-      numpy={"flip": _flip_bind, "fliplr": _flip_axis(1, 2), "flipud": _flip_axis(0, 1)}, linear="inputs")
+      numpy={"flip": _flip_bind, "fliplr": _flip_axis(1, 2), "flipud": _flip_axis(0, 1)}, linear="inputs",
+      why="flipping moves entries: G is flipped back")
 
 
 def _roll_bind(a, shift, axis=None):
@@ -291,14 +299,16 @@ defop("roll", lambda x, shift, axis=None: np.roll(x, shift, axis),
       lambda g, out, x, shift, axis=None: np.roll(g, np.negative(shift), axis),
       lambda t, out, x, shift, axis=None: np.roll(t, shift, axis), by_evaluation(np.roll), "{y} = roll({0})",
       "d{0} = roll(G, −shift)", symbol="roll", saves="", kwargs=("shift", "axis"), numpy="roll", bind=_roll_bind,
-      linear="inputs")
+      linear="inputs",
+      why="rolling moves entries: G is rolled back")
 
 # ───────────────────────────── copy, astype ─────────────────────────────
 
 defop("copy", lambda x: np.array(x, copy=True), lambda g, out, x: g, lambda t, out, x: t,
       lambda x: x, "{y} = copy({0})", "d{0} = G", symbol="copy", saves="",
       numpy={"copy": lambda a, order="K", subok=False: ((a,), {})}, methods={"copy": lambda a, order="C": ((a,), {})},
-      linear="inputs")
+      linear="inputs",
+      why="a copy is the same numbers: G passes through")
 
 
 def _astype_bind(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
@@ -315,7 +325,8 @@ def _astype_bind(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
 # a cast's gradient is cast back: x's gradient has x's dtype, as in PyTorch
 defop("astype", lambda x, dtype: np.asarray(x).astype(dtype), lambda g, out, x, dtype: g.astype(float_dtype(x)),
       lambda t, out, x, dtype: t.astype(dtype), lambda x, dtype: x, "{y} = float({0})", "d{0} = G", symbol="float",
-      saves="", kwargs=("dtype",), methods={"astype": _astype_bind})
+      saves="", kwargs=("dtype",), methods={"astype": _astype_bind},
+      why="a new dtype, the same numbers: G passes through, cast back to the input's dtype")
 
 # ───────────────────────────── indexing and item assignment ─────────────────────────────
 
@@ -333,7 +344,9 @@ def _getitem_vjp(g, out, x, index):
 
 defop("getitem", _getitem, _getitem_vjp, lambda t, out, x, index: t[index],
       by_evaluation(_getitem), "{y} = {0}[i]", "d{0} = scatter G into zeros at [i]", symbol="[]",
-      saves="", kwargs=("index",), linear="inputs")
+      saves="", kwargs=("index",), linear="inputs",
+      why="indexing picks entries: G goes back to the entries picked (added up where one is picked twice), 0 "
+          "elsewhere")
 
 
 def _setitem(x, v, index):
@@ -371,7 +384,8 @@ defop("setitem", _setitem,
        lambda t, out, x, v, index: _setitem(np.zeros(out.shape, dtype=float_dtype(t)), t if out.dtype.kind == "f"
                                             else 0.0, index)),
       by_evaluation(_setitem), "{y} = {0} with [i] ← {1}", ("d{0} = G with [i] ← 0", "d{1} = G[i]"),
-      symbol="[]=", saves="", kwargs=("index",), linear="inputs")
+      symbol="[]=", saves="", kwargs=("index",), linear="inputs",
+      why="writing into entries replaces them: the old entries get no G there, the written value gets G's slice")
 
 
 def _take(a, indices, axis=None, mode="raise"):
@@ -438,12 +452,14 @@ defop("concatenate", _concatenate, None,
       lambda t, out, *xs, axis=0, i=0: _concatenate(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                                    axis=axis),
       by_evaluation(_concatenate), "{y} = concat(…)", "d{x} = slice of G", symbol="concat", saves="",
-      variadic=True, vjp_all=_concat_pieces, kwargs=("axis",), numpy={"concatenate": _join_bind}, linear="inputs")
+      variadic=True, vjp_all=_concat_pieces, kwargs=("axis",), numpy={"concatenate": _join_bind}, linear="inputs",
+      why="each input is one slice of the output: it gets its slice of G")
 defop("stack", _stack, None,
       lambda t, out, *xs, axis=0, i=0: _stack(*[t if j == i else np.zeros_like(x) for j, x in enumerate(xs)],
                                               axis=axis),
       by_evaluation(_stack), "{y} = stack(…)", "d{x} = G[i]", symbol="stack", saves="",
-      variadic=True, vjp_all=_stack_pieces, kwargs=("axis",), numpy={"stack": _join_bind}, linear="inputs")
+      variadic=True, vjp_all=_stack_pieces, kwargs=("axis",), numpy={"stack": _join_bind}, linear="inputs",
+      why="each input is one slice of the output along the new axis: it gets G[i]")
 
 
 def _lifted(a, shape):

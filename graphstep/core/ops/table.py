@@ -65,6 +65,7 @@ class Op:
     numpy: tuple[str, ...] = ()  # NumPy functions answering to this op ("exp2", "linalg.inv")
     methods: tuple[str, ...] = ()  # ndarray methods answering to it
     operator: str = ""  # Python operator spelling in automatic names: "+", "@", "**"
+    why: str = ""  # the backward rule's reason in one line, for a learner who asks: "tanh′ = 1 − tanh²"
     # the forward as a sum of input entries times local Jacobian entries, out[j] = Σᵢ J[j,i]·x[i] (the element
     # view writes it so): "inputs" when linear in its inputs together (add, sum, getitem), "first" when linear in
     # its first input alone (multiply, matmul, divide), "" neither (tanh, softmax)
