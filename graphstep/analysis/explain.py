@@ -139,8 +139,13 @@ def _node(graph, name: str) -> tuple[int, bool]:
 def explain(stepper: Stepper, entry: str) -> Explanation:
     """How one entry of a value (``"W1[2,5]"``) or gradient (``"dW1[2,5]"``) is made, with the stepper's numbers
     as it stands: a gradient as Σ G·∂ over each consumer that has sent its part, a value from its inputs."""
-    nid, index, gradient = parse_entry(stepper.graph, entry)
-    return (_gradient if gradient else _value)(stepper, nid, index)
+    return explain_at(stepper, *parse_entry(stepper.graph, entry))
+
+
+def explain_at(stepper: Stepper, node: int, index: tuple[int, ...], gradient: bool = False) -> Explanation:
+    """``explain`` of an entry already held by node id and index (the TUI's cursor): no name to parse, so a node
+    named ``dx`` beside one named ``x`` is never mistaken for a gradient."""
+    return (_gradient if gradient else _value)(stepper, node, tuple(index))
 
 
 # ───────────────────────────── a gradient entry ─────────────────────────────

@@ -34,6 +34,7 @@ from ..core.work import Cancelled
 from ..errors import GraphstepError, LoadError
 from .activity import ActivityBar
 from .breadcrumb import Breadcrumb
+from .entry import COLUMNS, ROWS, SLICES, EntryCursor, gets_gradient
 from .graph_view import GraphView
 from .inspector import Inspector
 from .jobs import Job
@@ -51,6 +52,7 @@ from .watch_panel import WatchPanel
 
 STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
 ON_ERROR_SCREEN = {"reload", "reseed", "help", "quit"}  # app keys that act over the error screen
+IN_ENTRY_MODE = {"entry_move", "entry_switch", "entry_leave"}  # outside entry mode the key's other binding acts
 INTERRUPTED = 130  # the exit code of quitting while the user's file still runs, as ctrl+c gives
 PREPARE_AFTER = 0.05  # seconds without a key before the next step's drawing is laid out
 
@@ -59,6 +61,9 @@ class GraphstepApp(App[int]):
     """Step a traced computation forward and backward, node by node."""
 
     BINDINGS = [
+        # entry mode's keys act only while it is on (check_action); first, so the footer shows them first
+        Binding("d", "entry_switch", "value/grad"),
+        Binding("escape", "entry_leave", "leave entry"),
         Binding("n,space,right", "next", "next"),
         Binding("p,left", "step_back", "back"),
         Binding("f", "forward_end", "fwd end"),
@@ -81,6 +86,7 @@ class GraphstepApp(App[int]):
         Binding("plus,equals_sign", "hops(1)", "more hops", show=False),
         Binding("minus", "hops(-1)", "fewer hops", show=False),
         Binding("j", "jacobian", "jacobian", show=False),
+        Binding("i", "entry_mode", "entry", show=False),
         Binding("up", "select(-1)", "select", show=False),
         Binding("down", "select(1)", "select", show=False),
         Binding("tab", "select(1)", "select", show=False, priority=True),
@@ -88,6 +94,14 @@ class GraphstepApp(App[int]):
         Binding("escape", "stop_or_follow", "stop / follow", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        # entry mode's arrows: priority, so they come before the step and select bindings of the same keys,
+        # and last, so that outside entry mode the footer still names those by n and p
+        Binding("up", f"entry_move({ROWS},-1)", "entry", show=False, priority=True),
+        Binding("down", f"entry_move({ROWS},1)", "entry", show=False, priority=True),
+        Binding("left", f"entry_move({COLUMNS},-1)", "entry", show=False, priority=True),
+        Binding("right", f"entry_move({COLUMNS},1)", "entry", show=False, priority=True),
+        Binding("pageup", f"entry_move({SLICES},-1)", "slice", show=False, priority=True),
+        Binding("pagedown", f"entry_move({SLICES},1)", "slice", show=False, priority=True),
     ]
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {NodeCommands}
@@ -103,6 +117,7 @@ class GraphstepApp(App[int]):
         guard_toast_timers()
         self.session = session or Session(target)
         self.nav = Navigator(self.session)  # the selection and the drawing it is in
+        self.entry = EntryCursor()  # entry mode's cursor on one entry of the selected node
         self.job: Job | None = None  # the one piece of work running off the UI thread (esc stops it)
         self._started: list[Job] = []  # every job not yet ended, stopped ones too: see ``stuck``
         self.refused: GraphstepError | None = None  # a --break name the graph lacks: run_app raises it
@@ -134,7 +149,10 @@ class GraphstepApp(App[int]):
         self._stop_job()  # never leave the user's loop spinning behind the app
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Over the error screen only reload, help and quit act: the graph behind it is out of sight."""
+        """Over the error screen only reload, help and quit act: the graph behind it is out of sight.  Entry
+        mode's keys act only in entry mode, on the main screen (elsewhere an arrow steps or selects)."""
+        if action in IN_ENTRY_MODE:
+            return self.entry.active and len(self.screen_stack) == 1  # never over help, a palette, a report
         return not (self.screen_stack and isinstance(self.screen, ErrorScreen)) or action in ON_ERROR_SCREEN
 
     # ── actions: one line each ──
@@ -163,6 +181,10 @@ class GraphstepApp(App[int]):
     def action_hops(self, delta: int) -> None: self._change_hops(delta)
     def action_open(self) -> None: self._open()
     def action_match(self, direction: int) -> None: self._jump(direction)
+    def action_entry_mode(self) -> None: self._entry_mode()
+    def action_entry_move(self, axis: int, delta: int) -> None: self._entry_changed(self.entry.move, axis, delta)
+    def action_entry_switch(self) -> None: self._entry_switch()
+    def action_entry_leave(self) -> None: self._entry_changed(self.entry.leave)
 
     @property
     def selected(self) -> int | None:
@@ -437,12 +459,50 @@ class GraphstepApp(App[int]):
         if block is not None:
             self.query_one(Inspector).show_rows(*session.block_rows(drawing, block))
         else:
-            self.query_one(Inspector).show(session, node, self.jacobian)
+            self.query_one(Inspector).show(session, node, self.jacobian, self._entry_on(node))
         line_node = node if node is not None else st.current
         self.query_one(SourceView).show(session.graph.node(line_node).line if line_node is not None else None)
         self.query_one(StepLog).show(session, node)
         self.query_one(WatchPanel).show(session, session.watched)
         self.query_one(Breadcrumb).show(session, drawing, item)
+
+    # ── entry mode: one entry of the selected node's gradient or value, explained ──
+    def _entry_mode(self) -> None:
+        """``i``: a cursor on an entry of the selected node (its gradient when it gets one), which stays selected
+        while n and p step, so the same entry is explained as the walk moves; ``i`` again (or esc) leaves."""
+        node = self.nav.selected_node() if self.session.ready else None
+        if self.entry.active or node is None:
+            self._entry_changed(self.entry.leave)
+            return
+        self.nav.pick(node)
+        self.nav.follow = False
+        self._entry_changed(self.entry.enter, node, self.session.graph.shape_of(node),
+                            gets_gradient(self.session, node))
+
+    def _entry_switch(self) -> None:
+        if not self.entry.switch(gets_gradient(self.session, self.entry.node)):
+            self.notify("this node gets no gradient: entry mode shows its value", timeout=3)
+        self._redraw()
+
+    def _entry_changed(self, change: Callable, *args) -> None:
+        """Change entry mode's state, then the views; the footer (its keys) only when the mode turned on or off,
+        as composing it again costs more than the redraw."""
+        was = self.entry.active
+        change(*args)
+        if self.entry.active != was:
+            self.refresh_bindings()
+        self._redraw()
+
+    def _entry_on(self, node: int | None) -> EntryCursor | None:
+        """Entry mode's cursor kept on ``node`` as it is now (another pick, a reload, a mode switch); None when off."""
+        if not self.entry.active or node is None:
+            return None
+        self.entry.follow(node, self.session.graph.shape_of(node), gets_gradient(self.session, node))
+        return self.entry
+
+    @on(Inspector.EntryPicked)
+    def _entry_picked(self, message: Inspector.EntryPicked) -> None:
+        self._entry_changed(self.entry.place, message.index)
 
     # ── breakpoints, watches, per-sample gradients ──
     def _toggle_breakpoint(self) -> None:

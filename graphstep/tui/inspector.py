@@ -9,6 +9,8 @@ request.  Only formatting happens here: every number comes from the Stepper.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
 
 import numpy as np
 from rich.cells import cell_len
@@ -16,19 +18,27 @@ from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from ..analysis.explain import explain_at
+from ..core.formulas import grad_name, term
 from ..core.stepper import BACKWARD, FORWARD
+from ..errors import GraphstepError
 from ..text import fmt_array, fmt_shape, summarize
+from .entry import EntryCursor, gets_gradient, span
 from .session import Session
 from .styles import CachedStyles
 
 JACOBIAN_MAX = 64  # entries in and out
 MAX_ROWS = 12  # contributions listed per node
 KEY_WIDTH = 9  # the narrowest the key column gets
+GRID_ROWS = 8  # rows of a matrix drawn in entry mode: a taller one is drawn as the window around the cursor
+CELL_GUESS = 8  # the width of a cell (a number and its gap) the entry grid first tries
 KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradient needed)",
          "const": "constant", "op": "operation"}
 STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (forward value known)",
@@ -36,6 +46,7 @@ STATE_TEXT = {"pending": "pending: not computed yet", "computed": "computed (for
 
 
 Row = tuple[str, Text]  # one line of the inspector's grid: a key, and its value (wrapped beside it)
+Cell = tuple[int, int, int, tuple[int, ...]]  # an entry drawn in entry mode: its row, its columns [start, end), index
 
 
 def array_lines(label: str, a, width: int) -> list[Row]:
@@ -56,7 +67,14 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
     """The selected node, in detail; pre-rendered to lines so a step repaints without re-layout."""
 
     STYLE_PREFIX = "inspector"
-    COMPONENT_CLASSES = {"inspector--ok", "inspector--bad", "inspector--stopped", "inspector--break"}
+    COMPONENT_CLASSES = {"inspector--ok", "inspector--bad", "inspector--stopped", "inspector--break",
+                         "inspector--cursor", "inspector--axis"}
+
+    @dataclass
+    class EntryPicked(Message):
+        """The user clicked an entry of the matrix drawn in entry mode."""
+
+        index: tuple[int, ...]
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -65,10 +83,12 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         self._shown: tuple = ()
         self._args: tuple = ()
         self._rows: tuple = ()
+        self.cells: list[Cell] = []  # where entry mode drew each entry (painted line, columns, index): for a click
 
-    def show(self, session: Session, node: int | None, jacobian: bool = False) -> None:
-        """Redraw for ``node`` from the session's stepper."""
-        self._args, self._rows = (session, node, jacobian), ()
+    def show(self, session: Session, node: int | None, jacobian: bool = False,
+             entry: EntryCursor | None = None) -> None:
+        """Redraw for ``node`` from the session's stepper; with ``entry`` active on it, its cursor and explanation."""
+        self._args, self._rows, self.cells = (session, node, jacobian, entry), (), []
         if node is None or not session.ready:
             self.border_title = "Inspector"
             self._paint([], Text("no node selected", style="dim"))
@@ -79,8 +99,27 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         if self._shown != (node, jacobian):
             self._shown = (node, jacobian)
             self.scroll_to(y=0, animate=False, immediate=True)
-        rows = _sections(session, node, width, self._component)
-        self._paint(rows, _jacobian(session, node, width) if jacobian else None)
+        cursor = entry if entry is not None and entry.active and entry.node == node else None
+        rows = _sections(session, node, width, self._component, cursor)
+        if cursor is not None:  # under the node's shape, kind and state, so it is in view without scrolling
+            block, cells = _entry_rows(session, cursor, width, self._component)
+            rows[3:3] = block
+            cells = [(3 + row, x0, x1, index) for row, x0, x1, index in cells]
+        starts: list[int] = []
+        self._paint(rows, _jacobian(session, node, width) if jacobian else None, starts)
+        if cursor is not None:
+            x = _key_width(rows)
+            self.cells = [(starts[row], x + x0, x + x1, index) for row, x0, x1, index in cells]
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on an entry in entry mode puts the cursor there (the app moves it, then redraws)."""
+        offset = event.get_content_offset(self)
+        if offset is None or not self.cells:
+            return
+        x, y = offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y
+        index = next((index for line, x0, x1, index in self.cells if line == y and x0 <= x < x1), None)
+        if index is not None:
+            self.post_message(self.EntryPicked(index))
 
     def show_rows(self, title: str, rows: list[tuple[str, str]]) -> None:
         """Redraw with prepared rows: what a folded block or a context box stands for (``Session.block_rows``)."""
@@ -91,11 +130,11 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
             self.scroll_to(y=0, animate=False, immediate=True)
         self._paint([(key, Text(value)) for key, value in rows])
 
-    def _paint(self, rows: list[Row], below: RenderableType | None = None) -> None:
+    def _paint(self, rows: list[Row], below: RenderableType | None = None, starts: list[int] | None = None) -> None:
         """Render the rows (and what goes ``below`` them) to lines once; ``render_line`` then only slices them."""
         width, style, console = max(1, self.scrollable_content_region.width), self.base_style, self.app.console
         self._width = width
-        self.lines = grid_lines(rows, width, console, style)
+        self.lines = grid_lines(rows, width, console, style, starts)
         if below is not None:
             options = console.options.update_width(width)
             self.lines += [Strip(line, width) for line in console.render_lines(below, options, style=style)]
@@ -126,17 +165,20 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         return self.lines[k] if k < len(self.lines) else Strip.blank(self._width, self.base_style)
 
 
-def grid_lines(rows: list[Row], width: int, console: Console, style: Style) -> list[Strip]:
+def grid_lines(rows: list[Row], width: int, console: Console, style: Style,
+               starts: list[int] | None = None) -> list[Strip]:
     """The rows in two columns, a bold key at least 9 wide and the value wrapped beside it: cell for cell what
     Rich's ``Table.grid(padding=(0, 1))`` draws, without the table measuring and wrapping every cell twice
-    (which was half the cost of a key press)."""
+    (which was half the cost of a key press).  ``starts`` gets the first line of each row."""
     if not rows:
         return []
-    key_width = max(KEY_WIDTH, *(cell_len(key) for key, _ in rows)) + 1
+    key_width = _key_width(rows)
     longest = max(cell_len(line) for _, value in rows for line in value.plain.split("\n"))
     value_width = max(1, min(width - key_width, longest))  # the table shrinks to its longest value
     key_style, lines = style + Style(bold=True), []
     for key, value in rows:
+        if starts is not None:
+            starts.append(len(lines))
         value_style = style + console.get_style(value.style) if value.style else style
         plain = value.plain
         if "\n" in plain or "\t" in plain or cell_len(plain) > value_width:
@@ -151,7 +193,12 @@ def grid_lines(rows: list[Row], width: int, console: Console, style: Style) -> l
     return lines
 
 
-def _sections(session: Session, node: int, width: int, styles: Styles) -> list[Row]:
+def _key_width(rows: list[Row]) -> int:
+    """Where the value column starts: after the longest key (at least ``KEY_WIDTH``) and a space."""
+    return max(KEY_WIDTH, *(cell_len(key) for key, _ in rows)) + 1
+
+
+def _sections(session: Session, node: int, width: int, styles: Styles, cursor: EntryCursor | None = None) -> list[Row]:
     st, info = session.stepper, session.graph.node(node)
     where = f" in {info.func}()" if info.func else ""
     rows = [("shape", Text(f"{fmt_shape(info.shape)} {info.dtype}")),
@@ -161,9 +208,10 @@ def _sections(session: Session, node: int, width: int, styles: Styles) -> list[R
     rows += _stops(session, node, styles)
     rows += _formulas(session, node, styles)
     rows += _index(session, node, width)
-    rows += array_lines("value", st.value(node), width)
+    explored = "" if cursor is None else "grad" if cursor.gradient else "value"
+    rows += _array_or_note("value", st.value(node), width, explored)
     if st.mode == "reverse":
-        rows += array_lines("grad", st.grad(node), width)
+        rows += _array_or_note("grad", st.grad(node), width, explored)
         rows += _received(session, node, styles)
     else:
         rows += array_lines("tangent", st.tangent(node), width)
@@ -171,6 +219,13 @@ def _sections(session: Session, node: int, width: int, styles: Styles) -> list[R
     if node == session.graph.output and st.mode == "reverse":
         rows.append(("seed", Text(st.seed_note, style="dim")))
     return rows
+
+
+def _array_or_note(label: str, a, width: int, explored: str) -> list[Row]:
+    """The array's rows, or in entry mode, for the array the cursor is on, where it went."""
+    if label == explored:
+        return [(label, Text("↑ in the entry view above", style="dim"))]
+    return array_lines(label, a, width)
 
 
 def _stops(session: Session, node: int, styles: Styles) -> list[Row]:
@@ -274,3 +329,86 @@ def _jacobian(session: Session, node: int, width: int) -> RenderableType:
         except Exception as err:  # the engine says why (pending values, no rule)
             parts.append(Text(f"{head}: {err}", style="dim"))
     return Group(Text("local Jacobian", style="bold"), *parts)
+
+
+# ───────────────────────────── entry mode ─────────────────────────────
+
+
+def _entry_rows(session: Session, cursor: EntryCursor, width: int, styles: Styles) -> tuple[list[Row], list[Cell]]:
+    """The array under the cursor (the window of it that fits) and the explanation of the entry at the cursor."""
+    st, node = session.stepper, cursor.node
+    name = (grad_name if cursor.gradient else term)(session.graph.name_of(node))
+    other = f" · d {'value' if cursor.gradient else 'gradient'}" if gets_gradient(session, node) else ""
+    moves = ("", " · ←→ move", " · ←→↑↓ move", " · ←→↑↓ move · pgup pgdn slice")[min(len(cursor.shape), 3)]
+    head = Text(f"{name} {fmt_shape(cursor.shape)}{moves}{other} · esc leaves", style="dim")
+    grid, cells = _grid(st.grad(node) if cursor.gradient else st.value(node), cursor, width - 2, styles)
+    rows = [("entry", head), *grid]
+    return rows + _explained(session, cursor), [(1 + row, x0, x1, index) for row, x0, x1, index in cells]
+
+
+def _grid(a, cursor: EntryCursor, width: int, styles: Styles) -> tuple[list[Row], list[Cell]]:
+    """The 2-D slice holding the cursor, as many of its rows and columns around the cursor as fit, numbered."""
+    shape, index = cursor.shape, cursor.index
+    if not shape:
+        return [], []  # a scalar: the explanation is all there is
+    if 0 in shape:
+        return [("", Text("no entries: the array is empty", style="dim"))], []
+    lead, plane = index[:-2], None if a is None else np.asarray(a)[index[:-2]]
+    matrix = len(shape) > 1
+    n_rows, n_cols = (shape[-2], shape[-1]) if matrix else (1, shape[0])
+    r_at, c_at = (index[-2], index[-1]) if matrix else (0, index[0])
+    label = len(str(n_rows - 1)) + 1 if matrix else 0
+    rows, cell = span(r_at, n_rows, GRID_ROWS), CELL_GUESS
+    for _ in range(3):  # wide numbers leave room for fewer columns, whose numbers may be narrower
+        cols = span(c_at, n_cols, (width - label) // cell)
+        texts = {(r, c): _number(plane, r, c, matrix) for r in rows for c in cols}
+        need = max(map(len, texts.values())) + 1
+        if need <= cell:
+            break
+        cell = need
+    axis, lines, cells = styles("axis"), [], []
+    here = axis + Style(bold=True)  # the cursor's row and column numbers
+    header = Text(" " * label)
+    for c in cols:
+        header.append(str(c).rjust(cell), style=here if c == c_at else axis)
+    for y, r in enumerate(rows, start=1):
+        line = Text(f"{r} ".rjust(label) if matrix else "", style=here if r == r_at else axis)
+        for k, c in enumerate(cols):
+            x0 = label + k * cell
+            line.append(texts[r, c].rjust(cell), style=styles("cursor") if (r, c) == (r_at, c_at) else "")
+            cells.append((y, x0, x0 + cell, lead + ((r, c) if matrix else (c,))))
+        lines.append(line)
+    grid = [("", header), *(("", line) for line in lines)]
+    note = _window_note(shape, lead, rows, cols, matrix)
+    if note:
+        grid.append(("", Text(note, style=axis)))
+    return grid, cells
+
+
+def _number(plane, r: int, c: int, matrix: bool) -> str:
+    """One entry as the grid writes it (4 significant digits); ``·`` while the array is not computed yet."""
+    return "·" if plane is None else f"{(plane[r, c] if matrix else plane[c]):.4g}"
+
+
+def _window_note(shape: tuple, lead: tuple, rows: range, cols: range, matrix: bool) -> str:
+    """``rows 2–9 of 16 · columns 0–5 of 16 · slice [1,:,:]``: which part of a large array the grid shows."""
+    parts = [f"rows {rows[0]}–{rows[-1]} of {shape[-2]}"] if matrix and len(rows) < shape[-2] else []
+    parts += [f"columns {cols[0]}–{cols[-1]} of {shape[-1]}"] if len(cols) < shape[-1] else []
+    parts += [f"slice [{','.join(map(str, lead))},:,:]"] if lead else []
+    return " · ".join(parts)
+
+
+def _explained(session: Session, cursor: EntryCursor) -> list[Row]:
+    """``explain``'s lines for the entry, with the numbers of the walk as it stands; when the entry has none yet
+    (a gradient still to arrive), the engine's message, then the value's explanation if there is one."""
+    st, node = session.stepper, cursor.node
+    try:
+        lines = explain_at(st, node, cursor.index, cursor.gradient).lines()
+    except GraphstepError as err:
+        rows = [("explain", Text(err.message, style="dim"))]
+        if cursor.gradient:
+            with suppress(GraphstepError):  # not computed yet either: the message says when
+                rows += [("value" if k == 0 else "", Text(line))
+                         for k, line in enumerate(explain_at(st, node, cursor.index).lines())]
+        return rows
+    return [("explain" if k == 0 else "", Text(line, style="" if k == 0 else "dim")) for k, line in enumerate(lines)]

@@ -30,7 +30,7 @@ from graphstep.tui.reports import ReportScreen
 from graphstep.tui.screens import ErrorScreen, HelpScreen
 
 SEED = 10
-KEYS = 120  # actions per sample: every binding and every edit at least once
+KEYS = 130  # actions per sample: every binding and every edit at least once
 FUZZED = ["myfunc"]  # a folded loop; mlp, nan and the rest of samples/: `python scripts/fuzz_tui.py` runs
 
 
