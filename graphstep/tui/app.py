@@ -28,6 +28,7 @@ from textual.widgets import Footer
 from ..analysis.compare import compare
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
+from ..core.breaks import Break
 from ..core.loader import split_target
 from ..core.stepper import Step, Stepper
 from ..core.work import Cancelled
@@ -68,6 +69,8 @@ class GraphstepApp(App[int]):
         Binding("p,left", "step_back", "back"),
         Binding("f", "forward_end", "fwd end"),
         Binding("e", "end", "end"),
+        Binding("E", "back_to_stop", "previous stop", show=False),
+        Binding("t", "run_to_selected", "run to", show=False),
         Binding("r", "restart", "restart"),
         Binding("c", "check", "check"),
         Binding("x", "export", "export"),
@@ -160,6 +163,8 @@ class GraphstepApp(App[int]):
     def action_step_back(self) -> None: self._move(Stepper.step_back)
     def action_forward_end(self) -> None: self._resume("forward")
     def action_end(self) -> None: self._resume("end")
+    def action_back_to_stop(self) -> None: self._run_until(Stepper.resume_back)
+    def action_run_to_selected(self) -> None: self._run_until(self._to_selected)
     def action_restart(self) -> None: self._move(Stepper.reset)
     def action_reload(self) -> None: self._reload()
     def action_reseed(self) -> None: self._reload(reseed=self.session.reseed + 1)
@@ -216,11 +221,22 @@ class GraphstepApp(App[int]):
 
     def _resume(self, to: str) -> None:
         """``e``/``f``: run on, stopping at a breakpoint, the first NaN/Inf or a gradient over the limit."""
+        self._run_until(lambda stepper: stepper.resume(to))
+
+    def _to_selected(self, stepper: Stepper) -> Break | None:
+        """``t``: to the next step of the node the selection stands for, as a debugger's run to cursor."""
+        node = self.nav.selected_node()
+        if node is None:
+            raise GraphstepError("select a node first: t runs to its next step")
+        return stepper.run_to_node(node)
+
+    def _run_until(self, run: Callable[[Stepper], Break | None]) -> None:
+        """Walk with ``run`` (on, back, to a node); a break it stops at is said, the view follows the walk."""
         if not self.session.ready:
             return
         stop = None
         with self._noted():
-            stop = self.session.stop = self.session.stepper.resume(to)
+            stop = self.session.stop = run(self.session.stepper)
         if stop is not None:
             self.nav.follow = True
             self.notify(stop.message, title=STOP_TITLES.get(stop.reason, stop.reason),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from support import SAMPLES
-from tui_support import SIZE, handled, press, screen_text, settle
+from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 from graphstep.cli import main
 from graphstep.tui.app import GraphstepApp
@@ -138,3 +138,35 @@ def test_cli_break_on_an_unknown_node_is_a_clear_error(capsys):
     assert main([str(SAMPLES / "mlp.py"), "--break", "nope"]) == 2
     err = capsys.readouterr().err
     assert "--break nope: no node of that name" in err and "W1" in err
+
+
+async def test_shift_e_goes_back_to_the_previous_stop_and_t_runs_to_the_selected_node():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    said = notes(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        graph, st = app.session.graph, app.session.stepper
+        h = graph.ids["H"]
+        app.pick(h)
+        await press(pilot, "b", "e", "e", "e")  # H forward, H backward, the end
+        assert st.done
+        await press(pilot, "E")  # reverse-continue: back to H's backward stop, then its forward one
+        assert st.plan[st.position - 1] == ("backward", h) and "breakpoint at H" in said[-1]
+        await press(pilot, "E")
+        assert st.plan[st.position - 1] == ("forward", h) and st.value("Z2") is None
+        assert f"step {st.position}/{st.total}" in screen_text(app)
+        await press(pilot, "E")  # no stop before: the start
+        assert st.position == 0
+        app.pick(h)
+        await press(pilot, "b")  # clear H's breakpoint
+        assert not st.breakpoints
+        app.pick(graph.ids["Z2"])
+        await press(pilot, "t")  # run to cursor: Z2's forward step, then its backward one, then back to the first
+        assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"])
+        await press(pilot, "t")
+        assert st.plan[st.position - 1] == ("backward", graph.ids["Z2"])
+        await press(pilot, "t")
+        assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"])
+        app.pick(graph.ids["W1"])
+        await press(pilot, "t")  # a param has no step of its own: said, nothing moves
+        assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"]) and "no step of its own" in said[-1]
