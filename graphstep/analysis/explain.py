@@ -50,6 +50,7 @@ class Group:
     terms: tuple[Term, ...]  # the terms shown (the largest, in index order)
     count: int  # how many terms the sum has
     total: float  # the sum of all of them
+    why: str = ""  # the consumer's rule in one line, from its op-table entry: "tanh′ = 1 − tanh²: …"
 
     @property
     def left_out(self) -> int:
@@ -91,10 +92,13 @@ class Explanation:
             lines = [self.formula]
         elif len(self.groups) == 1:
             g = self.groups[0]
-            lines = [f"{self.entry} = {g.formula} = {g.sum_text()} = {_num(self.total, 4)}", f"  {g.label}"]
+            lines = [f"{self.entry} = {g.formula} = {g.sum_text()} = {_num(self.total, 4)}", f"  {g.label}",
+                     *([f"  why: {g.why}"] if g.why else [])]
         else:
             lines = [f"{self.entry} = {' + '.join(g.formula for g in self.groups)} = {_num(self.total, 4)}"]
-            lines += [f"  {g.label}: {g.formula} = {g.sum_text()} = {_num(g.total, 4)}" for g in self.groups]
+            for g in self.groups:
+                lines += [f"  {g.label}: {g.formula} = {g.sum_text()} = {_num(g.total, 4)}",
+                          *([f"    why: {g.why}"] if g.why else [])]
         return lines + ([f"  {self.note}"] if self.note else [])
 
     @property
@@ -217,7 +221,7 @@ def _contribution(st: Stepper, c: int, k: int, kw: dict, i: tuple[int, ...]) -> 
     else:
         factors = f"G{_idx(sym)}·∂{term(y)}{_idx(sym)}/∂{term(x)}{_idx(i)}"
     label = f"from {y} ({op.name}, input {k}), G = {grad_name(y)}"
-    return Group(label, _sigma(js) + factors, shown, len(terms), math.fsum(t.product for t in terms))
+    return Group(label, _sigma(js) + factors, shown, len(terms), math.fsum(t.product for t in terms), op.why)
 
 
 def _slope_text(op, k: int, kw: dict, j: tuple, y: str, names: list[str], xs: list) -> str:

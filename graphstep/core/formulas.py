@@ -76,6 +76,11 @@ class Formulas:
         shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
         return Rule(text, shapes, summed)
 
+    def why(self, nid: int) -> str:
+        """Why the node's backward rule is what it is, in one line (its op's entry); '' when it sends no gradient."""
+        op = self.graph.program[nid][0]
+        return op.why if op is not None and nid in self.graph.vjp_program else ""
+
     def backward(self, nid: int) -> list[str]:
         """The rules backward will apply at ``nid``, with shapes: what a pending step is going to do."""
         graph = self.graph

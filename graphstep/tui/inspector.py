@@ -257,7 +257,8 @@ def _formulas(session: Session, node: int, styles: Styles) -> list[Row]:
                   Text(f"{graph.formulas.backward_rule(node, k).gives(graph.shape_of(i))}   (pending)", style="dim"))
                  for row, (k, i, *_) in enumerate(rules[:MAX_ROWS])]
         rows += _more(len(rules))
-    return rows
+    why = graph.formulas.why(node)
+    return rows + ([("why", Text(why, style="dim"))] if why else [])
 
 
 def _index(session: Session, node: int, width: int) -> list[Row]:

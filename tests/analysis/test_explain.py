@@ -175,7 +175,9 @@ def test_a_node_feeding_two_consumers_adds_their_parts():
     st = gs.Stepper(gs.trace(two)).run()
     ex = assert_explains(st, "dx[2]", 1 - np.tanh(3.0) ** 2 + 3.0)
     assert len(ex.groups) == 2
-    assert ex.lines()[0].startswith("dx[2] = ") and len(ex.lines()) == 3
+    lines = ex.lines()
+    assert lines[0].startswith("dx[2] = ") and len(lines) == 5  # the total, then each consumer and its rule's why
+    assert lines[2] == f"    why: {OPS['tanh'].why}" and lines[4] == f"    why: {OPS['multiply'].why}"
 
 
 def test_a_partial_gradient_explains_the_parts_arrived_so_far():

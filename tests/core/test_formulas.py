@@ -100,3 +100,10 @@ def test_a_join_of_thousands_writes_the_first_and_last_shapes_and_each_input_its
         assert sent.formula == f"{grad_name(sent.name)} = slice of G  (6000) → (3) ✓"
     walker.run()
     np.testing.assert_allclose(walker.grad("x"), 2 * np.arange(3.0) * sum(k * k for k in range(2000)))
+
+
+def test_why_is_the_op_entrys_line_for_a_node_that_sends_a_gradient(mlp):
+    from graphstep.core.ops import OPS
+
+    assert mlp.formulas.why(mlp.ids["H"]) == OPS["tanh"].why
+    assert mlp.formulas.why(mlp.ids["W1"]) == ""  # a param sends nothing

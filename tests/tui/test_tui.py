@@ -323,3 +323,12 @@ async def test_every_builtin_theme_draws_the_app():
             await handled(pilot)
             assert "done · step 15/15" in screen_text(app)
         assert "pending · computed · unused · grad ·  current" in screen_text(app)  # the graph's legend
+
+
+async def test_the_inspector_says_why_the_selected_nodes_rule_is_what_it_is():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.pick(app.session.graph.id("H"))
+        await handled(pilot)
+        assert "why       tanh′ = 1 − tanh²: the slope comes from the output" in screen_text(app)
