@@ -38,6 +38,8 @@ SHOTS = [
     ("samples/deep_mlp.py", "tui-deep-mlp-focus", ["n"] * 11 + ["v", "minus"], (160, 48)),
     ("samples/mlp.py", "tui-mlp-debug", ["n"] * 3 + ["w", "b", "down", "down", "w", "r", "e", "e"], (160, 48)),
     ("samples/nan.py", "tui-nan-stop", ["e"], (160, 48)),
+    ("samples/mlp.py", "tui-mlp-entry", ["e", "slash", "W", "1", "pause", "enter", "i", "down", "down"]
+     + ["right"] * 5, (160, 48)),
 ]
 
 
