@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
@@ -62,12 +61,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Everything here, nothing looked up on mount: a screen closed as it opens is mounted emptied."""
-        keys = Table.grid(padding=(0, 2))
-        for key, what in KEYS:
-            keys.add_row(Text(key, style="bold"), what)
         with VerticalScroll(id="help") as box:
             box.border_title = "graphstep · keys"
-            yield Static(keys)
+            with Grid(id="help-keys"):  # a cell per key and per meaning: a long meaning wraps in its own column
+                for key, what in KEYS:
+                    yield Static(key, classes="key", markup=False)
+                    yield Static(what, markup=False)
             yield Static(self._legend(), id="legend")
 
     def _legend(self) -> Text:
