@@ -470,7 +470,8 @@ class GraphstepApp(App[int]):
             view.border_title = self._title(drawing)
         block, node = drawing.block(item), nav.selected_node()
         name = block.label if block is not None else session.graph.name_of(node) if node is not None else ""
-        self.query_one(StatusBar).show(session, nav.follow, name, nav.match_note())
+        self.query_one(StatusBar).show(session, nav.follow, name, nav.match_note(),
+                                       esc="leave entry" if self.entry.active else "follow")
         view.select(item, follow=nav.current_item() if nav.follow else item)
         if block is not None:
             self.query_one(Inspector).show_rows(*session.block_rows(drawing, block))

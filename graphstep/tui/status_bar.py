@@ -35,8 +35,9 @@ class StatusBar(Widget):
         self.text = text
         self.refresh()
 
-    def show(self, session: Session, follow: bool, selected_name: str = "", note: str = "") -> None:
-        """Redraw from the session; ``note`` is e.g. ``match 3/17 “tanh”``."""
+    def show(self, session: Session, follow: bool, selected_name: str = "", note: str = "",
+             esc: str = "follow") -> None:
+        """Redraw from the session; ``note`` is e.g. ``match 3/17 “tanh”``, ``esc`` what esc does next."""
         text = Text()
         text.append(" graphstep ", style="bold reverse")
         text.append(f"  {session.display_name()}   ")
@@ -56,7 +57,7 @@ class StatusBar(Widget):
             text.append(f" · {human_bytes(st.held_bytes())} held{' for backward' if wide else ''}")
         text.append(f" · {st.mode}{' mode' if wide else ''}")
         name = selected_name if len(selected_name) <= 32 else selected_name[:31] + "…"
-        text.append(" · following current" if follow else f" · inspecting {name} (esc: follow)", style="dim")
+        text.append(" · following current" if follow else f" · inspecting {name} (esc: {esc})", style="dim")
         if note:
             text.append(f" · {note}", style="bold")
         self.update(text)

@@ -160,8 +160,10 @@ async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
         st, w1 = app.session.stepper, app.session.graph.id("W1")
         await press(pilot, "i", "left", "up", "down")
         assert (st.position, app.nav.selected, app.entry.index) == (st.total, w1, (1, 0))
+        assert "inspecting W1 (esc: leave entry)" in screen_text(app)  # the status bar says what esc does now
         await press(pilot, "escape")
         assert not app.entry.active and "dW1[1,0] = " not in screen_text(app)
+        assert "inspecting W1 (esc: follow)" in screen_text(app)
         await press(pilot, "left")
         assert st.position == st.total - 1
         await press(pilot, "down")
