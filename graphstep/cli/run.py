@@ -80,17 +80,18 @@ def _walk(stepper: Stepper, width: int, full: bool) -> Break | None:
         if stop is not None:
             return stop
         if stepper.position == skip_from:
-            stop = _without_rows(stepper, skip_to, watch)
+            stop = _without_rows(stepper, skip_to)
             if stop is not None:
                 print(_format(stepper.record(stop.step), stepper.graph.node(stop.node).shape, width))
                 return stop
     return None
 
 
-def _without_rows(stepper: Stepper, to: int, watch: bool) -> Break | None:
-    """Steps up to position ``to`` with no row each, stopping where a break condition holds; a line says which."""
+def _without_rows(stepper: Stepper, to: int) -> Break | None:
+    """Steps up to position ``to`` with no row each, stopping where a break condition holds (``resume``: at run
+    speed where none is set); a line says which."""
     start = stepper.position
-    stop = stepper.resume(to=to) if watch else stepper.run_to(to) and None
+    stop = stepper.resume(to=to)
     last = stepper.position - (stop is not None)  # a break's own step gets its row
     print(f"     … steps {start + 1:,}–{last:,} taken without a row ({last - start:,} steps; --full prints every one)")
     return stop

@@ -31,6 +31,7 @@ from .records import BACKWARD, FORWARD, SEED, Contribution, Sent, Step  # noqa: 
 from .tally import Tally
 
 RESUME_CHUNK = 1024  # steps ``resume`` takes at run speed before it looks for a NaN or Inf among them
+CHECKED_IN_PLACE = 1024  # entries from which an array is checked for NaN/Inf alone rather than copied into one
 
 if TYPE_CHECKING:
     from .breaks import Break
@@ -414,7 +415,7 @@ class Stepper:
                 continue
             if not isinstance(a, np.generic | np.ndarray):
                 a = np.asarray(a)
-            if a.size > 1024:  # checked where it lies, not copied
+            if a.size > CHECKED_IN_PLACE:
                 if not np.isfinite(a).all():
                     return False
             else:
