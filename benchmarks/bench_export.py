@@ -107,7 +107,7 @@ def measure(graph: gs.Graph, timeout: float, position: int | None = None, *, by_
 
 PEAK = """import sys
 from graphstep.cli import main
-code = main(sys.argv[1:])
+code = main()  # as the graphstep script calls it: the program holds its heap (core.heap.hold_heap)
 try:  # the peak of this program's own memory: ru_maxrss would count the benchmark's, from before the exec
     peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 except OSError:

@@ -19,14 +19,15 @@ from .core.loader import load
 from .core.ops import OPS
 from .core.stepper import Step, Stepper
 from .core.tracer import Tensor, computation, const, input, param, rng, scope
+from .core.training import OPTIMIZERS, Training, Update, train
 from .errors import GraphstepError, LoadError, ShapeError, UnsupportedError, UserCodeError
 
 __version__ = "0.1.0"
 
-__all__ = ["OPS", "Break", "Comparison", "Explanation", "Graph", "GraphstepError", "LoadError", "PerSample",
-           "ShapeError", "Step", "Stepper", "Tensor", "UnsupportedError", "UserCodeError", "check_step", "compare",
-           "computation", "const", "explain", "export", "gradcheck", "input", "load", "nn", "numpy", "param",
-           "per_sample_gradients", "rng", "scope", "trace"]
+__all__ = ["OPS", "OPTIMIZERS", "Break", "Comparison", "Explanation", "Graph", "GraphstepError", "LoadError",
+           "PerSample", "ShapeError", "Step", "Stepper", "Tensor", "Training", "UnsupportedError", "Update",
+           "UserCodeError", "check_step", "compare", "computation", "const", "explain", "export", "gradcheck", "input",
+           "load", "nn", "numpy", "param", "per_sample_gradients", "rng", "scope", "trace", "train", "widget"]
 
 
 def export(subject, path, **options):
@@ -43,4 +44,20 @@ def _repr_mimebundle_(self, include=None, exclude=None):
     return mimebundle(self)
 
 
-Graph._repr_mimebundle_ = Stepper._repr_mimebundle_ = _repr_mimebundle_
+def _stepper_mimebundle(self, include=None, exclude=None):
+    """Jupyter shows a Stepper as an interactive stepper with the notebook extra (ipywidgets), else its picture."""
+    from .render.notebook import mimebundle
+
+    return mimebundle(self)
+
+
+def widget(stepper):
+    """The interactive stepper of a Stepper for Jupyter (needs ipywidgets: ``graphstep[notebook]``); its buttons
+    and slider move ``stepper`` itself."""
+    from .render.notebook import StepperWidget
+
+    return StepperWidget(stepper)
+
+
+Graph._repr_mimebundle_ = _repr_mimebundle_
+Stepper._repr_mimebundle_ = _stepper_mimebundle

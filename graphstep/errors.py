@@ -9,6 +9,8 @@ from __future__ import annotations
 class GraphstepError(Exception):
     """An error in the user's input: a clear message, never a traceback."""
 
+    partial_graph = None  # a call that failed while tracing: the Graph recorded up to it (see core.partial)
+
     def __init__(self, message: str, *, source: str = "", node: str = "", hint: str = "") -> None:
         self.message, self.source, self.node, self.hint = message, source, node, hint
         super().__init__(self.render())

@@ -18,7 +18,13 @@ folder manifest       a last line ``# written by graphstep, sha256 HEX``
 PNG                   a ``tEXt`` chunk ``Software: graphstep, sha256 HEX`` before ``IEND``
 PDF                   a comment line ``%written by graphstep, sha256 HEX`` before ``startxref``
                       (after every object, so no byte offset moves)
+GIF                   a comment extension ``written by graphstep, sha256 HEX`` before the trailer
+WebP                  a last chunk ``GSTP`` holding ``graphstep, sha256 HEX`` (readers skip
+                      chunks they do not know), the RIFF size counting it
+MP4                   a last top-level ``free`` box ``written by graphstep, sha256 HEX``
 ====================  =====================================================================
+
+An animated PNG (APNG) is a PNG and sealed as one.
 
 A file is graphstep's when its seal is there and still matches: a picture the
 user has edited by hand is theirs again, and a file that merely has the name
@@ -61,6 +67,10 @@ _COMMENT = {"svg": ("<!-- ", " -->"), "html": ("<!-- ", " -->"), "dot": ("// ", 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _PNG_SEAL = b"Software\0graphstep, sha256 "
 _PDF_SEAL = b"%" + _SEAL.encode()
+_HEX = 64  # the digest's length in hex
+_GIF_SEAL = b"!\xfe" + bytes([len(_SEAL) + _HEX]) + _SEAL.encode()  # a comment extension: one sub-block
+_WEBP_SEAL = b"GSTP" + struct.pack("<I", 18 + _HEX) + b"graphstep, sha256 "
+_MP4_SEAL = struct.pack(">I", 8 + len(_SEAL) + _HEX) + b"free" + _SEAL.encode()
 _TAIL = 4096  # bytes at the end of a file that hold its seal, whatever the format
 FORCE_HINT = "pass --force (force=True in Python) to replace it"
 
@@ -81,6 +91,13 @@ def seal(data: bytes, fmt: str) -> bytes:
         text = _PNG_SEAL + _digest(data).encode()
         chunk = struct.pack(">I", len(text)) + b"tEXt" + text + struct.pack(">I", zlib.crc32(b"tEXt" + text))
         return data[:-12] + chunk + data[-12:]
+    if fmt == "gif" and data.startswith(b"GIF8") and data.endswith(b";"):
+        return data[:-1] + _GIF_SEAL + _digest(data).encode() + b"\0;"
+    if fmt == "webp" and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        sealed = data + _WEBP_SEAL + _digest(data).encode()
+        return sealed[:4] + struct.pack("<I", len(sealed) - 8) + sealed[8:]
+    if fmt == "mp4" and data[4:8] == b"ftyp":
+        return data + _MP4_SEAL + _digest(data).encode()
     at = data.rfind(b"startxref") if fmt == "pdf" else -1
     if at > 0 and data[at - 1:at] in (b"\n", b"\r"):
         return data[:at] + _PDF_SEAL + _digest(data).encode() + b"\n" + data[at:]
@@ -93,6 +110,14 @@ def is_sealed(data: bytes) -> bool:
         found = _png_unsealed(data)
     elif data.startswith(b"%PDF"):
         found = _pdf_unsealed(data)
+    elif data.startswith(b"GIF8"):
+        found = _tail_unsealed(data[:-2], _GIF_SEAL, data[-2:] == b"\0;")
+        found = found and (found[0] + b";", found[1])
+    elif data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        found = _tail_unsealed(data, _WEBP_SEAL)
+        found = found and (found[0][:4] + struct.pack("<I", len(found[0]) - 8) + found[0][8:], found[1])
+    elif data[4:8] == b"ftyp":
+        found = _tail_unsealed(data, _MP4_SEAL)
     else:
         found = _text_unsealed(data)
     return found is not None and _digest(found[0]) == found[1]
@@ -132,6 +157,14 @@ def _png_unsealed(data: bytes) -> tuple[bytes, str] | None:
             return data[:pos] + data[end:], data[pos + 8 + len(_PNG_SEAL):end - 4].decode("ascii", "replace")
         pos = end
     return None
+
+
+def _tail_unsealed(data: bytes, mark: bytes, framed: bool = True) -> tuple[bytes, str] | None:
+    """(the data before a seal ``mark + HEX`` that ends ``data``, HEX), for formats sealed by appending."""
+    at = len(data) - len(mark) - _HEX
+    if not framed or at < 0 or not data.startswith(mark, at):
+        return None
+    return data[:at], data[at + len(mark):].decode("ascii", "replace")
 
 
 def _pdf_unsealed(data: bytes) -> tuple[bytes, str] | None:

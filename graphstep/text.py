@@ -27,7 +27,7 @@ def _display_path(filename: str, cwd: str) -> str:
         rel = os.path.relpath(filename, cwd)
     except ValueError:
         return filename
-    return filename if rel.startswith("..") else rel
+    return os.path.normpath(filename) if rel.startswith("..") else rel  # never /work/examples/../samples
 
 
 def fmt_shape(shape: tuple[int, ...]) -> str:

@@ -56,3 +56,5 @@ def test_paths_are_shown_relative_to_the_working_directory_when_inside_it(tmp_pa
     assert display_path(str(tmp_path / "a" / "b.py")) == os.path.join("a", "b.py")
     outside = str(tmp_path.parent / "elsewhere.py")
     assert display_path(outside) == outside
+    detour = str(tmp_path.parent / "x" / ".." / "elsewhere.py")  # gs.load("../samples/mlp.py") from a folder
+    assert display_path(detour) == outside

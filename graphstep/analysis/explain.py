@@ -4,8 +4,12 @@ A gradient entry of input x collects, from each consumer c that takes x at posit
 ``dx[i] += Σⱼ G_c[j]·J[j,i]`` with ``J = ∂c/∂x``: the column ``J[:, i]`` is the op's JVP of a unit
 tangent at i, so the same code serves every op of the table.  A value entry is the row ``J[j, :]`` of
 each input (the VJP of a unit G at j), written as a sum where the op's forward is one (``Op.linear``)
-and as the op's own formula where it is elementwise.  Where the op names its Jacobian entry
-(``Op.jacobian_entry``: matmul's is the other operand's entry), the sum says so.
+and as the op's own formula where it is elementwise (an operand the tracer named by its expression,
+used only there, written as its own sum: ``Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7]``); a mean as
+``Σₖ x[k]/8``.  Where the op names its Jacobian entry (``Op.jacobian_entry``: matmul's is the other
+operand's entry), or the entry is found to be one of the other operand's (an op linear in each of two,
+as tensordot and einsum: ``_found_entries``), the sum says so.  Each factor that is an entry keeps
+where it is, so a view can go on to it (``Explanation.next_entry``).
 
 The records hold numbers and strings only, for the CLI, the TUI or a notebook alike.
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.formulas import grad_name, term
+from ..core.naming import assigned_name
 from ..core.records import BACKWARD
 from ..core.stepper import Stepper
 from ..errors import GraphstepError
@@ -35,6 +40,9 @@ class Term:
     factors: tuple[str, ...]
     numbers: tuple[float, ...]
     product: float
+    # per factor, the entry it reads as (node, index, is a gradient), None for a slope or a weight: where the
+    # TUI's enter goes from this term
+    refs: tuple[tuple[int, tuple[int, ...], bool] | None, ...] = ()
 
     @property
     def text(self) -> str:
@@ -51,17 +59,19 @@ class Group:
     count: int  # how many terms the sum has
     total: float  # the sum of all of them
     why: str = ""  # the consumer's rule in one line, from its op-table entry: "tanh′ = 1 − tanh²: …"
+    divisor: int = 1  # a sum every term of which is divided by the same count (a mean): written once, ``(…)/8``
 
     @property
     def left_out(self) -> int:
         return self.count - len(self.terms)
 
     def sum_text(self) -> str:
-        """``(0.31)(0.052) + (−1.2)(0.011) + … 2 more (8 terms)``."""
+        """``(0.31)(0.052) + (−1.2)(0.011) + … 2 more (8 terms)``; a mean's ``((0.2) + (0.1) + …)/8``."""
         if not self.terms:
             return "0 (no term is non-zero)"
         shown = " + ".join(t.text for t in self.terms)
-        return shown + (f" + … {self.left_out} more ({self.count} terms)" if self.left_out else "")
+        shown += f" + … {self.left_out} more ({self.count} terms)" if self.left_out else ""
+        return f"({shown})/{self.divisor}" if self.divisor != 1 else shown
 
 
 @dataclass(frozen=True)
@@ -77,10 +87,23 @@ class Explanation:
     total: float
     formula: str = ""  # a value's formula with names and numbers when the op is elementwise
     note: str = ""
+    reads: tuple[tuple[int, tuple[int, ...], bool], ...] = ()  # an elementwise formula's operand entries
 
     @property
     def terms(self) -> tuple[Term, ...]:
         return tuple(t for g in self.groups for t in g.terms)
+
+    def next_entry(self, gradient: bool | None = None) -> tuple[int, tuple[int, ...], bool] | None:
+        """The entry a learner follows from this one, as (node, index, is a gradient): a factor of the largest term
+        that names an entry, of the kind ``gradient`` asks for when the term has one (a gradient entry's G[k,5]
+        follows the chain rule towards the output, its ``X[k,2]`` is the value it was weighted by), else the first
+        operand of an elementwise formula; None for a leaf or the seed."""
+        ranked = sorted(self.terms, key=lambda t: -abs(t.product) if math.isfinite(t.product) else -math.inf)
+        for t in ranked:
+            refs = [ref for ref in t.refs if ref is not None]
+            if refs:
+                return next((ref for ref in refs if ref[2] == gradient), refs[0])
+        return self.reads[0] if self.reads else None
 
     @property
     def left_out(self) -> int:
@@ -198,14 +221,18 @@ def _contribution(st: Stepper, c: int, k: int, kw: dict, i: tuple[int, ...]) -> 
     g = np.broadcast_to(np.asarray(st.grad(c)), np.shape(out))
     products = g * column
     js = [tuple(int(n) for n in j) for j in np.argwhere(~(products == 0))]  # NaN is a term too
-    named = _named(op, k, lambda j: (j, i), js, xs, column)
+    def jac(ys):  # the same column, of other operands
+        return np.broadcast_to(np.asarray(op.jvp_rule(k)(unit, out, *ys, **kw)), np.shape(out))
+
+    named = _named(op, k, lambda j: (j, i), js, xs, column, jac)
     x, y = graph.name_of(inputs[k]), graph.name_of(c)
     terms = []
     for j in js:
-        gj = ("G" + _idx(j), float(g[j]))
+        gj = ("G" + _idx(j), float(g[j]), (c, j, True))
         if named is not None:
             p, at = named(j)
-            terms.append(_term((f"{term(graph.name_of(inputs[p]))}{_idx(at)}", float(xs[p][at])), gj))
+            other = (f"{term(graph.name_of(inputs[p]))}{_idx(at)}", float(xs[p][at]), (inputs[p], at, False))
+            terms.append(_term(other, gj))
         elif column[j] == 1:
             terms.append(_term(gj))
         else:
@@ -234,21 +261,57 @@ def _slope_text(op, k: int, kw: dict, j: tuple, y: str, names: list[str], xs: li
     return right.format(*at, y=f"{term(y)}{_idx(j)}")
 
 
-def _named(op, k: int, pair, indices: list[tuple], xs: list, numbers: np.ndarray):
+def _named(op, k: int, pair, indices: list[tuple], xs: list, numbers: np.ndarray, jac=None):
     """``n → (input, index)`` naming the Jacobian entries ``J[pair(n)]`` (``pair`` gives (j, i) from the index
-    that varies), when the op names them and the named entries are the rule's numbers; else None."""
-    if op.jacobian_entry is None or not indices:
+    that varies), when the op names them, or (``jac``) when they can be found as the other operand's entries of
+    an op linear in each of two (tensordot, einsum); and the named entries are the rule's numbers; else None."""
+    if not indices:
         return None
-    shapes = tuple(np.shape(x) for x in xs)
+    if op.jacobian_entry is not None:
+        shapes = tuple(np.shape(x) for x in xs)
 
-    def entry(n):
-        return op.jacobian_entry(k, *pair(n), shapes)
+        def entry(n):
+            return op.jacobian_entry(k, *pair(n), shapes)
+    elif jac is not None and len(xs) == 2 and op.linear and not op.elementwise:
+        entry = _found_entries(k, indices, xs, jac)
+        if entry is None:
+            return None
+    else:
+        return None
 
     try:
         ok = all(entry(n) is not None and np.asarray(xs[entry(n)[0]])[entry(n)[1]] == numbers[n] for n in indices)
     except (IndexError, TypeError):
         ok = False
     return entry if ok else None
+
+
+def _found_entries(k: int, indices: list[tuple], xs: list, jac):
+    """The other operand's entry each Jacobian entry ``jac(xs)[n]`` is, for an op linear in each of two operands:
+    ``jac`` run again with that operand's entries replaced by their flat positions + 1 reads each position (and
+    once more with their squares, which tells one entry from a sum of several).  A function like
+    ``Op.jacobian_entry``'s, n → (operand, index), the index written with n's letters for a symbolic n; or None."""
+    p = 1 - k
+    shape = np.shape(xs[p])
+    code = np.arange(1, int(np.prod(shape)) + 1, dtype=float).reshape(shape)
+    with np.errstate(all="ignore"):
+        ones, squares = (np.asarray(jac([c if q == p else x for q, x in enumerate(xs)])) for c in (code, code * code))
+    found = {}
+    for n in indices:
+        c = float(ones[n])
+        if not (c >= 1 and c == round(c) and float(squares[n]) == c * c):
+            return None
+        found[n] = tuple(int(v) for v in np.unravel_index(int(c) - 1, shape))
+
+    def entry(n):
+        if n in found:
+            return p, found[n]
+        axes = [{at[a] for at in found.values()} for a in range(len(shape))]  # a symbolic n: each axis fixed,
+        return p, tuple(next(iter(vs)) if len(vs) == 1 else next(  # or following one of n's letters
+            (n[b] for b in range(len(n)) if all(m[b] == at[a] for m, at in found.items())), "·")
+            for a, vs in enumerate(axes))
+
+    return entry
 
 
 # ───────────────────────────── a value entry ─────────────────────────────
@@ -270,14 +333,15 @@ def _value(st: Stepper, nid: int, j: tuple[int, ...]) -> Explanation:
     xs = [st.value(n) for n in inputs]
     names = [term(graph.name_of(n)) for n in inputs]
     if op.elementwise:
-        return _elementwise(entry, nid, j, value, op, kw, names, xs)
+        return _elementwise(st, entry, nid, j, value, op, kw, names, xs)
     rows = [_row(op, k, j, out, xs, kw) for k in range(len(xs))]
     if op.linear:
         used = [k for k in range(len(xs)) if rows[k] is not None and (op.linear == "inputs" or k == 0)]
-        groups = tuple(_sum_group(graph, op, k, j, rows[k], xs, names) for k in used)
+        groups = tuple(_sum_group(inputs, op, k, j, rows[k], xs, names,
+                                  lambda ys, k=k: _row(op, k, j, out, ys, kw)) for k in used)
         total = math.fsum(g.total for g in groups)
         return Explanation(entry, nid, j, False, value, groups, total)
-    groups = tuple(_depends(k, rows[k], xs[k], names[k]) for k in range(len(xs)) if rows[k] is not None)
+    groups = tuple(_depends(inputs[k], rows[k], xs[k], names[k]) for k in range(len(xs)) if rows[k] is not None)
     return Explanation(entry, nid, j, False, value, groups, value,
                        formula=f"{entry} = {op.name}(…) = {_num(value, 4)}, from " +
                                "; ".join(f"{g.formula} = {g.sum_text()}" for g in groups))
@@ -293,57 +357,98 @@ def _row(op, k: int, j: tuple, out, xs: list, kw: dict):
     return np.asarray(rule(unit, out, *xs, **kw, **({"i": k} if op.variadic else {})))
 
 
-def _elementwise(entry, nid, j, value, op, kw, names, xs) -> Explanation:
-    """``H[3,7] = tanh(Z1[3,7]) = tanh(0.5) = 0.4621``: the op's own formula, at one entry."""
+def _elementwise(st, entry, nid, j, value, op, kw, names, xs) -> Explanation:
+    """``H[3,7] = tanh(Z1[3,7]) = tanh(0.5) = 0.4621``: the op's own formula, at one entry.  An operand that is
+    an unnamed sum used only here is written as that sum (``Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7]``), its terms
+    kept as the explanation's groups."""
     from ..core.ops.table import broadcast_index
 
     at = [broadcast_index(j, np.shape(x)) for x in xs]
     template = op.fwd(**kw) if callable(op.fwd) else op.fwd
     right = template.split(" = ", 1)[-1]
-    by_name = right.format(*[f"{n}{_idx(a)}" for n, a in zip(names, at)], y=entry)
-    by_number = right.format(*[_operand(float(np.asarray(x)[a])) for x, a in zip(xs, at)], y=entry)
-    return Explanation(entry, nid, j, False, value, (), value,
-                       formula=f"{entry} = {by_name} = {by_number} = {_num(value, 4)}")
+    inputs = st.graph.program[nid][1]
+    inline = [_inlined(st, nid, p, a) for p, a in zip(inputs, at)]
+    bare = [op.infix == "+" or (op.infix == "−" and k == 0) for k in range(len(xs))]  # a sum in a sum needs no ()
+    by_name = right.format(*[f"{n}{_idx(a)}" if g is None else _wrap(g.formula, b)
+                             for n, a, g, b in zip(names, at, inline, bare)], y=entry)
+    by_number = right.format(*[_operand(float(np.asarray(x)[a])) if g is None else _wrap(g.sum_text(), b)
+                               for x, a, g, b in zip(xs, at, inline, bare)], y=entry)
+    return Explanation(entry, nid, j, False, value, tuple(g for g in inline if g is not None), value,
+                       formula=f"{entry} = {by_name} = {by_number} = {_num(value, 4)}",
+                       reads=tuple((p, a, False) for p, a, g in zip(inputs, at, inline) if g is None))
 
 
-def _sum_group(graph, op, k: int, j: tuple, row: np.ndarray, xs: list, names: list) -> Group:
-    """Input ``k``'s part of a linear forward: Σᵢ J[j,i]·x_k[i], with J named where the op names it."""
+def _inlined(st: Stepper, consumer: int, p: int, at: tuple) -> Group | None:
+    """The sum an operand stands for when it is written inline: an op the tracer named by its expression
+    (``X@W1``, not a variable of the file), used by this consumer alone, whose value is one sum (matmul, a
+    reduction).  None for any other operand, which keeps its name."""
+    graph, node = st.graph, st.graph.node(p)
+    op = graph.program[p][0]
+    if node.kind != "op" or op is None or not op.linear or op.elementwise or list(graph.consumers[p]) != [consumer]:
+        return None
+    if node.name.split("#")[0] == assigned_name(node.file, node.line):  # the user's variable: keep its name
+        return None
+    explained = _value(st, p, at)
+    return explained.groups[0] if len(explained.groups) == 1 and not explained.formula else None
+
+
+def _wrap(text: str, bare: bool) -> str:
+    return text if bare else f"({text})"
+
+
+def _sum_group(inputs, op, k: int, j: tuple, row: np.ndarray, xs: list, names: list, jac=None) -> Group:
+    """Input ``k``'s part of a linear forward: Σᵢ J[j,i]·x_k[i], with J named where the op names it (``jac``:
+    the row of other operands, to find its entries, see ``_named``)."""
     x = np.asarray(xs[k])
     iis = [tuple(int(n) for n in i) for i in np.argwhere(row != 0)]
-    named = _named(op, k, lambda i: (j, i), iis, xs, row)
+    named = _named(op, k, lambda i: (j, i), iis, xs, row, jac)
+    weights = {float(row[i]) for i in iis}
+    divisor = _count_divided_by(weights) if named is None else 1  # a mean: Σₖ x[k]/8, each term the entry itself
     terms = []
     for i in iis:
-        own = (f"{names[k]}{_idx(i)}", float(x[i]))
+        own = (f"{names[k]}{_idx(i)}", float(x[i]), (inputs[k], i, False))
         if named is not None:
             p, at = named(i)
-            terms.append(_term(own, (f"{names[p]}{_idx(at)}", float(np.asarray(xs[p])[at]))))
+            terms.append(_term(own, (f"{names[p]}{_idx(at)}", float(np.asarray(xs[p])[at]), (inputs[p], at, False))))
         else:
-            terms.append(_term(own) if row[i] == 1 else _term((_num(float(row[i])), float(row[i])), own))
+            terms.append(_term(own) if row[i] == 1 or divisor > 1 else _term((_num(float(row[i])), float(row[i])), own))
     sym = _symbolic(iis)
     if named is not None:
         p, at = named(sym)
         factors = f"{names[k]}{_idx(sym)}·{names[p]}{_idx(at)}"
+    elif divisor > 1:
+        factors = f"{names[k]}{_idx(sym)}/{divisor}"
     else:
-        weights = {float(row[i]) for i in iis}
         weight = "" if weights <= {1.0} else f"({_num(weights.pop())})·" if len(weights) == 1 else "J·"
         factors = f"{weight}{names[k]}{_idx(sym)}"
     return Group(f"from {names[k]}", _sigma(iis) + factors, _shown(terms, iis), len(terms),
-                 math.fsum(t.product for t in terms))
+                 math.fsum(t.product for t in terms) / divisor, divisor=divisor)
 
 
-def _depends(k: int, row: np.ndarray, x, name: str) -> Group:
-    """The entries of input ``k`` a value depends on (a softmax's row, a max's winner), with their numbers."""
+def _count_divided_by(weights: set[float]) -> int:
+    """n when every weight is 1/n for a whole n > 1 (a mean over n entries), else 1."""
+    if len(weights) != 1:
+        return 1
+    (w,) = weights
+    n = round(1 / w) if w > 0 else 0
+    return n if n > 1 and 1 / n == w else 1
+
+
+def _depends(node: int, row: np.ndarray, x, name: str) -> Group:
+    """The entries of input ``node`` a value depends on (a softmax's row, a max's winner), with their numbers."""
     iis = [tuple(int(n) for n in i) for i in np.argwhere(row != 0)]
-    terms = [_term((f"{name}{_idx(i)}", float(np.asarray(x)[i]))) for i in iis]
+    terms = [_term((f"{name}{_idx(i)}", float(np.asarray(x)[i]), (node, i, False))) for i in iis]
     return Group(f"from {name}", f"{name}{_idx(_symbolic(iis))}", _shown(terms, iis), len(terms), math.nan)
 
 
 # ───────────────────────────── writing it down ─────────────────────────────
 
 
-def _term(*factors: tuple[str, float]) -> Term:
-    numbers = tuple(n for _, n in factors)
-    return Term(tuple(f for f, _ in factors), numbers, math.prod(numbers))
+def _term(*factors: tuple) -> Term:
+    """A product of factors ``(text, number)`` or ``(text, number, (node, index, gradient))``."""
+    numbers = tuple(f[1] for f in factors)
+    return Term(tuple(f[0] for f in factors), numbers, math.prod(numbers),
+                tuple(f[2] if len(f) > 2 else None for f in factors))
 
 
 def _shown(terms: list[Term], indices: list[tuple]) -> tuple[Term, ...]:

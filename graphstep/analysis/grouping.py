@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 import linecache
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -282,7 +283,7 @@ def _new_iteration(last: tuple, line: int, offset: int, child) -> bool:
 @paused_gc()  # a 100,000-node graph makes a million small objects here, and no cycles
 def group(graph: Graph) -> Grouping:
     """Find the calls, scopes, loops and iterations of ``graph``, and the repeats among them."""
-    sources, nodes = _Sources(graph), [graph.node(n) for n in graph.order]
+    sources, nodes = _Sources(graph), graph.records()
     spans = _spans(graph, nodes, sources)
     spans.sort(key=lambda g: (g.start, -g.end, KIND_RANK[g.kind]))
     groups: list[Group] = []
@@ -368,8 +369,11 @@ def _iteration_code(graph: Graph, nodes: list[Node], sources: _Sources, g: Group
 def _signature(nodes: list[Node], g: Group) -> int:
     """Equal for groups that do the same thing: ops, shapes and wiring inside (outside inputs as -1)."""
     start = g.start
-    return hash(tuple([(node.kind, node.op, node.shape, tuple([i - start if i >= start else -1 for i in node.inputs]))
-                       for node in nodes[start:g.end]]))
+    inside = start.__rsub__  # i - start, in C: most inputs are inside, and a nested comprehension per node would
+    return hash(tuple([(node.kind, node.op, node.shape,  # cost a frame each (10,000 iterations of a deep chain)
+                        tuple(map(inside, ins)) if not ins or min(ins) >= start else
+                        tuple([i - start if i >= start else -1 for i in ins]))
+                       for node in nodes[start:g.end] for ins in (node.inputs,)]))
 
 
 def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[int],
@@ -465,12 +469,12 @@ def fold(graph: Graph, grouping: Grouping | None = None, *, folded: bool | Itera
         k_open = opened.get(rep.id, 0)
         for first, last in _runs_without(len(rep), k_open):
             members = [grouping.groups[g] for g in rep.members[first - 1:last]]
-            nodes = [n for m in members for n in m.nodes]
+            nodes = list(itertools.chain.from_iterable(m.nodes for m in members))  # 100,000 in a deep chain
             block = Block(len(graph) + len(blocks), _fold_label(grouping, rep, first, last),
                           _fold_detail(grouping, rep, first, last), nodes, rep, first, last)
             blocks[block.id] = block
-            for n in nodes:
-                item_of[n] = block.id
+            for m in members:
+                item_of[m.start:m.end] = itertools.repeat(block.id, m.end - m.start)
     return _view(graph, item_of, blocks)
 
 
@@ -584,6 +588,7 @@ def neighbourhood(graph: Graph, node: int, hops: int) -> set[int]:
 def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
     items, seen, border = [], set(), set()
     inputs: dict[int, list[int]] = {}
+    program = graph.program  # each node's input ids, without ``graph.node``'s checks: a pass over 100,000 nodes
     for nid in graph.order:
         item = item_of[nid]
         if item not in seen:
@@ -591,7 +596,7 @@ def _view(graph: Graph, item_of: list[int], blocks: dict[int, Block]) -> View:
             items.append(item)
             inputs[item] = []
         feeds = inputs[item]
-        for i in graph.node(nid).inputs:
+        for i in program[nid][1]:
             src = item_of[i]
             if src != item:
                 if src not in feeds:

@@ -7,8 +7,11 @@ import argparse
 from ..core.graph import trace
 from ..core.loader import load
 from ..core.stepper import Stepper
+from ..core.training import Training
 from ..errors import GraphstepError
 from ..files import check_folder, check_replaceable
+from ..render.animate import animation_format, export_animation
+from ..render.chart import export_training, where
 from ..render.engines import INSTALL_HINT, find_renderer
 from ..render.export import at_step, export, export_frames
 from ..render.scene import title
@@ -26,14 +29,23 @@ def export_command(args: argparse.Namespace) -> int:
     if args.output:
         check_replaceable(args.output, force=force)
     if args.frames:
+        _frames_walk_one_pass(args)
         check_folder(args.frames, force=force)
-    graph = trace(load(args.target))
     options = {"rankdir": args.rankdir, "full": args.full, "fold": args.fold, "force": force}
-    if args.output:
-        stepper = Stepper(graph).run() if args.step is None else at_step(graph, args.step)
+    try:
+        graph = trace(load(args.target))
+    except GraphstepError as err:
+        if err.partial_graph is not None and args.output and not animation_format(args.output):  # drawn red
+            _export_partial(err.partial_graph, args, options)
+        raise  # then the same message and exit code as ever
+    if args.output and animation_format(args.output):
+        _animate(graph, args, options)
+    elif args.output:
+        walk = _state(graph, args)
         with StatusLine(f"drawing {args.output} ({len(graph):,} nodes)"):
-            path = export(stepper, args.output, format=args.format, **options)
-        print(f"wrote {path} ({_describe(stepper)})")
+            path = (export if isinstance(walk, Stepper) else export_training)(walk, args.output, format=args.format,
+                                                                              **options)
+        print(f"wrote {path} ({_describe(walk)})")
     if args.frames:
         fmt = args.format if args.format in ("svg", "png") else "svg"
         with StatusLine(f"drawing frames into {args.frames}") as line:
@@ -42,8 +54,38 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(stepper: Stepper) -> str:
-    return title(stepper.graph, stepper).split(" · ", 2)[-1]
+def _export_partial(graph, args: argparse.Namespace, options: dict) -> None:
+    """The graph recorded up to the call that failed while tracing (``core.partial``), as of ``--step`` (every
+    recorded step without it, and with ``--train``: there is nothing to train yet)."""
+    stepper = Stepper(graph).run() if getattr(args, "training", None) is not None else _state(graph, args)
+    path = export(stepper, args.output, format=args.format, **options)
+    print(f"wrote {path} (the graph up to the call that failed, drawn red)")
+
+
+def _state(graph, args: argparse.Namespace) -> Stepper | Training:
+    """The walk to draw: after ``--step`` steps (the end without it); with ``--train``, the training at ``--step
+    I:K`` (its iteration's stepper is drawn, on that iteration's params, with the loss curve)."""
+    from .train import parse_step, training_at
+
+    training = getattr(args, "training", None)
+    if training is not None:
+        return training_at(graph, training, args.step)
+    return Stepper(graph).run() if args.step is None else at_step(graph, parse_step(str(args.step), None))
+
+
+def _describe(walk: Stepper | Training) -> str:
+    """``step 7 of 15 · forward pass done``, after ``iteration 2 of 3 · `` when training."""
+    if isinstance(walk, Stepper):
+        return title(walk.graph, walk).split(" · ", 2)[-1]
+    return f"{where(walk)} · {_describe(walk.stepper)}"
+
+
+def _frames_walk_one_pass(args: argparse.Namespace) -> None:
+    """``--frames`` draws the steps of one forward and backward pass: with ``--train``, refused before anything is
+    written (a picture of any step of the training is ``-o OUT --step I:K``)."""
+    if getattr(args, "training", None) is not None:
+        raise GraphstepError("--frames draws one pass, not a training: not with --train",
+                             hint="draw a step of the training with -o OUT.svg --step I:K (iteration I, step K)")
 
 
 def doctor() -> int:
@@ -60,3 +102,14 @@ def doctor() -> int:
         print("  (a system Graphviz on PATH is preferred when present: apt/brew/conda install graphviz)")
     print("  force one with GRAPHSTEP_RENDERER=dot or GRAPHSTEP_RENDERER=pygraphviz")
     return 0
+
+
+def _animate(graph, args: argparse.Namespace, options: dict) -> None:
+    """``-o walk.gif`` (.apng .webp .mp4): the walk ``--from`` … ``--to``, a frame every ``--every`` steps."""
+    if args.step is not None or getattr(args, "training", None) is not None:
+        raise GraphstepError("an animation draws the walk, not one state: --step and --train do not apply",
+                             hint="pick its steps with --from N --to M --every K")
+    with StatusLine(f"drawing {args.output} ({len(graph):,} nodes)") as line:
+        made = export_animation(graph, args.output, every=args.every, start=args.start, stop=args.stop,
+                                scale=args.scale, fps=args.fps, progress=line, **options)
+    print(f"wrote {made.path} ({made.describe()})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import os
 import signal
@@ -19,10 +20,11 @@ import threading
 from collections.abc import Sequence
 
 from .. import __version__
+from ..core.heap import hold_heap
 from ..core.work import Cancelled
 from ..errors import GraphstepError
 
-COMMANDS = ("run", "export", "doctor", "tui")
+COMMANDS = ("run", "export", "doctor", "tui", "serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,15 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"graphstep {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    tui = sub.add_parser("tui", help="open the interactive stepper (the default command)")
-    tui.add_argument("target", metavar="FILE[:NAME]")
-    tui.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
-                     help="a breakpoint on this node (repeatable): e and f stop there in both passes")
-    tui.add_argument("--grad-norm-limit", type=_norm_limit, default=None, metavar="X",
-                     help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
-    tui.add_argument("--reseed", type=_draw, default=0, metavar="K",
-                     help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
-    tui.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
+    _add_tui_options(sub.add_parser("tui", help="open the interactive stepper (the default command)"))
+    serve = sub.add_parser("serve", help="serve the interactive stepper to a web browser, on this machine only "
+                                         "unless --host says otherwise (needs graphstep[serve])")
+    _add_tui_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 serves "
+                            "every network it is on)")
 
     run = sub.add_parser("run", help="step headless and print a table of every step")
     run.add_argument("target", metavar="FILE[:NAME]")
@@ -68,14 +69,33 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--explain", dest="explains", action="append", default=[], metavar="ENTRY",
                      help="after the results, how one entry is made, as its scalar sum with the numbers: a gradient "
                           "'dW1[2,5]' or a value 'Z1[3,7]' (repeatable)")
+    run.add_argument("--json", action="store_true",
+                     help="write the walk as JSON Lines instead of the table: a header, an object per step, a summary "
+                          "(the format is in README); the file's own prints go to stderr")
+    run.add_argument("--reseed", type=_draw, default=0, metavar="K",
+                     help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
+    _add_training(run)
 
-    export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot)")
+    export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot), or the walk as an "
+                                           "animation (.gif .apng .webp; .mp4 with graphstep[video])")
     export.add_argument("target", metavar="FILE[:NAME]")
     export.add_argument("-o", "--output", required=False, help="output file; format from its suffix")
     export.add_argument("--format", choices=("svg", "png", "pdf", "dot"), help="override the suffix")
-    export.add_argument("--step", type=int, default=None, help="draw the state after N steps (default: the end)")
+    export.add_argument("--step", type=_step, default=None, metavar="N|I:K",
+                        help="draw the state after N steps (default: the end); with --train, I:K is step K of "
+                             "iteration I")
     export.add_argument("--rankdir", choices=("LR", "TB"), default="TB")
     export.add_argument("--frames", metavar="DIR", help="write one picture per step into DIR, plus index.html")
+    animation = export.add_argument_group("animations (-o walk.gif, .apng, .webp, .mp4)")
+    animation.add_argument("--every", type=int, default=1, metavar="K", help="a frame every K steps (the last "
+                                                                             "step always has one)")
+    animation.add_argument("--from", dest="start", type=int, default=0, metavar="N", help="the first step drawn")
+    animation.add_argument("--to", dest="stop", type=int, default=None, metavar="N",
+                           help="the last step drawn (default: the end)")
+    animation.add_argument("--scale", type=float, default=1.0, metavar="X",
+                           help="frame size: 1 is the size of the PNG export, 0.5 half (a smaller file)")
+    animation.add_argument("--fps", type=float, default=1.0, metavar="X",
+                           help="frames a second (default 1); the last frame stays 3 seconds")
     export.add_argument("--fold", action=argparse.BooleanOptionalAction, default=None,
                         help="draw each repeat (loop iterations or calls doing the same thing) as one box '× k', "
                              "the step in progress opened; --no-fold draws them all (default: fold repeats of more "
@@ -85,12 +105,35 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace files graphstep did not write, and read-only "
                                                              "ones (their mode is kept)")
     export.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
+    _add_training(export)
 
     sub.add_parser("doctor", help="say which Graphviz renderer graphstep will use")
     return parser
 
 
 _BACKWARD = "a PyTorch script: record up to its N-th .backward() call (default: the first)"
+
+
+def _add_tui_options(parser: argparse.ArgumentParser) -> None:
+    """The TUI's arguments: ``graphstep serve`` takes the same, and hands them to the TUI it serves."""
+    parser.add_argument("target", metavar="FILE[:NAME]")
+    parser.add_argument("--break", dest="breaks", action="append", default=[], metavar="NAME",
+                        help="a breakpoint on this node (repeatable): e and f stop there in both passes")
+    parser.add_argument("--grad-norm-limit", type=_norm_limit, default=None, metavar="X",
+                        help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
+    parser.add_argument("--reseed", type=_draw, default=0, metavar="K",
+                        help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
+    parser.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
+    _add_training(parser)
+
+
+def _add_training(parser: argparse.ArgumentParser) -> None:
+    """``--train N --lr X --optimizer NAME``; checked by ``cli.train.training_options`` (one message, exit 2)."""
+    parser.add_argument("--train", metavar="N", help="train the params for N iterations: forward, backward, then an "
+                                                     "update step per param, on the updated params each time")
+    parser.add_argument("--lr", metavar="X", help="the learning rate of --train (default 0.1)")
+    parser.add_argument("--optimizer", metavar="NAME", help="the update rule of --train: sgd (default), momentum "
+                                                            "(μ 0.9) or adam (β 0.9, 0.999)")
 
 
 def _norm_limit(text: str) -> float:
@@ -102,6 +145,14 @@ def _norm_limit(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, not {text!r}")
     return value
+
+
+def _step(text: str) -> int | str:
+    """``--step``: N steps (an int), or ``I:K`` (kept as text: step K of iteration I, with ``--train``)."""
+    iteration, colon, step = text.partition(":")
+    if not (iteration.isdigit() and (step.isdigit() if colon else True)):
+        raise argparse.ArgumentTypeError(f"must be a number of steps N, or I:K with --train, not {text!r}")
+    return text if colon else int(text)
 
 
 def _draw(text: str) -> int:
@@ -118,10 +169,14 @@ def _draw(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``graphstep`` command; its exit code.  Nothing but a message ever reaches the terminal: a second
     ctrl+c while the first is being reported is caught too."""
+    if argv is None and sys.argv[1:2] in (["run"], ["export"]):  # one graph, kept till the program exits
+        hold_heap()
     try:
         try:
             code = _main(argv)
             sys.stdout.flush()  # a reader that went away shows here, not as a message at interpreter exit
+            if argv is None:  # the program ends: its exit need not collect a 100,000-node graph (0.8 s)
+                gc.freeze()
             return code
         except KeyboardInterrupt:
             return _interrupted(from_console=argv is None)
@@ -176,24 +231,37 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ..pytorch import select_backward
 
         select_backward(args.backward, args.target)
+    from .train import training_options
+
+    training = args.training = training_options(args) if args.command in ("run", "tui", "export", "serve") else None
+    if args.command == "run" and training is not None:
+        from .train import train_command
+
+        return train_command(args, training)
     if args.command == "run":
         from .run import run_command
 
         return run_command(args.target, check="all" if args.check_all else args.check, mode=args.mode,
                            width=args.width, breaks=args.breaks,
                            stop_nonfinite=args.stop_nonfinite, grad_norm_limit=args.grad_norm_limit,
-                           per_sample=args.per_sample, full=args.full, explains=args.explains)
+                           per_sample=args.per_sample, full=args.full, explains=args.explains,
+                           as_json=args.json, reseed=args.reseed)
     if args.command == "export":
         from .export import export_command
 
         return export_command(args)
+    if args.command == "serve":
+        from .serve import serve_command
+
+        return serve_command(args)
     if args.command == "doctor":
         from .export import doctor
 
         return doctor()
     from ..tui.app import run_app
 
-    return run_app(args.target, breaks=args.breaks, grad_norm_limit=args.grad_norm_limit, reseed=args.reseed)
+    return run_app(args.target, breaks=args.breaks, grad_norm_limit=args.grad_norm_limit, reseed=args.reseed,
+                   training=training)
 
 
 if __name__ == "__main__":

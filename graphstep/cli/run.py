@@ -7,7 +7,9 @@ be reproduced in a terminal log, a test or a CI job.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,9 +21,11 @@ from ..core.breaks import Break, check_step
 from ..core.graph import Graph
 from ..core.loader import load_and_trace, split_target
 from ..core.stepper import Step, Stepper
+from ..errors import GraphstepError
 from ..pytorch import agreement
 from ..text import fmt_shape, summarize
 from .progress import StatusLine
+from .stream import stream_walk
 
 ROWS_SHOWN = 2_000  # a longer walk prints its first and last 1,000 steps; --full prints every one
 GRADS_SHOWN = 200  # likewise the gradients of its params
@@ -29,19 +33,26 @@ GRADS_SHOWN = 200  # likewise the gradients of its params
 
 def run_command(target: str, *, check: bool | str = False, mode: str = "reverse", width: int | None = None,
                 breaks: Sequence[str] = (), stop_nonfinite: bool = False, grad_norm_limit: float | None = None,
-                per_sample: str | None = None, full: bool = False, explains: Sequence[str] = ()) -> int:
+                per_sample: str | None = None, full: bool = False, explains: Sequence[str] = (),
+                as_json: bool = False, reseed: int = 0) -> int:
     """Trace, step to the end printing every step, or until a break condition holds.
 
     ``check``: True checks a sample of each param's entries, ``"all"`` every entry.  ``full``: a row for every step
     and every param however many (else the middle of a walk longer than ``ROWS_SHOWN`` is taken without rows).
     0; 1 when stopped at a NaN/Inf or above the norm limit, when ``check`` finds a
     mismatch, or when the batch gradient is not the mean of the per-sample ones.  ``explains``: entries
-    (``dW1[2,5]``, ``Z1[3,7]``) printed after the results as the scalar sums they are.
+    (``dW1[2,5]``, ``Z1[3,7]``) printed after the results as the scalar sums they are.  ``as_json``: the walk as
+    JSON Lines (``stream``) instead of the table.  ``reseed``: new draws of every ``gs.rng(seed)``, as ``L`` does.
     """
-    graph = load_and_trace(target)
+    if as_json:
+        _refuse_with_json(check=check, per_sample=per_sample, explains=explains, full=full)
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():  # the file's prints
+        graph = load_and_trace(target, reseed=reseed or None)
     stepper = Stepper(graph, mode=mode)
     stepper.breakpoints.update(stepper.node_id(name) for name in breaks)  # unknown names fail before the table
     stepper.break_on_nonfinite, stepper.grad_norm_limit = stop_nonfinite, grad_norm_limit
+    if as_json:
+        return stream_walk(stepper, split_target(target)[0])
     for entry in explains:  # a bad name or index fails before the table
         parse_entry(graph, entry)
     samples = None
@@ -55,6 +66,7 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     stop = _walk(stepper, width or shutil.get_terminal_size((160, 40)).columns, full)
     if stop is not None:
         print(f"stopped after step {stop.step}: {stop.message}")
+        _print_explanations(stepper, explains, stopped=stop.step)
         return 0 if stop.reason == "breakpoint" else 1
     _print_results(stepper, full)
     _print_explanations(stepper, explains)
@@ -65,6 +77,14 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
         print("\n".join(samples.lines()))
         failed = failed or not samples.ok
     return 1 if failed else 0
+
+
+def _refuse_with_json(**given) -> None:
+    """--json is the walk alone: the options that print more than the walk are refused, not silently dropped."""
+    used = [f"--{name.replace('_', '-').rstrip('s')}" for name, value in given.items() if value]
+    if used:
+        raise GraphstepError(f"--json writes the walk alone: {', '.join(used)} cannot go with it",
+                             hint="run once with --json and once with the other options")
 
 
 def _walk(stepper: Stepper, width: int, full: bool) -> Break | None:
@@ -120,11 +140,18 @@ def _print_results(stepper: Stepper, full: bool) -> None:
                   f"{first.message}")
 
 
-def _print_explanations(stepper: Stepper, entries: Sequence[str]) -> None:
-    """Each ``--explain`` entry as the scalar sum it is, with the numbers of the finished walk."""
+def _print_explanations(stepper: Stepper, entries: Sequence[str], stopped: int | None = None) -> None:
+    """Each ``--explain`` entry as the scalar sum it is, with the numbers of the finished walk, or of the step a
+    break stopped it at (said; an entry not made yet by then says when it will be)."""
+    at = f" (as of step {stopped}, where the walk stopped)" if stopped is not None else ""
     for entry in entries:
-        lines = explain(stepper, entry).lines()
-        print(f"explain {entry}:")
+        try:
+            lines = explain(stepper, entry).lines()
+        except GraphstepError as err:
+            if stopped is None:
+                raise
+            lines = [str(err)]
+        print(f"explain {entry}{at}:")
         print("\n".join(f"  {line}" for line in lines))
 
 

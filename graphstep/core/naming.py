@@ -27,6 +27,7 @@ import numpy as np
 
 from ..text import fmt_shape
 from .ops import OPS, Op
+from .partial import FAILED
 from .records import Node
 
 LIMIT = 14  # characters of an automatic name (before a #2 suffix)
@@ -65,14 +66,21 @@ _ATOM = 4
 _LEVELS = {"+": 1, "−": 1, "-": 1, "*": 2, "/": 2, "@": 2, "×": 2, "·": 2, "⊙": 2, "÷": 2, "^": 3}
 
 
-@functools.lru_cache(maxsize=4096)
 def _level(name: str) -> int:
     """How loosely a name binds as an operand: 1 for a sum (``a−b``, ``−x``), 2 for a product (``X@W``,
     ``Σx``), 3 for a power, ``_ATOM`` when nothing can split it (``exp(z)``, ``W1²``, ``|x|``, ``1e-05``);
     0 for anything else outside brackets (``mean→loss``)."""
+    if name.isascii() and name.isidentifier():  # most names, W1_7 among 100,000 others: no cache needed
+        return _ATOM
+    return _composite_level(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _composite_level(name: str) -> int:
+    """``_level`` of a name that is not a plain ASCII identifier."""
     if not name:
         return 0
-    if name.isascii() and name.replace("#", "_").isidentifier():  # most names: a variable, W1, h#2
+    if name.isascii() and name.replace("#", "_").isidentifier():  # h#2
         return _ATOM
     if name[0] in "−-+":
         return 1
@@ -109,6 +117,8 @@ def _is_number(name: str) -> bool:
 
 def _operand(name: str, infix: str, right: bool) -> str:
     """An operand of an infix name, parenthesised only where precedence needs it: ``y*log(p)+…``, ``a−(b−c)``."""
+    if name.isascii() and name.isidentifier():  # an atom (``_level``), the common case, bare on either side
+        return name
     level, binding = _level(name), _LEVELS[infix]
     same_needs = infix == "^" or (right and infix in "−/")
     bare = level > binding or (level == binding and not same_needs)
@@ -190,7 +200,7 @@ def _name_statements(nodes, sites, target, consumers, output: int) -> None:
                 best[n] = (level, name)
 
     for nid, node in enumerate(nodes):
-        if node.kind != "op":
+        if node.kind != "op" and node.kind != FAILED:  # a failed call ends its statement's run: it takes the name
             continue
         callee = -1
         for frame, line, lasti in sites[nid]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .heap import holding, paused_gc
 from .records import BACKWARD, FORWARD, SEED
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from .ops import Op
 
 BUFFERED_BYTES = 1 << 16  # values and gradients from 64 KiB up are written into kept buffers
-_FLOAT64 = np.dtype(np.float64)  # the only dtype buffered: see Program._fit
+_FLOAT64 = np.dtype(np.float64)  # the only dtype buffered: see _buffered
 
 
 class Buffers:
@@ -95,42 +97,81 @@ class Program:
             self.ops = [(op, ins, params.get(nid, kw)) for nid, (op, ins, kw) in enumerate(self.ops)]
             self.vjps = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in sends)
                          for nid, sends in self.vjps.items()}
-        ops = self.ops
-        self.forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in graph.op_nodes]
-        self.backward = [(nid, ops[nid][1], tuple([(k, i, rule, kw or None, None)
-                                                   for k, i, rule, kw in self.vjps[nid]]), _whole(*ops[nid]))
-                         for nid in graph.backward_nodes]
         self.buffers = Buffers()
         self.seed_dtype = np.result_type(graph.dtype_of(graph.output), 0.0)  # G's: float32 stays float32
-        if traced:
-            self._fit(graph)
+        shapes = graph.shapes if traced else None
+        buffers = self.buffers if traced and _buffered(graph) else None
+        self.forward = self._forward(graph, shapes, buffers)
+        self._backward_from = (graph.backward_nodes, shapes, buffers)  # compiled when first read: ``backward``
         self.plans = {"forward": [(FORWARD, nid) for nid in graph.op_nodes]}
         self.plans["reverse"] = self.plans["forward"] + [(SEED, graph.output)] + [
             (BACKWARD, nid) for nid in graph.backward_nodes]
 
-    def _fit(self, graph: Graph) -> None:
-        """Fit the calls to the traced shapes: each rule's ``fit``, the gradients' shapes, and big results
-        (``_big``) written into kept buffers (``Into``)."""
-        shapes = graph.shapes
-        # buffers only where a value is big, and never in a graph of mixed dtypes (a gradient may be cast after
-        # its rule there)
-        buffers = self.buffers if max(map(math.prod, shapes), default=0) * 8 >= BUFFERED_BYTES and \
-            not graph.mixed_dtypes else None
+    def _forward(self, graph: Graph, shapes: list | None, buffers: Buffers | None) -> list[tuple]:
+        """Per op node (node, call, input ids, params or None); with ``buffers``, a big float64 result is written
+        into a kept buffer (``Into``)."""
+        ops = self.ops
+        forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in graph.op_nodes]
         if buffers is not None:
-            for j, (nid, call, inputs, kw) in enumerate(self.forward):
+            for j, (nid, call, inputs, kw) in enumerate(forward):
                 if _big(shapes[nid]) and writes_into(call, kw, len(inputs)):
                     into = Into(call, buffers, ("value", nid), shapes[nid], _FLOAT64, tuple(shapes[i] for i in inputs))
-                    self.forward[j] = (nid, into, inputs, kw)
-        for j, (nid, inputs, sends, whole) in enumerate(self.backward):
-            fitted, operands = [], (shapes[nid], shapes[nid], *[shapes[i] for i in inputs])  # G, value, inputs
-            for k, i, rule, kw, _ in sends:
-                fit = getattr(rule, "fit", None)
-                if fit is not None and kw is None:
-                    rule = fit(*operands[1:]) or rule
-                if buffers is not None and _big(shapes[i]) and writes_into(rule, kw, len(inputs)):
-                    rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
-                fitted.append((k, i, rule, kw, shapes[i]))
-            self.backward[j] = (nid, inputs, tuple(fitted), whole)
+                    forward[j] = (nid, into, inputs, kw)
+        return forward
+
+    def prepare_backward(self) -> None:
+        """Compile ``backward`` in a background thread unless it is: a view that opened without it (at step 0)
+        calls this once its first screen is up, so that the user's first run to the end finds it ready.  What it
+        compiles lives with the graph, frozen like the rest of the app's settled heap (``heap.holding``): left to
+        the collector, the walk to the end would spend 0.3 s collecting it."""
+        if "backward" not in self.__dict__:
+            threading.Thread(target=self._compile_backward, name="graphstep-backward", daemon=True).start()
+
+    def _compile_backward(self) -> None:
+        with holding():
+            self.backward  # noqa: B018 - a cached property: compiled here, read by the walk
+
+    @functools.cached_property
+    @paused_gc()  # hundreds of thousands of tuples that live with the graph, no cycles
+    def backward(self) -> list[tuple]:
+        """Per backward node (node, input ids, sends, whole), compiled when the walk first reaches backward: a
+        view opening on a 100,000-node graph is at step 0 (0.2 s).  With the traced shapes, each rule is fitted
+        to them (its ``fit``, see ``ops.table``), the gradient's shape is known in advance, and with buffers a big
+        gradient is written into a kept buffer (``Into``)."""
+        nodes, shapes, buffers = self._backward_from
+        ops, vjps, backward = self.ops, self.vjps, []
+        fits: dict[tuple, Callable] = {}  # (rule, traced shapes) → the fitted rule: a deep chain has few of them
+        for nid in nodes:
+            op, inputs, kw = ops[nid]
+            if shapes is None:
+                sends = tuple([(k, i, rule, skw or None, None) for k, i, rule, skw in vjps[nid]])
+            else:
+                operands = (shapes[nid], shapes[nid], *map(shapes.__getitem__, inputs))  # G, value, inputs
+                sends = []
+                for k, i, rule, skw in vjps[nid]:
+                    if not skw:
+                        key = (rule, operands)
+                        fitted = fits.get(key)
+                        rule = fitted if fitted is not None else fits.setdefault(key, _fit(rule, operands))
+                    if buffers is not None and _big(shapes[i]) and writes_into(rule, skw or None, len(inputs)):
+                        rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
+                    sends.append((k, i, rule, skw or None, shapes[i]))
+                sends = tuple(sends)
+            backward.append((nid, inputs, sends, _whole(op, inputs, kw)))
+        return backward
+
+
+def _fit(rule: Callable, operands: tuple) -> Callable:
+    """A rule fitted to the traced shapes of (G, value, inputs) by its ``fit`` (``ops.table``), else itself."""
+    fit = getattr(rule, "fit", None)
+    return (fit(*operands[1:]) or rule) if fit is not None else rule
+
+
+def _buffered(graph: Graph) -> bool:
+    """Whether a graph's big values and gradients get kept buffers: only where one is big, and never in a graph
+    of mixed dtypes (a gradient may be cast after its rule there)."""
+    biggest = max(map(math.prod, set(graph.shapes)), default=0)  # a few distinct shapes among 100,000
+    return biggest * 8 >= BUFFERED_BYTES and not graph.mixed_dtypes
 
 
 def _whole(op: Op | None, inputs: tuple[int, ...], kw: dict) -> Callable | None:

@@ -152,6 +152,15 @@ class Stepper:
         """The node of the last step taken (None before the first)."""
         return self.plan[self.position - 1][1] if self.position else None
 
+    def __repr__(self) -> str:
+        """``Stepper(mlp, backward step 12/15, at Z1)``: where the walk stands, as a notebook or a REPL shows it."""
+        k, name, mode = self.position, self.graph.name, ", forward mode" if self.mode == "forward" else ""
+        if k == 0:
+            return f"Stepper({name}, before step 1/{self.total}{mode})"
+        done = ", done" if self.done else ""
+        return f"Stepper({name}, {self.phase_of(k)} step {k}/{self.total}, at {self.graph.name_of(self.current)}" \
+               f"{done}{mode})"
+
     # ── the plan: what each step is ──
     def phase_of(self, k: int) -> str:
         """FORWARD or BACKWARD: the pass step ``k`` (1-based) belongs to; the seed opens backward, and
@@ -361,13 +370,25 @@ class Stepper:
     def resume_back(self) -> Break | None:
         """Step back to the last earlier step after which a break condition held (that Break: a breakpoint, the
         first NaN/Inf, a gradient over the limit), or to the start: None.  The debugger's reverse-continue: the walk
-        keeps every step's history, so going back is exact, and the stop is the one ``resume`` would have made."""
+        keeps every step's history, so going back is exact, and the stop is the one ``resume`` would have made.  As in
+        ``resume``, unwatched steps are undone at run speed in chunks, after one look for a NaN or Inf among them."""
         from .breaks import check_step
 
-        while self.step_back():
-            found = check_step(self) if self.position else None
-            if found is not None:
-                return found
+        with np.errstate(all="ignore"):
+            while self.position > 0:
+                start = self.position
+                end = quiet = self._unwatched_back_to(max(0, start - RESUME_CHUNK))
+                if quiet < start:  # positions no breakpoint or norm limit watches: undone at run speed…
+                    if not self.break_on_nonfinite or self._finite_since(max(quiet - 1, 0)):
+                        self.run_to(quiet)
+                        continue
+                else:  # …and where one does, or a NaN or Inf was made among them, one at a time
+                    end = start - 1
+                while self.position > end:
+                    self.step_back()
+                    found = check_step(self) if self.position else None
+                    if found is not None:
+                        return found
         return None
 
     def run_to_node(self, node: int | str) -> Break | None:
@@ -394,6 +415,18 @@ class Stepper:
             kind, nid = plan[k]
             if nid in watched and kind != SEED:
                 return k
+        return limit
+
+    def _unwatched_back_to(self, limit: int) -> int:
+        """The lowest position ≥ ``limit`` from which up to here no position a step back reaches is watched by a
+        breakpoint or the norm limit (position q is watched when step q's node is)."""
+        if self.grad_norm_limit is not None:
+            return self.position
+        watched, plan = self.breakpoints, self.plan
+        for q in range(self.position - 1, max(limit, 1) - 1, -1):
+            kind, nid = plan[q - 1]
+            if nid in watched and kind != SEED:
+                return q + 1
         return limit
 
     def _finite_since(self, start: int) -> bool:
@@ -506,6 +539,13 @@ class Stepper:
     def held_bytes(self) -> int:
         """Bytes of forward values kept alive because a backward rule still needs them."""
         return 0 if self.mode == "forward" else self._tallied().held
+
+    def held_by_node(self) -> dict[int, int]:
+        """The nodes whose forward value is held for backward now, with its bytes (``held_bytes`` is their sum)."""
+        if self.mode == "forward":
+            return {}
+        tally = self._tallied()
+        return {n: tally.nbytes[n] for n in tally.holds}
 
     def _tallied(self) -> Tally:
         """The running counts, brought to the current position (cost: the steps since the last query)."""

@@ -30,17 +30,19 @@ class Tally:
             op, inputs, _ = program[nid]
             keep = (nid,) if op.saves in ("out", "both") else ()
             self.saved[nid] = keep + (tuple(inputs) if op.saves in ("inputs", "both") else ())
-        self._plan, self._changed = st.plan, st.changed
+        self._plan, self._program, self._needs = st.plan, program, st.graph.needs_grad
 
     @functools.cached_property
     def arrival_steps(self) -> dict[int, list[int]]:
         """Per node, the backward steps sending it a contribution: found when first asked (the inspector's list
         of contributions), not when the status bar first shows the bytes held."""
         steps: dict[int, list[int]] = {}
-        for k, (kind, _) in enumerate(self._plan, start=1):
-            if kind == BACKWARD:
-                for i in self._changed(k):  # x·x: one step, two arrivals
-                    steps.setdefault(i, []).append(k)
+        program, needs = self._program, self._needs
+        for k, (kind, nid) in enumerate(self._plan, start=1):
+            if kind == BACKWARD:  # the inputs needing a gradient, each once (x·x: one step, two arrivals), as in
+                for i in dict.fromkeys(program[nid][1]):  # Stepper.changed, without making the step's VJP calls
+                    if needs[i]:
+                        steps.setdefault(i, []).append(k)
         return steps
 
     def sync(self, st: Stepper) -> None:
@@ -60,7 +62,10 @@ class Tally:
         elif kind == BACKWARD:
             for n in self.saved[nid]:  # backward done: its saved values may be freed
                 self._hold(st, n, -sign)
-            for _, i, _, _ in st.graph.vjp_program[nid]:
+            needs = self._needs
+            for i in self._program[nid][1]:  # each input sent a gradient, as the step's VJP calls (x·x: twice)
+                if not needs[i]:
+                    continue
                 count = self.arrivals.get(i, 0) + sign
                 if count:
                     self.arrivals[i] = count

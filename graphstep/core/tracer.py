@@ -30,6 +30,7 @@ from .heap import paused_gc
 from .hints import missing_attribute, missing_functions
 from .naming import assigned_name
 from .ops import METHODS, NUMPY, OPS, fmt_shape, install_apply
+from .partial import FAILED, failed_params
 from .records import Node
 from .surface import COMPARISONS, PASSTHROUGH, VALUE_FUNCTIONS, VALUE_UFUNCS, qualname  # noqa: F401 - re-exported
 
@@ -434,14 +435,15 @@ class Tensor:
         fn = NUMPY.get(name)
         extra = sorted(k for k in kwargs if k != "out")
         if fn is None or extra:
-            raise _unsupported(f"numpy.{name}" + (f"(..., {extra[0]}=...)" if fn and extra else ""))
+            raise _failed_call(_unsupported(f"numpy.{name}" + (f"(..., {extra[0]}=...)" if fn and extra else "")),
+                               f"numpy.{name}", args)
         return fn(*args, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         name = _qualname(func)
         fn = VALUE_ONLY.get(name) or NUMPY.get(name)
         if fn is None:
-            raise _unsupported(f"numpy.{name}")
+            raise _failed_call(_unsupported(f"numpy.{name}"), f"numpy.{name}", args)
         return fn(*args, **kwargs)
 
 
@@ -626,11 +628,36 @@ def apply(opname: str, *args, **kw) -> Tensor:
     try:
         out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
     except (ValueError, IndexError, TypeError) as err:
-        raise _shape_error(tracer, op, ids, vals, kw, err) from None
+        raise _failed(tracer, _shape_error(tracer, op, ids, vals, kw, err), opname, ids) from None
     nid = tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw)
     if "index" in kw:  # x[np.arange(N), y]: each part as the learner reads it, while the user's frame is alive
         tracer.nodes[nid].index_text = naming.index_parts(kw["index"], _user_frame())
     return Tensor(nid, out, tracer)
+
+
+def _failed(tracer: Tracer, err: GraphstepError, op: str, ids) -> GraphstepError:
+    """Keep the call that failed as the trace's last node (``core.partial``): ``trace`` gives the error the graph
+    recorded up to it, for the views to draw.  Called from this file only, so the node takes the user's line."""
+    frame = _user_frame()
+    name = err.node or (frame and assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op
+    nid = tracer.add(FAILED, _NO_VALUE, name=name, inputs=tuple(ids), params=failed_params(op, err, frame, len(ids)))
+    del tracer.leaf_values[nid]  # never computed: a leaf of the walk without a value
+    return err
+
+
+_NO_VALUE = np.empty(())
+
+
+def _failed_call(err: GraphstepError, op: str, args) -> GraphstepError:
+    """A NumPy function that cannot be traced, kept as a failed node fed by the tensors and arrays it was given."""
+    tensors = [a for a in args if isinstance(a, Tensor)] + [
+        t for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, Tensor)]
+    if not tensors:
+        return err
+    tracer = tensors[0].tracer
+    ids = [a.node if isinstance(a, Tensor) else _const(tracer, a) for a in args if isinstance(a, (Tensor, np.ndarray))]
+    ids += [t.node for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, Tensor)]
+    return _failed(tracer, err, op, ids)
 
 
 def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeError:

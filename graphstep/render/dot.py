@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import functools
 import html
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import graphviz
+import numpy as np
 from graphviz.quoting import quote
 
 from ..core.graph import Graph
+from ..core.partial import FAILED
 from ..core.stepper import Stepper
 from ..text import array_text, fmt_shape
 from . import style as S
 from .collapse import collapse, fold_repeats
+from .failure import failure_note, failure_of
+from .heat import as_matrix, heat_grid
 from .scene import NodeView, Scene, Summary, build_scene, shape_text
 from .view import EVERYTHING, describe, view_key
 
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from .positions import Placement
 
 LIMIT = 800  # above this many boxes (after folding repeats) the picture collapses lines into summaries
+FULL_MATRIX = 12  # a value or gradient up to 12×12 is written out entry by entry, in heat colours
 
 
 def to_dot(subject: Graph | Stepper, *, rankdir: str = "TB", full: bool = False, fold: bool | None = None,
@@ -53,6 +59,7 @@ def picture_scene(subject: Graph | Stepper, *, full: bool = False, fold: bool | 
     graph, stepper = split_subject(subject)
     shown = describe(graph, EVERYTHING if full else view_key(graph, stepper, fold_option=fold))
     scene = build_scene(graph, stepper, shown)
+    scene.note = failure_note(graph)  # a graph recorded up to a call that failed says so under its title
     if full:
         return scene
     scene = fold_repeats(scene, shown, stepper)
@@ -209,6 +216,8 @@ def _cluster_name(key: tuple) -> str:
 # ── nodes ──
 
 def _tensor_node(v: NodeView, scene: Scene) -> str:
+    if v.kind == FAILED:
+        return _failed_node(v, scene)
     attrs = _node_style(v)
     return _node_line(f"n{v.id}", label=_tensor_html(v, scene), shape="box", margin="0.04",
                       tooltip=f"{v.source}  {v.code}", **attrs)
@@ -223,6 +232,22 @@ def _op_node(v: NodeView, scene: Scene) -> str:
     return _node_line(f"op{v.id}", label=label, shape="ellipse", fontsize="12", margin="0.05,0.02", height="0.3",
                       width="0.4", fillcolor=fill, tooltip=f"{v.op}: {v.code}",
                       **{**attrs, "style": attrs["style"] + ",filled"})
+
+
+def _failed_node(v: NodeView, scene: Scene) -> str:
+    """The call that failed while tracing: a red box with its op, its operands' shapes, the message and the
+    line annotated under each operand with its shape (``render.failure``)."""
+    failure = failure_of(scene.shown.graph)
+    mono = '<BR ALIGN="LEFT"/>'.join(_esc(line) for line in failure.annotation)
+    reason = "<BR/>".join(_esc(line) for line in textwrap.wrap(failure.reason, 60))
+    rows = [f'<TR><TD BGCOLOR="{S.FAILED_FILL}"><B>{_esc(v.name)}</B> <FONT POINT-SIZE="9" COLOR="{S.FAILED}">'
+            f'failed</FONT></TD></TR>',
+            f'<TR><TD><FONT POINT-SIZE="10">{_esc(failure.signature)}</FONT></TD></TR>',
+            f'<TR><TD><FONT POINT-SIZE="9" COLOR="{S.FAILED}">{reason}</FONT></TD></TR>',
+            f'<TR><TD ALIGN="LEFT"><FONT FACE="{S.MONO}" POINT-SIZE="9">{mono}<BR ALIGN="LEFT"/></FONT></TD></TR>']
+    label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+    return _node_line(f"n{v.id}", label=label, shape="box", margin="0.04", style="rounded,bold", color=S.FAILED,
+                      penwidth="2", fontcolor=S.FAILED, tooltip=failure.message, **{"class": "failed"})
 
 
 def _node_style(v: NodeView) -> dict[str, str]:
@@ -247,12 +272,37 @@ def _tensor_html(v: NodeView, scene: Scene) -> str:
     rows = [f'<TR><TD BGCOLOR="{S.HEADER[v.kind]}">{name}{tag}{mark}</TD></TR>',
             f'<TR><TD><FONT POINT-SIZE="10">{_esc(shape_text(v))}</FONT></TD></TR>']
     if v.value is not None and scene.stateful:
-        rows.append(_array_row("value", array_text(v.value), S.VALUE))
+        rows.append(_array_rows("value", v.value, S.VALUE))
     if v.grad is not None:
         accumulated = v.arrivals >= 2
         word = f"grad Σ{v.arrivals}" if accumulated else "grad"
-        rows.append(_array_row(word, array_text(v.grad), S.GRAD_SUM if accumulated else S.GRAD))
+        rows.append(_array_rows(word, v.grad, S.GRAD_SUM if accumulated else S.GRAD))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+
+
+def _array_rows(word: str, a, colour: str) -> str:
+    """A value or gradient: a small matrix entry by entry on its heat colours (the 12×3 gradient of a softmax
+    classifier as its 36 numbers), anything else as ``text.array_text`` writes it (a scalar, min/mean/max)."""
+    a = np.asarray(a)
+    m = as_matrix(a)
+    if a.ndim == 0 or a.ndim > 2 or a.dtype.kind not in "biuf" or max(m.shape) > FULL_MATRIX:
+        return _array_row(word, array_text(a), colour)
+    return (f'<TR><TD BGCOLOR="{colour}" ALIGN="LEFT"><FONT POINT-SIZE="9">{word}  </FONT></TD></TR>'
+            f'<TR><TD BGCOLOR="{colour}">{_heat_table(m)}</TD></TR>')
+
+
+def _heat_table(m: np.ndarray) -> str:
+    """The entries of a 2-D array as a table of cells, each on its heat colour (``render.heat``)."""
+    grid = heat_grid(m, *m.shape)
+    rows = []
+    for texts, classes in zip(grid.texts, grid.classes):
+        cells = []
+        for text, cls in zip(texts, classes):
+            bg, fg = S.heat_colours(cls)
+            cells.append(f'<TD BGCOLOR="{bg}" ALIGN="RIGHT"><FONT FACE="{S.MONO}" POINT-SIZE="8" COLOR="{fg}">'
+                         f'{_esc(text)}</FONT></TD>')
+        rows.append(f"<TR>{''.join(cells)}</TR>")
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">{"".join(rows)}</TABLE>'
 
 
 def _array_row(word: str, text: str, colour: str) -> str:
@@ -310,6 +360,8 @@ def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
     """Input tensor → op (labelled with the shape that flows), op → its result; summaries merge theirs."""
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for v in scene.nodes.values():
+        if v.kind == FAILED:  # no op to pass through: its operands feed the red box, each with its shape
+            edges.update(((scene.hidden.get(i) or f"n{i}", f"n{v.id}"), _failed_edge(scene, i)) for i in v.inputs)
         if not v.op:
             continue
         dst_op = scene.hidden.get(v.id) or f"op{v.id}"
@@ -359,6 +411,11 @@ def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
     if flowed:
         attrs["penwidth"] = "2"
     return attrs
+
+
+def _failed_edge(scene: Scene, i: int) -> dict[str, Any]:
+    src = scene.nodes.get(i)
+    return {"label": f" {fmt_shape(src.shape)}" if src else "", "color": S.FAILED, "fontcolor": S.FAILED}
 
 
 def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

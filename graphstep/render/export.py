@@ -12,9 +12,10 @@ import contextlib
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from ..core.graph import Graph
 from ..core.stepper import Stepper
@@ -69,13 +70,19 @@ def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bo
     return drawn.dot().encode("utf-8") if fmt == "dot" else draw(drawn, fmt, timeout=timeout)
 
 
-def draw(drawn: Picture, fmt: str, *, timeout: float = TIMEOUT) -> bytes:
+def draw(drawn: Picture, fmt: str, *, timeout: float = TIMEOUT, dpi: float | None = None) -> bytes:
     """Graphviz's drawing of a picture: laid out by dot up to ``DOT_BOXES`` boxes, where its pictures are
-    better; placed by graphstep's own layout above, where dot's time grows with the square of the boxes."""
+    better; placed by graphstep's own layout above, where dot's time grows with the square of the boxes.
+    ``dpi`` rasterises a PNG at that resolution (Graphviz's default is 96): sharp at any scale."""
     if drawn.boxes <= DOT_BOXES:
-        return render(drawn.dot(), fmt, timeout=timeout)
+        return render(_at_dpi(drawn.dot(), dpi), fmt, timeout=timeout)
     placed = place(drawn, measure(drawn.sizing_dot(), timeout=timeout))
-    return render(drawn.dot(placed), fmt, timeout=timeout, placed=True)
+    return render(_at_dpi(drawn.dot(placed), dpi), fmt, timeout=timeout, placed=True)
+
+
+def _at_dpi(dot: str, dpi: float | None) -> str:
+    # a root-level ``dpi=`` is a graph attribute wherever it stands
+    return dot if dpi is None else f"{dot.rstrip().removesuffix('}')}\tdpi={dpi:g}\n}}\n"
 
 
 def _picture(subject: Graph | Stepper, *, rankdir: str, full: bool, fold: bool | None, limit: int) -> Picture:
@@ -130,20 +137,31 @@ def export_frames(subject: Graph | Stepper, directory: str | os.PathLike, *, for
     stepper = fresh_stepper(subject)
     work = Work(f"drawing the frames of {stepper.graph.name}", stepper.total + 1, progress, cancel)
     width = max(3, len(str(stepper.total)))
-    images, titles = [], []
-    frames = _frames(stepper, format, work, rankdir=rankdir, full=full, fold=fold, limit=limit, timeout=timeout)
+    frames = step_pictures(stepper, format, work, rankdir=rankdir, full=full, fold=fold, limit=limit,
+                           timeout=timeout)
+    drawn = []
     with Folder(directory, force=force) as folder, contextlib.closing(frames):
-        for k, (caption, image) in enumerate(frames):
-            folder.write(f"step-{k:0{width}d}.{format}", image, format)
-            images.append(image)
-            titles.append(caption)
-            work.advance(f"step {k}")
-        folder.write("index.html", player_html(stepper.graph.name, images, titles, format).encode("utf-8"), "html")
+        for frame in frames:
+            folder.write(f"step-{frame.step:0{width}d}.{format}", frame.image, format)
+            drawn.append(frame)
+            work.advance(f"step {frame.step}")
+        folder.write("index.html", player_html(stepper.graph.name, drawn, format).encode("utf-8"), "html")
     return folder.paths
 
 
-def _frames(stepper: Stepper, fmt: str, work: Work, *, timeout: float, **options) -> Iterator[tuple[str, bytes]]:
-    """(caption, picture) of step 0 … the last, in order; laid out in parallel, a bounded number at a time.
+class Frame(NamedTuple):
+    """One step's picture, with what a player or an animation says beside it."""
+
+    step: int
+    caption: str  # the step's formula (``_frame_title``)
+    image: bytes
+    focus: str | None  # the DOT name of the box holding the step's node (None at step 0)
+
+
+def step_pictures(stepper: Stepper, fmt: str, work: Work, *, steps: Iterable[int] | None = None,
+                  timeout: float = TIMEOUT, dpi: float | None = None, **options) -> Iterator[Frame]:
+    """The frames of ``steps`` (default: step 0 … the last), in order; laid out in parallel, a bounded number at a
+    time, each drawn once.
 
     Leaving early (an error, ``cancel``, ctrl+c) drops the layouts not yet begun.
     """
@@ -151,20 +169,31 @@ def _frames(stepper: Stepper, fmt: str, work: Work, *, timeout: float, **options
     pending: deque = deque()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
-            for k in range(stepper.total + 1):
+            for k in range(stepper.total + 1) if steps is None else steps:
                 work.check()
                 stepper.run_to(k)
                 drawn = _picture(stepper, **options)
-                pending.append((_frame_title(stepper), pool.submit(draw, drawn, fmt, timeout=timeout)))
+                image = pool.submit(draw, drawn, fmt, timeout=timeout, dpi=dpi)  # a Frame of a future till drawn
+                pending.append(Frame(k, _frame_title(stepper), image, _focus(drawn, stepper)))
                 if len(pending) > 2 * workers:
-                    caption, image = pending.popleft()
-                    yield caption, image.result()
+                    yield _drawn(pending.popleft())
             while pending:
-                caption, image = pending.popleft()
-                yield caption, image.result()
+                yield _drawn(pending.popleft())
         finally:
-            for _, image in pending:
-                image.cancel()
+            for frame in pending:
+                frame.image.cancel()
+
+
+def _drawn(frame: Frame) -> Frame:
+    return frame._replace(image=frame.image.result())
+
+
+def _focus(drawn: Picture, stepper: Stepper) -> str | None:
+    """The DOT name of the box the step's node is drawn in (its own, or a folded box holding it)."""
+    if stepper.position == 0:
+        return None
+    node = stepper.record(stepper.position).node
+    return drawn.scene.hidden.get(node) or f"n{node}"
 
 
 def _frame_title(stepper: Stepper) -> str:

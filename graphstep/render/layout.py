@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..core.heap import paused_gc
+from ..core.partial import FAILED
 from ..text import fmt_shape
 
 U, D, L, R = 1, 2, 4, 8
@@ -89,6 +90,8 @@ class Layout:
 def label_of(node: Mapping, constants: Sequence[str] = ()) -> str:
     """``Z1  add  (8×16)``: name, op (or kind for leaves) with any scalar constants, and shape."""
     name = node.name if len(node.name) <= 18 else node.name[:17] + "…"
+    if node.kind == FAILED:  # a call that failed while tracing (core.partial): its op, and no shape
+        return f"{name}  {node.params['op']}  ✗ failed"
     op = " ".join([node.op or node.kind, *constants])
     return f"{name}  {op}  {fmt_shape(node.shape)}"
 

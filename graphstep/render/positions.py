@@ -116,7 +116,7 @@ def _route(sheet: _Sheet, slot: Mapping[int, tuple[float, int]], preds, inputs, 
         step = preds[step][0]
     along, r = slot[src]
     points.append(sheet.point(along, r, sheet.through(src) / 2))  # where it leaves its source
-    points.reverse()
+    points = _bends(points[::-1])
     tip, last = points[-1], points[-2]
     points[-1] = _lerp(tip, last, min(0.5, ARROW / (math.dist(tip, last) or 1.0)))  # the arrowhead's base
     spline = [points[0]]
@@ -129,6 +129,33 @@ def _route(sheet: _Sheet, slot: Mapping[int, tuple[float, int]], preds, inputs, 
     mid = ((tip[0] + last[0]) / 2, (tip[1] + last[1]) / 2)
     offset = 4 + len(label) * LABEL_CHAR / 2
     return pos, _xy((mid[0], mid[1] - offset) if sheet.across else (mid[0] + offset, mid[1]))
+
+
+STRAIGHT = 1.0  # points: a lane point this close to the line through its neighbours is not a bend
+MOST_BENDS = 150  # points of one edge's lane: Graphviz 2.43 cannot read a ``pos`` string of a few thousand
+
+
+def _bends(points: list[Point]) -> list[Point]:
+    """The points where a lane turns.  A long edge crosses hundreds of ranks, its lane drifting a point or two
+    at each; a point per rank makes a ``pos`` string older Graphviz cannot read ("String starting: e,…"), so
+    the lane is straightened, more coarsely until at most ``MOST_BENDS`` points are left."""
+    tolerance = STRAIGHT
+    while True:
+        kept = _straightened(points, tolerance)
+        if len(kept) <= MOST_BENDS:
+            return kept
+        tolerance *= 2
+
+
+def _straightened(points: list[Point], tolerance: float) -> list[Point]:
+    """``points`` without those within ``tolerance`` of the line from the last point kept to the next one."""
+    kept = points[:1]
+    for here, after in zip(points[1:], points[2:]):
+        before = kept[-1]
+        cross = (here[0] - before[0]) * (after[1] - before[1]) - (here[1] - before[1]) * (after[0] - before[0])
+        if abs(cross) > tolerance * math.dist(before, after):
+            kept.append(here)
+    return kept + points[-1:] if len(points) > 1 else kept
 
 
 def _xy(p: Point) -> str:

@@ -224,7 +224,7 @@ def index_label(parts: tuple[str, ...], most: int = 28) -> str:
 
 def title(graph: Graph, stepper: Stepper | None) -> str:
     """What the picture shows, in words: the computation and where the walk stands."""
-    head = f"{graph.name} · {graph.node(graph.output).source.rsplit(':', 1)[0]}"
+    head = " · ".join(filter(None, (graph.name, graph.file)))
     if stepper is None:
         return f"{head} · graph ({len(graph)} nodes)"
     k, total, fwd = stepper.position, stepper.total, stepper.forward_steps

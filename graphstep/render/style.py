@@ -3,10 +3,15 @@
 Kinds are told apart by the header colour and a word (param, input, const);
 state by the value and gradient rows and the border: dashed grey = pending,
 blue value row = computed, green gradient row = gradient known, darker green
-= summed from several consumers, thick orange border = the current step.
+= summed from several consumers, thick orange border = the current step.  A
+small matrix is written out, each entry on the heat colour of its class
+(``render.heat``: blue below 0, red above, darker the larger; NaN and ±inf
+marked), the TUI's colouring in the picture's palette.
 """
 
 from __future__ import annotations
+
+from .heat import LEVELS
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
@@ -23,9 +28,25 @@ PENDING = "#adb5bd"
 MUTED = "#868e96"
 EDGE = "#495057"
 EDGE_GRAD = "#2b8a3e"
+FAILED = "#c92a2a"  # a call that failed while tracing (core.partial): its border, header text and edges
+FAILED_FILL = "#ffe3e3"
 CLUSTER = "#f8f9fa"
 LOOP = "#fff9db"  # a loop's cluster
 ITERATION = "#fff3bf"  # one iteration inside it
+HEAT_SIDES = {"neg": (0x1c, 0x7e, 0xd6), "pos": (0xe0, 0x31, 0x31)}  # the hue of each side of 0, darkest level
+HEAT_MARKS = {"nan": ("#fcc419", "#212529"), "posinf": ("#212529", "#ffffff"), "neginf": ("#212529", "#ffffff")}
+HEAT_MIN, HEAT_MAX = 0.15, 0.85  # how much of the hue the lightest and the darkest level take (the rest white)
+
+
+def heat_colours(cls: str) -> tuple[str, str]:
+    """The background and text colour of a ``render.heat`` class in a picture."""
+    if cls in HEAT_MARKS:
+        return HEAT_MARKS[cls]
+    if cls == "zero":
+        return "#ffffff", "#212529"
+    amount = HEAT_MIN + (HEAT_MAX - HEAT_MIN) * (int(cls[3:]) - 1) / (LEVELS - 1)
+    rgb = [round(255 + (c - 255) * amount) for c in HEAT_SIDES[cls[:3]]]
+    return "#" + "".join(f"{c:02x}" for c in rgb), "#ffffff" if amount > 0.55 else "#212529"
 
 
 def legend_html(stateful: bool) -> str:
@@ -44,6 +65,7 @@ def legend_html(stateful: bool) -> str:
             _item(GRAD_SUM, "grad Σ2", "summed from 2+ consumers"),
             _item("#ffffff", "◀ step", "current step (orange)", colour_text=CURRENT),
             _item("#ffffff", "━━", "gradient flowed back", colour_text=EDGE_GRAD),
+            _heat_item(),
         ]
     items.append(_item("#ffffff", "· · ·", "does not reach the output", colour_text=MUTED))
     per_row = 4
@@ -58,6 +80,16 @@ def _item(colour: str, word: str, text: str, *, dashed: bool = False, colour_tex
     swatch = (f'<TD BGCOLOR="{colour}" BORDER="1" COLOR="{PENDING}"{style}>'
               f'<FONT POINT-SIZE="9" COLOR="{colour_text}">{word}</FONT></TD>')
     return f'{swatch}<TD ALIGN="LEFT"><FONT POINT-SIZE="9">{text}</FONT></TD><TD WIDTH="8"></TD>'
+
+
+def _heat_item() -> str:
+    """The swatch of the entries' colours: ``−  0  +`` on the darkest blue, white and the darkest red."""
+    cells = "".join(f'<TD BGCOLOR="{bg}"><FONT POINT-SIZE="9" COLOR="{fg}">{sign}</FONT></TD>'
+                    for sign, (bg, fg) in (("−", heat_colours(f"neg{LEVELS}")), ("0", heat_colours("zero")),
+                                           ("+", heat_colours(f"pos{LEVELS}"))))
+    table = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{cells}</TR></TABLE>'
+    swatch = f'<TD BORDER="1" COLOR="{PENDING}">{table}</TD>'
+    return f'{swatch}<TD ALIGN="LEFT"><FONT POINT-SIZE="9">entries: darker = larger |x|</FONT></TD><TD WIDTH="8"></TD>'
 
 
 def title_html(title: str, note: str, stateful: bool) -> str:

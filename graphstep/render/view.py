@@ -26,6 +26,8 @@ FOLD_MEMBERS = 6  # by default, repeats with more members than this are folded�
 FOLD_NODES = 300  # …and every repeat of a graph with more nodes than this
 HOPS = (1, 6)  # focus: fewest and most hops around the focused node
 FOCUS_NODES = 80  # fewer hops than asked where more would draw more nodes than this (a hub read 2,000 times)
+KINDS = {"param": "parameter (gets a gradient)", "input": "input (data, no gradient needed)", "const": "constant",
+         "op": "operation"}  # what a node is, as the inspector and the notebook say it
 
 
 # ───────────────────────────── the decisions ─────────────────────────────

@@ -31,11 +31,13 @@ from ..analysis.persample import per_sample_gradients
 from ..core.breaks import Break
 from ..core.loader import split_target
 from ..core.stepper import Step, Stepper
+from ..core.training import Training
 from ..core.work import Cancelled
 from ..errors import GraphstepError, LoadError
 from .activity import ActivityBar
 from .breadcrumb import Breadcrumb
-from .entry import COLUMNS, ROWS, SLICES, EntryCursor, gets_gradient
+from .entry import COLUMNS, ROWS, SLICES, EntryCursor, clicked_array, follow_term, gets_gradient
+from .failure_view import failed_title, failure_rows, whole_graph_needed
 from .graph_view import GraphView
 from .inspector import Inspector
 from .jobs import Job
@@ -53,7 +55,8 @@ from .watch_panel import WatchPanel
 
 STOP_TITLES = {"breakpoint": "breakpoint", "nonfinite": "stopped: first NaN/Inf", "grad-norm": "stopped: gradient norm"}
 ON_ERROR_SCREEN = {"reload", "reseed", "help", "quit"}  # app keys that act over the error screen
-IN_ENTRY_MODE = {"entry_move", "entry_switch", "entry_leave"}  # outside entry mode the key's other binding acts
+# entry mode's own actions: outside entry mode the key's other binding acts
+IN_ENTRY_MODE = {"entry_move", "entry_switch", "entry_leave", "entry_follow"}
 INTERRUPTED = 130  # the exit code of quitting while the user's file still runs, as ctrl+c gives
 PREPARE_AFTER = 0.05  # seconds without a key before the next step's drawing is laid out
 
@@ -64,7 +67,9 @@ class GraphstepApp(App[int]):
     BINDINGS = [
         # entry mode's keys act only while it is on (check_action); first, so the footer shows them first
         Binding("d", "entry_switch", "value/grad"),
-        Binding("escape", "entry_leave", "leave entry"),
+        Binding("escape", "entry_leave", "leave"),
+        Binding("enter", "entry_follow(1)", "follow", show=False),  # the entry its largest term reads: G for a grad
+        Binding("o", "entry_follow(0)", "follow value", show=False),  # …and for a gradient, the value that weighs G
         Binding("n,space,right", "next", "next"),
         Binding("p,left", "step_back", "back"),
         Binding("f", "forward_end", "fwd end"),
@@ -79,17 +84,19 @@ class GraphstepApp(App[int]):
         Binding("b", "breakpoint", "break"),
         Binding("w", "watch", "watch"),
         Binding("g", "per_sample", "per-sample", show=False),
-        Binding("m", "toggle_mode", "mode"),
+        Binding("i", "entry_leave", "leave", show=False),  # in entry mode i leaves (the next one is hidden)
+        Binding("i", "entry_mode", "entry"),  # the footer fits 160 columns in entry mode too: m, z, v are in
+        Binding("m", "toggle_mode", "mode", show=False),  # help, and the status bar and graph title name them
         Binding("slash", "find", "find"),
         Binding("right_square_bracket", "match(1)", "next match", show=False),
         Binding("left_square_bracket", "match(-1)", "previous match", show=False),
-        Binding("z", "toggle_fold", "fold"),
-        Binding("v", "toggle_focus", "focus"),
+        Binding("z", "toggle_fold", "fold", show=False),
+        Binding("v", "toggle_focus", "focus", show=False),
         Binding("o", "open", "open", show=False),
         Binding("plus,equals_sign", "hops(1)", "more hops", show=False),
         Binding("minus", "hops(-1)", "fewer hops", show=False),
         Binding("j", "jacobian", "jacobian", show=False),
-        Binding("i", "entry_mode", "entry", show=False),
+        Binding("h", "heat", "heat", show=False),
         Binding("up", "select(-1)", "select", show=False),
         Binding("down", "select(1)", "select", show=False),
         Binding("tab", "select(1)", "select", show=False, priority=True),
@@ -134,6 +141,10 @@ class GraphstepApp(App[int]):
                 yield SourceView(id="source")
             with Vertical(id="right"):
                 yield Inspector(id="inspector")
+                if self.session.train is not None:  # plotext is imported only for a training
+                    from .training_panel import TrainingPanel
+
+                    yield TrainingPanel(id="training")
                 yield WatchPanel(id="watches")
                 yield StepLog(id="log")
         yield ActivityBar(id="activity")
@@ -156,6 +167,8 @@ class GraphstepApp(App[int]):
         mode's keys act only in entry mode, on the main screen (elsewhere an arrow steps or selects)."""
         if action in IN_ENTRY_MODE:
             return self.entry.active and len(self.screen_stack) == 1  # never over help, a palette, a report
+        if action == "entry_mode" and self.entry.active:
+            return False  # its twin above leaves, and the footer has room for entry mode's keys
         return not (self.screen_stack and isinstance(self.screen, ErrorScreen)) or action in ON_ERROR_SCREEN
 
     # ── actions: one line each ──
@@ -176,6 +189,7 @@ class GraphstepApp(App[int]):
     def action_toggle_mode(self) -> None: self._switch_mode()
     def action_find(self) -> None: self._find()
     def action_jacobian(self) -> None: self.jacobian = not self.jacobian
+    def action_heat(self) -> None: self.query_one(GraphView).cycle_metric()
     def action_select(self, delta: int) -> None: self._navigate(self.nav.select_by, delta)
     def action_stop_or_follow(self) -> None: self._stop_job() or self._navigate(self.nav.follow_current)
     def action_quit(self) -> None: self._quit()
@@ -190,6 +204,7 @@ class GraphstepApp(App[int]):
     def action_entry_move(self, axis: int, delta: int) -> None: self._entry_changed(self.entry.move, axis, delta)
     def action_entry_switch(self) -> None: self._entry_switch()
     def action_entry_leave(self) -> None: self._entry_changed(self.entry.leave)
+    def action_entry_follow(self, same_kind: int) -> None: self._entry_follow(bool(same_kind))
 
     @property
     def selected(self) -> int | None:
@@ -205,7 +220,7 @@ class GraphstepApp(App[int]):
     def _move(self, method) -> None:
         if self.session.ready:
             with self._noted():
-                done = method(self.session.stepper)
+                done = self.session.move(method)
                 if isinstance(done, Step):  # ``Stepper.step`` describes the step: the views ask for it next
                     self.session.keep(done)
             self.tick += 1
@@ -236,7 +251,7 @@ class GraphstepApp(App[int]):
             return
         stop = None
         with self._noted():
-            stop = self.session.stop = run(self.session.stepper)
+            stop = self.session.stop = self.session.move(run)
         if stop is not None:
             self.nav.follow = True
             self.notify(stop.message, title=STOP_TITLES.get(stop.reason, stop.reason),
@@ -273,7 +288,7 @@ class GraphstepApp(App[int]):
             return
         session.adopt(traced)
         self._loaded(keep)
-        if before is not None:
+        if before is not None and session.failure is None:  # a failure says itself, on the red node
             self._show_changes(before, reseed)
 
     def _file_failed(self, job: Job, err: Exception) -> None:
@@ -349,7 +364,7 @@ class GraphstepApp(App[int]):
         error = self.session.error
         if (self.job is not None and self.job.kind == "file") or isinstance(error, Cancelled):
             return INTERRUPTED
-        return 2 if error is not None else 0
+        return 2 if error is not None or self.session.failure is not None else 0
 
     @property
     def stuck(self) -> bool:
@@ -373,10 +388,16 @@ class GraphstepApp(App[int]):
         source = self.query_one(SourceView)
         source.load(short_path(session.path), session.source_lines)
         source.highlight()
-        self.query_one(Breadcrumb).display = bool(graph.grouping.groups) or len(graph) > FOLD_NODES
+        self.query_one(Breadcrumb).display = bool(graph.grouping.groups) or len(graph) > FOLD_NODES or \
+            session.training is not None
         settle_heap(reloaded=self.nav.drawing is not None)
         self.nav.reloaded(keep)
         self._redraw()
+        if session.mode == "reverse":  # the walk's backward half, compiled while the user reads this screen
+            self.call_after_refresh(graph.walk.prepare_backward)
+        if session.failed is not None:  # the call that failed while tracing, selected (the inspector says why)
+            self.nav.pick(session.failed)  # and scrolled to once the new drawing has its size
+            self.call_after_refresh(self._redraw)
 
     def _switch_mode(self) -> None:
         if self.session.ready:
@@ -467,7 +488,7 @@ class GraphstepApp(App[int]):
         view, item, st = self.query_one(GraphView), nav.selected, session.stepper
         if view.drawing is not drawing:
             view.show(drawing, session)
-            view.border_title = self._title(drawing)
+            view.border_title = self._title(drawing) + failed_title(session)
         block, node = drawing.block(item), nav.selected_node()
         name = block.label if block is not None else session.graph.name_of(node) if node is not None else ""
         self.query_one(StatusBar).show(session, nav.follow, name, nav.match_note(),
@@ -475,6 +496,8 @@ class GraphstepApp(App[int]):
         view.select(item, follow=nav.current_item() if nav.follow else item)
         if block is not None:
             self.query_one(Inspector).show_rows(*session.block_rows(drawing, block))
+        elif node is not None and node == session.failed:
+            self.query_one(Inspector).show_rows(*failure_rows(session))
         else:
             self.query_one(Inspector).show(session, node, self.jacobian, self._entry_on(node))
         line_node = node if node is not None else st.current
@@ -482,6 +505,8 @@ class GraphstepApp(App[int]):
         self.query_one(StepLog).show(session, node)
         self.query_one(WatchPanel).show(session, session.watched)
         self.query_one(Breadcrumb).show(session, drawing, item)
+        for panel in self.query("#training"):
+            panel.show(session)
 
     # ── entry mode: one entry of the selected node's gradient or value, explained ──
     def _entry_mode(self) -> None:
@@ -521,6 +546,33 @@ class GraphstepApp(App[int]):
     def _entry_picked(self, message: Inspector.EntryPicked) -> None:
         self._entry_changed(self.entry.place, message.index)
 
+    @on(events.Click, "#inspector")
+    def _inspector_clicked(self, event: events.Click) -> None:
+        """A click on the value or the gradient the inspector draws enters entry mode on that array (then a click
+        on an entry moves the cursor there)."""
+        inspector, node = self.query_one(Inspector), self.nav.selected_node() if self.session.ready else None
+        offset = event.get_content_offset(inspector)
+        if self.entry.active or node is None or offset is None:
+            return
+        array = clicked_array(inspector.lines, offset.y + inspector.scroll_offset.y)
+        if array is not None:
+            self.nav.pick(node)
+            self.nav.follow = False
+            gradient = array == "grad" and gets_gradient(self.session, node)
+            self._entry_changed(self.entry.enter, node, self.session.graph.shape_of(node), gradient)
+
+    def _entry_follow(self, same_kind: bool) -> None:
+        """enter (o): the cursor onto the entry the largest term of this one reads, in its own node."""
+        target = follow_term(self.session, self.entry, same_kind)
+        if target is None:
+            self.notify("nothing to follow: this entry is not made from another (a leaf, the seed), or not yet",
+                        timeout=3)
+            return
+        node, index, gradient = target
+        self.nav.pick(node)
+        self.nav.follow = False
+        self._entry_changed(self.entry.jump, node, self.session.graph.shape_of(node), gradient, index)
+
     # ── breakpoints, watches, per-sample gradients ──
     def _toggle_breakpoint(self) -> None:
         node = self.nav.selected_node() if self.session.ready else None
@@ -544,7 +596,7 @@ class GraphstepApp(App[int]):
     def _per_sample(self) -> None:
         """``g``: per-sample gradients of the selected param (else the first) against the batch gradient."""
         session = self.session
-        if not session.ready:
+        if not session.ready or self._needs_whole_graph("per-sample gradients"):
             return
         graph, node = session.graph, self.nav.selected_node()
         param = node if node is not None and graph.node(node).kind == "param" else next(iter(graph.params.values()),
@@ -618,10 +670,17 @@ class GraphstepApp(App[int]):
 
     def _check(self) -> None:
         """``c``: the gradient check of every param, a seeded sample of entries each (the result says how many)."""
-        if self.session.ready:
+        if self.session.ready and not self._needs_whole_graph("a gradient check"):
             graph = self.session.graph
             job = Job("gradient check", lambda job: gradcheck(graph, progress=job.report, cancel=job.cancel))
             self._run_job(job, lambda report: self._checked(graph, report))
+
+    def _needs_whole_graph(self, what: str) -> bool:
+        """``what`` needs gradients, so a graph that ends at a failed call (``failure_view``) says so instead."""
+        refusal = whole_graph_needed(self.session, what)
+        if refusal:
+            self.notify(refusal, severity="warning", timeout=6)
+        return bool(refusal)
 
     def _checked(self, graph, report) -> None:
         if graph is not self.session.graph:
@@ -640,10 +699,16 @@ class GraphstepApp(App[int]):
         session = self.session
         graph, mode, position, path, fold = session.graph, session.mode, session.stepper.position, session.path, \
             session.fold
+        training = session.training  # then the walk drawn is the iteration on screen, with the loss curve
+        trained_to = training.position if training is not None else 0
 
         def export(job: Job) -> list:
             from ..render.export import export_beside
 
+            if training is not None:  # walked again in the job: the training on screen stays the user's
+                from ..render.chart import export_training_beside
+
+                return export_training_beside(Training(graph, **session.train).run_to(trained_to), path, fold=fold)
             snapshot = Stepper(graph, mode=mode).run_to(position)
             return export_beside(snapshot, path, fold=fold)  # FILE-stepN-2.svg … where a file of the user's is
 
@@ -671,13 +736,15 @@ def collect_while_idle() -> None:
         gc.collect()
 
 
-def run_app(target: str, breaks: list[str] = (), grad_norm_limit: float | None = None, reseed: int = 0) -> int:
+def run_app(target: str, breaks: list[str] = (), grad_norm_limit: float | None = None, reseed: int = 0,
+            training: dict | None = None) -> int:
     """Open the TUI on ``FILE[:NAME]``, which then runs the file: a missing file is an error before the screen
     opens, a ``--break`` name the graph lacks one raised after it closes (both exit 2, as the CLI's errors do)."""
     path, _ = split_target(target)
     if not os.path.isfile(path):
         raise LoadError(f"no such file: {path}", hint="give the path of a .py file with a @gs.computation")
-    app = GraphstepApp(target, Session(target, reseed=reseed, break_at=list(breaks), grad_norm_limit=grad_norm_limit))
+    app = GraphstepApp(target, Session(target, reseed=reseed, break_at=list(breaks), grad_norm_limit=grad_norm_limit,
+                                       train=training))
     app.run()
     if app.refused is not None:
         raise app.refused

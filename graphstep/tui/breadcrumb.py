@@ -42,6 +42,8 @@ class Breadcrumb(CachedStyles, Widget, can_focus=False):
         width = self.content_size.width
         right = self._minimap(session, block.nodes[0] if block is not None else item, CELLS[width >= 120])
         parts = [f"{session.graph.name}()", *filter(None, drawing.shown.where(item).split(" ▸ "))]
+        if session.training is not None:
+            parts.insert(0, f"iteration {session.training.place.iteration} of {session.training.iterations}")
         room = max(0, width - len(right) - 1)
         left = " ▸ ".join(parts)
         while len(left) >= room and len(parts) > 1:  # drop the outermost groups first: the innermost say most

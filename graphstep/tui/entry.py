@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import GraphstepError
+
 ROWS, COLUMNS, SLICES = -2, -1, -3  # the axes the keys move along, counted from the end: ↑ ↓, ← →, pgup pgdn
 
 
@@ -66,6 +68,11 @@ class EntryCursor:
         flat = int(np.ravel_multi_index(self.index[:-2], lead)) + delta
         return tuple(int(i) for i in np.unravel_index(_clamp(flat, int(np.prod(lead))), lead))
 
+    def jump(self, node: int, shape: tuple[int, ...], gradient: bool, index: tuple[int, ...]) -> None:
+        """enter on a term: the cursor on another node's entry (``follow_term``), entry mode on."""
+        self.enter(node, shape, gradient)
+        self.place(index)
+
     def place(self, index: tuple[int, ...]) -> None:
         """A click on an entry: the cursor there (clamped, as every move is)."""
         if len(index) == len(self.shape):
@@ -84,6 +91,30 @@ def gets_gradient(session, node: int) -> bool:
     and the output downstream (``explain`` says when it arrives)."""
     graph = session.graph
     return session.mode == "reverse" and bool(graph.needs_grad[node]) and bool(graph.feeds_output[node])
+
+
+def follow_term(session, cursor: EntryCursor, same_kind: bool = True) -> tuple[int, tuple[int, ...], bool] | None:
+    """Where enter (``same_kind``) or o goes from the entry under the cursor: the entry a factor of its largest term
+    reads (``Explanation.next_entry``): from a gradient entry its G, towards the output, or (o) the value that
+    weighted it; from a value the input entry it was made from.  None where nothing is explained yet or the
+    entry is a leaf's or the seed."""
+    from ..analysis.explain import explain_at
+
+    try:
+        explained = explain_at(session.stepper, cursor.node, cursor.index, cursor.gradient)
+    except GraphstepError:
+        return None
+    return explained.next_entry(cursor.gradient == same_kind)
+
+
+def clicked_array(lines: list, y: int) -> str | None:
+    """``"value"`` or ``"grad"`` when line ``y`` of the inspector's painted lines (``Strip``s) belongs to that row,
+    whose name starts the row's first line: a click there enters entry mode on that array."""
+    for line in reversed(lines[:y + 1]):
+        text = line.text
+        if text[:1].strip():  # a row's first line: its name in the first column
+            return text.split()[0] if text.split()[0] in ("value", "grad") else None
+    return None
 
 
 def _clamp(i: int, n: int) -> int:

@@ -3,7 +3,7 @@
 The app keeps its keys; what they mean for the selection lives here, so it can be
 tested without a terminal.  The navigator chooses the drawing (``Session.drawing``
 for the anchor), keeps the selected item of it (a node or a block), follows the
-stepper's current node until the user picks another (esc follows again), orders
+node the walk is on (``walk_node``) until the user picks another (esc follows again), orders
 the drawn items for ↑ ↓ tab, keeps the selection by name across a reload, and
 keeps a search's matches for ``]`` and ``[``.  Every method leaves ``drawing``
 and ``selected`` consistent; the app then redraws its widgets from them.
@@ -36,8 +36,11 @@ class Navigator:
         block = self.drawing.block(self.selected) if self.drawing is not None else None
         if block is None:
             return self.selected
-        current = self.session.stepper.current
+        current = self.walk_node()
         return current if current is not None and self.drawing.item_of(current) == block.id else block.nodes[0]
+
+    def walk_node(self) -> int | None:
+        return self.session.walk_node()
 
     def selected_name(self) -> str | None:
         """The name of the selected node: what a reload keeps selected (node ids change when the file does)."""
@@ -46,7 +49,7 @@ class Navigator:
 
     def current_item(self) -> int | None:
         """The item drawing the stepper's current node (None before the first step and after the last)."""
-        current = self.session.stepper.current
+        current = self.walk_node()
         return self.drawing.item_of(current) if current is not None and self.drawing is not None else None
 
     # ── moving it ──
@@ -55,7 +58,7 @@ class Navigator:
         while following."""
         self.sync()
         if self.follow:
-            current = self.session.stepper.current
+            current = self.walk_node()
             self.selected = self.drawing.item_of(current) if current is not None else self._first()
 
     def follow_current(self) -> None:
@@ -72,7 +75,7 @@ class Navigator:
         if drawing is not None and drawing.block(item) is None and (self.session.focused or
                                                                     drawing.item_of(item) != item):
             self.anchor = item
-        self.follow = item == self.session.stepper.current
+        self.follow = item == self.walk_node()
         self.selected = item
         self.sync()
 
@@ -140,7 +143,7 @@ class Navigator:
         """Choose the drawing for the anchor (the current node while following), the selection carried into it."""
         session = self.session
         if self.follow:
-            current = session.stepper.current
+            current = self.walk_node()
             start = session.graph.op_nodes[0] if session.focused and session.graph.op_nodes else None
             self.anchor = current if current is not None else start
         drawing = session.drawing(self.anchor, following=self.follow)

@@ -19,9 +19,12 @@ from ..analysis.gradcheck import GradcheckReport
 from ..analysis.grouping import Block, View
 from ..core.breaks import Break
 from ..core.graph import Graph
+from ..core.heap import holding
 from ..core.loader import load_and_trace, read_source, split_target
+from ..core.partial import failed_node
 from ..core.stepper import FORWARD, Step, Stepper
 from ..core.tracer import display_path
+from ..core.training import Training, carry_marks
 from ..core.usercode import user_code_error
 from ..errors import GraphstepError
 from ..render.layout import Layout, layout_graph, layout_view
@@ -64,16 +67,23 @@ class Traced:
     stepper: Stepper
     reseed: int
     source_lines: list[str]
+    failure: GraphstepError | None = None  # a call failed while tracing: ``graph`` is the graph up to it
 
 
 def trace_file(target: str, reseed: int, mode: str, position: int) -> Traced:
     """Run the user's file and trace it, then walk to ``position``: all the slow parts of a reload, none of
     which touches what the UI draws, so a worker thread can do it while the UI keeps the old graph."""
-    graph = load_and_trace(target, reseed=reseed or None)
-    graph.grouping  # noqa: B018 — found here, off the UI thread: it takes a while on a large graph
-    stepper = Stepper(graph, mode=mode)
-    stepper.run_to(min(position, stepper.total))
-    return Traced(graph, stepper, reseed, read_lines(split_target(target)[0]))
+    with holding():  # what the load builds lives with the graph: frozen, not walked by the collector again
+        try:
+            graph, failure = load_and_trace(target, reseed=reseed or None), None
+        except GraphstepError as err:
+            if err.partial_graph is None:
+                raise
+            graph, failure = err.partial_graph, err  # shown up to the call that failed (``core.partial``), in red
+        graph.grouping  # noqa: B018 — found here, off the UI thread: it takes a while on a large graph
+        stepper = Stepper(graph, mode=mode)
+        stepper.run_to(min(position, stepper.total))
+    return Traced(graph, stepper, reseed, read_lines(split_target(target)[0]), failure)
 
 
 def run_error(err: Exception) -> GraphstepError:
@@ -101,6 +111,8 @@ class Session:
     graph: Graph | None = None
     stepper: Stepper | None = None
     error: GraphstepError | None = None
+    failure: GraphstepError | None = None  # the graph shown is the file's up to a call that failed while tracing
+    failed: int | None = None  # then the node of that call, drawn red
     check: GradcheckReport | None = None
     source_lines: list[str] = field(default_factory=list)
     reseed: int = 0  # 0: the inputs as the file draws them; k: gs.rng draws anew (key L)
@@ -111,6 +123,8 @@ class Session:
     fold: bool | None = None  # every repeat folded (True), none (False), or by the default rule (None)
     focused: bool = False
     hops: int = 2
+    train: dict | None = None  # graphstep FILE --train N: ``Training``'s options
+    training: Training | None = None  # then n, p, e… walk it, and ``stepper`` is its current iteration's
     _records: dict[int, Step] = field(default_factory=dict)
     _drawings: dict[ViewKey, Drawing] = field(default_factory=dict)
 
@@ -161,15 +175,55 @@ class Session:
         """Show a new run of the file: breakpoints and watches follow their nodes by name, the walk stays where
         it is (the user may have stepped the old graph while the file ran)."""
         graph, position = traced.graph, self.stepper.position if self.stepper else traced.stepper.position
+        trained_to = self.training.position if self.training is not None else 0
         stepper = traced.stepper if traced.stepper.mode == self.mode else Stepper(graph, mode=self.mode)
         self._carry_marks(stepper)
         stepper.grad_norm_limit = self.grad_norm_limit
         stepper.breakpoints |= {graph.ids[name] for name in self.break_at if name in graph.ids}
         self.break_at = []  # given on the command line: applied to the first trace, then carried by name
         self.graph, self.error, self.check, self.reseed = graph, None, None, traced.reseed
+        self.failure, self.failed = traced.failure, failed_node(graph) if traced.failure is not None else None
         self._drawings = {}
         self.source_lines = traced.source_lines
         self._use(stepper, position)
+        if self.train is not None and self.failure is None:
+            self._train(trained_to)
+
+    def _train(self, position: int) -> None:
+        """``--train``: a training of the new graph, at the position the last one had; a graph that cannot be
+        trained (no params, not a scalar loss) is the error screen's, over the untrained walk."""
+        try:
+            self.training = Training(self.graph, **self.train)
+        except GraphstepError as err:
+            self.training, self.error = None, err
+            return
+        carry_marks(self.stepper, self.training.stepper)
+        self.training.run_to(position)
+        self._follow_training()
+
+    def walk_node(self) -> int | None:
+        """The node the walk is on: the stepper's current node, or in a training's update phase the param updated
+        last (so the graph, inspector and source follow an update as they follow a step)."""
+        training = self.training
+        if training is not None and training.updates:
+            return training.updates[-1].node
+        return self.stepper.current
+
+    def move(self, method: Callable):
+        """Move the walk with ``method``: a ``Stepper`` method (``Stepper.step``) or a function of the stepper.
+        Training, the ``Training``'s method of that name (n and p cross iterations and updates) or the function
+        of the training, which walks as a stepper does."""
+        if self.training is None:
+            return method(self.stepper)
+        own = getattr(Stepper, method.__name__, None) is method
+        done = getattr(self.training, method.__name__)() if own else method(self.training)
+        self._follow_training()
+        return done
+
+    def _follow_training(self) -> None:
+        """Show the current iteration's stepper (its records are not the last one's)."""
+        if self.stepper is not self.training.stepper:
+            self.stepper, self._records = self.training.stepper, {}
 
     def _carry_marks(self, stepper: Stepper) -> None:
         """Keep breakpoints, the NaN/grad-norm settings and watches on the nodes of the same name."""
@@ -183,6 +237,8 @@ class Session:
 
     def set_mode(self, mode: str) -> None:
         """Switch between reverse and forward accumulation, keeping the position where possible."""
+        if self.training is not None:
+            return  # training runs reverse mode only
         self.mode = mode
         if self.graph is not None:
             stepper = Stepper(self.graph, mode=mode)

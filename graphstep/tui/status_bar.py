@@ -49,9 +49,14 @@ class StatusBar(Widget):
         if session.error is not None:
             text.append("last good run: the file fails now (l) · ",
                         style=self.get_component_rich_style("status-bar--error"))
-        st = session.stepper
-        text.append(phase_of(session), style="bold")
-        text.append(f" · step {st.position}/{st.total}")
+        st, training = session.stepper, session.training
+        if training is not None:  # iteration 3/20 · update · step 16/18
+            place = training.place
+            text.append(f"iteration {place.iteration}/{training.iterations} · {place.phase}", style="bold")
+            text.append(f" · step {place.step}/{place.steps}")
+        else:
+            text.append(phase_of(session), style="bold")
+            text.append(f" · step {st.position}/{st.total}")
         wide = self.app.size.width >= 120
         if st.mode == "reverse":
             text.append(f" · {human_bytes(st.held_bytes())} held{' for backward' if wide else ''}")

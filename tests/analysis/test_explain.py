@@ -142,16 +142,38 @@ def test_an_elementwise_consumer_writes_its_slope(mlp):
 
 
 def test_forward_values(mlp):
-    z = gs.explain(mlp, "Z1[3,7]")
-    assert z.text.startswith("Z1[3,7] = (X@W1)[3,7] + b1[7] = ") and z.value == mlp.value("Z1")[3, 7]
+    z = gs.explain(mlp, "Z1[3,7]")  # X@W1 is the tracer's name for a product used once: written as its sum
+    assert z.text.startswith("Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7] = (") and z.value == mlp.value("Z1")[3, 7]
+    (inline,) = z.groups
+    assert inline.count == 4 and inline.total + mlp.value("b1")[7] == pytest.approx(z.value, rel=1e-12)
+    assert [t.factors for t in inline.terms] == [(f"X[3,{k}]", f"W1[{k},7]") for k in range(4)]
     product = gs.explain(mlp, "X@W1[3,7]")
     assert product.groups[0].formula == "Σₖ X[3,k]·W1[k,7]"
     assert product.total == pytest.approx(mlp.value("X@W1")[3, 7], rel=1e-12)
     h = gs.explain(mlp, "H[3,7]")
     assert h.text.startswith("H[3,7] = tanh Z1[3,7] = tanh ")
     assert gs.explain(mlp, "W1[2,5]").text.endswith("(a param)")
-    loss = gs.explain(mlp, "loss")
+    loss = gs.explain(mlp, "loss")  # a mean: the sum of its entries over their count, written once
     assert loss.total == pytest.approx(mlp.value("loss"), rel=1e-12)
+    assert loss.groups[0].formula == "Σₖ (Z2−y)²[k,0]/8" and loss.groups[0].divisor == 8
+    assert loss.text.startswith("loss = Σₖ (Z2−y)²[k,0]/8 = ((") and "… 2 more (8 terms))/8 = " in loss.text
+
+
+def test_a_named_operand_or_one_used_twice_keeps_its_name():
+    def three():
+        A = gs.input(np.arange(6.0).reshape(2, 3), name="A")
+        W = gs.param(np.ones((3, 2)), name="W")
+        P = A @ W  # a variable of the file: named, never inlined
+        R = A @ W + 1.0  # an unnamed product used once: inlined
+        U = (lambda m: m + m)(A @ W)  # an unnamed product used twice: named
+        return gnp.sum(P + 1.0) + gnp.sum(R) + gnp.sum(U)
+
+    st = gs.Stepper(gs.trace(three)).run()
+    assert gs.explain(st, "P+1[1,0]").text.startswith("(P+1)[1,0] = P[1,0] + 1 = ")
+    r = gs.explain(st, "R[1,1]")
+    assert r.text == "R[1,1] = Σₖ A[1,k]·W[k,1] + 1 = (3)(1) + (4)(1) + (5)(1) + 1 = 13" and r.value == 13
+    u = gs.explain(st, "U[0,1]")
+    assert "Σ" not in u.text and u.value == 6
 
 
 # ───────────────────────────── several consumers ─────────────────────────────
@@ -236,3 +258,39 @@ def test_a_softmax_classifier():
     softmax = next(n for n in st.graph.order if st.graph.node(n).op in ("softmax",))
     ex = gs.explain(st, f"{st.graph.name_of(softmax)}[1,2]")
     assert "softmax" in ex.text and len(ex.groups[0].terms) == 3  # a softmax entry depends on its whole row
+
+
+def test_einsum_and_tensordot_name_their_jacobian_entries_as_the_other_operands():
+    def contractions():
+        rng = np.random.default_rng(0)
+        A = gs.input(rng.standard_normal((3, 4)), name="A")
+        B = gs.param(rng.standard_normal((4, 5)), name="B")
+        C = gnp.einsum("ij,jk->ik", A, B)
+        T = gs.param(rng.standard_normal((2, 3, 4)), name="T")
+        U = gs.input(rng.standard_normal((3, 4, 2)), name="U")
+        D = gnp.tensordot(T, U, axes=([1, 2], [0, 1]))
+        return gnp.sum(C * C) + gnp.sum(D)
+
+    st = gs.Stepper(gs.trace(contractions)).run()
+    A, U = st.value("A"), st.value("U")
+    db = assert_explains(st, "dB[1,2]", float(st.grad("B")[1, 2]))
+    assert db.groups[0].formula == "Σₖ A[k,1]·G[k,2]" and db.terms[0].factors == ("A[0,1]", "G[0,2]")
+    c = gs.explain(st, "C[1,2]")
+    assert c.groups[0].formula == "Σₖ A[1,k]·B[k,2]" and c.total == pytest.approx(float(A[1] @ st.value("B")[:, 2]))
+    dt = assert_explains(st, "dT[1,2,3]", float(st.grad("T")[1, 2, 3]))
+    assert dt.groups[0].formula == "Σₖ U[2,3,k]·G[1,k]" and [t.numbers[0] for t in dt.terms] == list(U[2, 3])
+    d = gs.explain(st, "D[1,0]")
+    assert d.groups[0].formula == "Σ T[1,k,l]·U[k,l,0]" and d.groups[0].count == 12
+    assert d.total == pytest.approx(float(st.value("D")[1, 0]), rel=1e-12)
+
+
+def test_a_product_of_three_keeps_the_generic_form():
+    def three():
+        x = gs.param(np.array([1.0, 2.0]), name="x")
+        y = gs.input(np.array([3.0, 4.0]), name="y")
+        z = gs.input(np.array([5.0, 6.0]), name="z")
+        return gnp.einsum("i,i,i->", x, y, z)
+
+    st = gs.Stepper(gs.trace(three)).run()
+    ex = assert_explains(st, "dx[1]", 24.0)
+    assert "∂" in ex.groups[0].formula  # J[j,i] = y[i]·z[i] is no one entry: written as the slope

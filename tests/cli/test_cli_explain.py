@@ -19,7 +19,16 @@ def test_explain_prints_each_entry_after_the_results(in_repo, capsys):
     results = out.index("grad W1")
     assert out.index("explain dW1[2,5]:") > results
     assert "  dW1[2,5] = Σₖ X[k,2]·G[k,5] = (" in out and "2 more (8 terms)" in out
-    assert "  Z1[3,7] = (X@W1)[3,7] + b1[7] = " in out
+    assert "  Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7] = (" in out
+
+
+def test_explain_after_a_break_uses_the_numbers_at_the_stop_and_says_so(in_repo, capsys):
+    assert main(["run", "samples/mlp.py", "--break", "H", "--explain", "H[3,7]", "--explain", "dW1[2,5]"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("stopped after step 3: breakpoint at H") < out.index("explain H[3,7] (as of step 3, where the "
+                                                                           "walk stopped):")
+    assert "  H[3,7] = tanh Z1[3,7] = tanh (" in out
+    assert "  dW1[2,5]: the gradient has not arrived yet (step 3 of 15; it arrives at step 15)" in out
 
 
 @pytest.mark.parametrize(("entry", "message"), [("dW1[4,5]", "dW1 has shape (4×16)"), ("dnope", "no node 'dnope'")])

@@ -31,7 +31,7 @@ class Case:
     code: int
     said: str
     line: str | None = None  # text of the line the message must name (None: the file alone)
-    commands: tuple[str, ...] = ("run", "export")
+    commands: tuple[str, ...] = ("run",)  # export loads the file as run does: one case of each kind runs both
     traceback: bool = False  # the user's own exception: their trimmed traceback is shown
 
     @property
@@ -41,32 +41,33 @@ class Case:
 
 CASES = [
     Case("exit_at_top", "import sys\nsys.exit(5)\n" + computation(), 2, "your file called sys.exit(5)",
-         "sys.exit(5)"),
+         "sys.exit(5)", commands=("run", "export")),
     Case("exit_in_computation", computation("import sys\nsys.exit(5)\n"), 2, "your file called sys.exit(5)",
          "sys.exit(5)"),
     Case("raise_system_exit", computation("raise SystemExit(4)\n"), 2, "raised SystemExit(4)", "SystemExit(4)"),
     Case("raise_keyboard_interrupt", computation("raise KeyboardInterrupt\n"), 2, "raised KeyboardInterrupt",
          "raise KeyboardInterrupt"),
     Case("base_exception", "class Stop(BaseException):\n    pass\n\n\n" + computation("raise Stop('halt')\n"), 2,
-         "Stop: halt", "raise Stop", traceback=True),
+         "Stop: halt", "raise Stop", traceback=True, commands=("run", "export")),
     Case("user_value_error", computation("raise ValueError('bad data')\n"), 2, "ValueError: bad data",
          "raise ValueError", traceback=True),
     Case("reads_input", computation("n = input('how many? ')\n"), 2, "reads standard input", "input("),
     Case("reads_stdin", "import sys\n\n\n" + computation("data = sys.stdin.read()\n"), 2, "reads standard input",
-         "sys.stdin.read()"),
+         "sys.stdin.read()", commands=("run", "export")),
     Case("returns_float", computation(returns="return 1.5"), 2, "returned float", "return 1.5"),
-    Case("returns_nothing", computation(returns="y = x * 2"), 2, "has no return statement", "def f"),
+    Case("returns_nothing", computation(returns="y = x * 2"), 2, "has no return statement", "def f",
+         commands=("run", "export")),
     Case("takes_argument", "@gs.computation\ndef f(a):\n    return gs.param(a)\n", 2, "takes an argument (a)",
          "def f"),
     Case("param_at_top", "W = gs.param(np.ones(3))\n\n\n" + computation(), 2, "must be called inside a computation",
          "W = gs.param"),
-    Case("folder", None, 2, "is a directory"),
+    Case("folder", None, 2, "is a directory", commands=("run", "export")),
     Case("missing", "", 2, "no such file"),
     Case("not_utf8", (HEADER + "# caf").encode() + b"\xe9\n" + computation().encode(), 2, "byte 0xe9",
          "# caf"),
-    Case("syntax", "def f(:\n    pass\n", 2, "syntax error", "def f("),
+    Case("syntax", "def f(:\n    pass\n", 2, "syntax error", "def f(", commands=("run", "export")),
     Case("empty_param_mean", computation(returns="return gs.param(np.ones(0), name='e').mean()"), 0,
-         "input e (0) is empty", commands=("run",)),
+         "input e (0) is empty"),
 ]
 
 

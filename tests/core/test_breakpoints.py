@@ -404,6 +404,60 @@ def test_resume_back_from_the_end_finds_the_first_nan_exactly():
                 np.testing.assert_array_equal(a, b)
 
 
+def _stepwise_back(walker: gs.Stepper):
+    """``resume_back`` as its definition says: a step back, then the conditions, until one holds or the start."""
+    while walker.step_back():
+        found = check_step(walker) if walker.position else None
+        if found is not None:
+            return found
+    return None
+
+
+def _stops_back(walker: gs.Stepper, resume_back) -> list[tuple[int, str]]:
+    """Every stop going back from the end, latest first."""
+    walker.run()
+    stops = []
+    while (found := resume_back(walker)) is not None:
+        stops.append((walker.position, found.reason, found.message))
+    assert walker.position == 0
+    return stops
+
+
+@pytest.mark.parametrize(("graph", "marks"), [
+    (lambda: sample("nan"), ()),
+    (lambda: sample("mlp"), ("H", "Z2")),
+    (lambda: sample("attention"), ()),
+    (lambda: _long_chain(1200), ()),  # a NaN past the first chunk back from the end, and every link after it NaN
+    (lambda: _long_chain(-1), (1300, 40)),  # breakpoints far apart: chunks at run speed between them
+    (lambda: _long_chain(700, links=10_000), (9000, 3)),  # 10,000 nodes: a NaN and breakpoints
+], ids=["nan", "mlp", "attention", "nan-past-a-chunk", "breakpoints", "10k"])
+def test_resume_back_in_chunks_stops_where_a_step_at_a_time_does(graph, marks):
+    graph = graph()
+    fast, slow = gs.Stepper(graph), gs.Stepper(graph)
+    for mark in marks:  # a name, or the k-th node of the chain's backward order
+        for walker in (fast, slow):
+            walker.toggle_breakpoint(mark if isinstance(mark, str) else graph.backward_nodes[mark])
+    stops = _stops_back(fast, gs.Stepper.resume_back)
+    assert stops == _stops_back(slow, _stepwise_back) and (stops or not marks)
+
+
+def test_resume_back_in_chunks_restores_the_state_exactly_and_honours_the_norm_limit():
+    graph = _long_chain(1200)
+    fast, slow = gs.Stepper(graph), gs.Stepper(graph)
+    for walker in (fast, slow):
+        walker.run()
+    found, expected = fast.resume_back(), _stepwise_back(slow)
+    assert found.step == expected.step == fast.position == slow.position and found.reason == "nonfinite"
+    for node in range(len(graph)):
+        for read in (gs.Stepper.value, gs.Stepper.grad):
+            a, b = read(fast, node), read(slow, node)
+            assert (a is None) == (b is None) and (a is None or np.array_equal(a, b, equal_nan=True))
+    limited = sample("mlp")
+    fast, slow = gs.Stepper(limited), gs.Stepper(limited)
+    fast.grad_norm_limit = slow.grad_norm_limit = 0.05
+    assert _stops_back(fast, gs.Stepper.resume_back) == _stops_back(slow, _stepwise_back) != []
+
+
 def test_run_to_node_goes_to_its_forward_then_its_backward_step_then_back():
     graph = sample("mlp")
     walker = gs.Stepper(graph)

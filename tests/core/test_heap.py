@@ -1,4 +1,5 @@
-"""Tests ``paused_gc``: the collector is off inside, and back as it was after, errors included."""
+"""Tests ``paused_gc``: the collector is off inside, and back as it was after, errors included; in a process that
+holds its heap (``hold_heap``), what an outermost block built is frozen."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gc
 
 import pytest
 
+from graphstep.core import heap
 from graphstep.core.heap import paused_gc
 
 
@@ -33,3 +35,38 @@ def test_a_collector_switched_off_before_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_held_heap_freezes_what_an_outermost_block_built(monkeypatch):
+    monkeypatch.setattr(heap, "_held", True)  # as the graphstep program says (hold_heap), for this test only
+    before = gc.get_freeze_count()
+    try:
+        with paused_gc():
+            built = [[k] for k in range(1000)]
+            with paused_gc():  # an inner block leaves the freezing to the outer one
+                pass
+            assert gc.get_freeze_count() == before
+        assert gc.get_freeze_count() >= before + len(built)  # out of the collector's sight
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_a_library_process_freezes_nothing():
+    before = gc.get_freeze_count()
+    with paused_gc():
+        [[k] for k in range(100)]
+    assert gc.get_freeze_count() == before
+
+
+def test_holding_holds_for_the_block_only():
+    before = gc.get_freeze_count()
+    try:
+        with heap.holding(), paused_gc():
+            built = [[k] for k in range(1000)]
+        assert gc.get_freeze_count() >= before + len(built)
+    finally:
+        gc.unfreeze()
+    with paused_gc():
+        [[k] for k in range(100)]
+    assert gc.get_freeze_count() == 0 and not heap._held

@@ -139,3 +139,35 @@ def test_masked_is_np_where_bit_for_bit(dtype, shape):
         got = np.asarray(masked(g, x > 0, into))
         assert got.dtype == expected.dtype and got.shape == expected.shape
         assert got.tobytes() == expected.tobytes()
+
+
+def test_the_backward_half_is_compiled_when_the_walk_first_reaches_it():
+    graph = big_mlp()
+    st = gs.Stepper(graph)
+    assert "backward" not in graph.walk.__dict__  # a view opening at step 0 has not paid for it
+    st.run_to(st.forward_steps)
+    assert "backward" not in graph.walk.__dict__
+    st.run()
+    assert "backward" in graph.walk.__dict__
+
+
+def test_a_backward_half_prepared_in_the_background_walks_to_the_same_numbers():
+    prepared, plain = big_mlp(), big_mlp()
+    prepared.walk.prepare_backward()
+    first = gs.Stepper(prepared).run()  # waits for the background compile if it is still running
+    prepared.walk.prepare_backward()  # compiled already: nothing to do
+    assert_identical(states(first), states(gs.Stepper(plain).run()))
+
+
+def test_the_vjp_program_reads_as_the_mapping_it_was():
+    graph = big_mlp()
+    program = graph.vjp_program
+    assert list(program) == graph.backward_nodes and len(program) == len(graph.backward_nodes)
+    leaf = graph.params["W1"]
+    assert leaf not in program and program.get(leaf, ()) == ()
+    with pytest.raises(KeyError):
+        program[leaf]
+    nid = graph.backward_nodes[0]
+    op, inputs, kw = graph.program[nid]
+    assert program[nid] == tuple((k, i, op.vjp_rule(k), kw) for k, i in enumerate(inputs) if graph.needs_grad[i])
+    assert dict(program.items())[nid] == program[nid]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import shutil
 
+import numpy as np
 import pytest
 from support import sample
 
 import graphstep as gs
 from graphstep.render import engines, export
 from graphstep.render.dot import Picture, picture_scene
-from graphstep.render.positions import GAP, place
+from graphstep.render.positions import GAP, MOST_BENDS, _bends, place
 
 HAS_DOT = shutil.which("dot") is not None
 
@@ -103,3 +104,28 @@ def test_export_lays_out_small_pictures_with_dot_and_draws_large_ones_where_grap
     svg = gs.export(stepper, tmp_path / "large.svg", full=True).read_text(encoding="utf-8")
     assert [c[1:] for c in commands[1:]] == [["-Kneato", "-n2", "-Tplain"], ["-Kneato", "-n2", "-Tsvg"]]
     assert svg.count('class="node"') == sum(len(names) for names in deep_mlp().nodes.values())
+
+
+def test_a_long_lane_is_straightened_to_its_bends():
+    """A point per rank drifting a point or two; a sharp turn stays; at most ``MOST_BENDS`` points are left."""
+    drifting = [(100.0 + 0.3 * (k % 3), 30.0 * k) for k in range(2000)]
+    assert len(_bends(drifting)) <= MOST_BENDS and _bends(drifting)[0] == drifting[0]
+    assert _bends(drifting)[-1] == drifting[-1]
+    turning = [(0.0, 0.0), (0.0, 10.0), (0.0, 20.0), (50.0, 30.0), (100.0, 40.0)]
+    assert _bends(turning) == [(0.0, 0.0), (0.0, 20.0), (100.0, 40.0)]
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="no system dot")
+def test_a_param_feeding_every_layer_of_a_deep_loop_draws_with_the_system_graphviz(tmp_path, monkeypatch):
+    """Its edges cross hundreds of ranks: a point per rank made ``pos`` strings Graphviz 2.43 could not read."""
+    monkeypatch.setattr(export, "DOT_BOXES", 10)  # graphstep places the boxes, neato only draws
+
+    def deep(w):
+        h = gs.input(np.array([0.5, -1.0, 2.0]), name="x")
+        for _ in range(150):
+            h = h + gs.numpy.tanh(h * w) * 0.01
+        return gs.numpy.sum(h ** 2)
+
+    stepper = gs.Stepper(gs.trace(deep, np.ones(3))).run()
+    svg = gs.export(stepper, tmp_path / "deep.svg", full=True).read_text(encoding="utf-8")
+    assert svg.count('class="edge"') >= 150 * 4

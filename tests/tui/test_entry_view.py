@@ -7,9 +7,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
-from support import SAMPLES
-from tui_support import SIZE, handled, press, screen_text, settle
+from support import SAMPLES, sample
+from tui_support import SIZE, handled, notes, press, screen_text, settle, walked_to
 
 import graphstep as gs
 from graphstep.tui.app import GraphstepApp
@@ -126,15 +127,6 @@ def inspector_text(app) -> str:
     return " ".join(" ".join(line.text.split()) for line in app.query_one(Inspector).lines)
 
 
-async def walked_to(pilot, name: str, walk: str = "e") -> None:
-    """Once the file has run: ``walk`` (to the end, or ``f`` to the end of forward), then select ``name``."""
-    app = pilot.app
-    await settle(pilot)
-    await press(pilot, walk)
-    app.pick(app.session.graph.id(name))
-    await handled(pilot)
-
-
 async def test_an_entry_of_dW1_is_explained_as_its_sum_with_the_steppers_numbers():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
@@ -148,7 +140,8 @@ async def test_an_entry_of_dW1_is_explained_as_its_sum_with_the_steppers_numbers
         words = inspector_text(app)
         assert total_text(ex.total) in words and total_text(app.session.stepper.grad("W1")[2, 5]) in words
         assert "from X@W1 (matmul, input 1)" in words
-        assert "d value/grad" in text and "esc leave entry" in text  # the footer names entry mode's keys
+        footer = text.splitlines()[-1]  # the footer names entry mode's keys, and still ends with help and quit
+        assert "d value/grad  esc leave  n next" in footer and "? help  q quit" in footer and "i entry" not in footer
         await press(pilot, "d")
         assert "W1[2,5] = " in screen_text(app) and "(a param)" in screen_text(app)
 
@@ -179,7 +172,7 @@ async def test_stepping_in_entry_mode_explains_the_same_entry_as_the_gradient_ar
         await press(pilot, "i", *["down"] * 3, *["right"] * 7)
         text = screen_text(app)
         assert "dZ1[3,7]: the gradient has not arrived yet" in text
-        assert "Z1[3,7] = (X@W1)[3,7] + b1[7]" in text  # meanwhile, how the value is made
+        assert "Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7]" in text  # meanwhile, how the value is made
         z1, st = app.session.graph.id("Z1"), app.session.stepper
         while st.grad(z1) is None:
             await press(pilot, "n")
@@ -253,3 +246,62 @@ async def test_page_keys_move_through_the_slices_of_the_attention_weights():
         text = screen_text(app)
         assert "slice [1,1,:,:]" in text and "dP (2×2×5×5)" in text
         assert "dP[1,1,1,1] = " in inspector_text(app)
+
+
+async def test_enter_follows_the_largest_term_along_the_chain_rule_and_o_to_the_value_it_weighs():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await walked_to(pilot, "W1")
+        graph, st = app.session.graph, app.session.stepper
+        await press(pilot, "i", "down", "down", *["right"] * 5)  # dW1[2,5] = Σₖ X[k,2]·G[k,5]
+        k = int(np.argmax(np.abs(st.value("X")[:, 2] * st.grad("X@W1")[:, 5])))  # its largest term
+        await press(pilot, "enter")  # its G: d(X@W1)[k,5], one step nearer the output
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X@W1"), (k, 5), True)
+        assert f"d(X@W1)[{k},5] = G[{k},5]" in screen_text(app)
+        await press(pilot, "enter")  # d(X@W1) = G of Z1: dZ1[k,5]
+        assert (app.nav.selected, app.entry.index) == (graph.id("Z1"), (k, 5))
+        app.pick(graph.id("W1"))
+        app.entry.place((2, 5))  # the cursor kept its place (5) in its row; back to dW1[2,5]
+        await handled(pilot)
+        await press(pilot, "o")  # from dW1[2,5] the other way: the value X[k,2] that weighs G
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X"), (k, 2), False)
+        assert f"X[{k},2] = " in screen_text(app)
+        said = notes(app)
+        await press(pilot, "enter")  # a leaf's entry is made from nothing: said, the cursor stays
+        assert app.entry.index == (k, 2) and said and said[0].startswith("nothing to follow")
+        await press(pilot, "escape", "enter")  # outside entry mode enter does what it did before: nothing here
+        assert not app.entry.active
+
+
+def test_enter_goes_where_the_explanation_reads():
+    st = gs.Stepper(sample("mlp")).run()
+    graph = st.graph
+    z2 = gs.explain(st, "Z2[3,0]")  # Σₖ H[3,k]·W2[k,0]: the H entry of the largest term
+    k = int(np.argmax(np.abs(st.value("H")[3] * st.value("W2")[:, 0])))
+    assert z2.next_entry(False) == (graph.id("H"), (3, k), False)
+    assert gs.explain(st, "H[3,7]").next_entry(False) == (graph.id("Z1"), (3, 7), False)  # tanh of Z1[3,7]
+    assert gs.explain(st, "dZ1[3,7]").next_entry(True) == (graph.id("H"), (3, 7), True)  # G of the tanh
+    assert gs.explain(st, "dloss").next_entry(True) is None and gs.explain(st, "X[0,0]").next_entry() is None
+
+
+async def test_a_click_on_the_gradient_enters_entry_mode_on_it_and_on_the_value_on_the_value():
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await walked_to(pilot, "W1")
+        inspector = app.query_one(Inspector)
+        left, top = inspector.gutter.top_left
+        rows = [line.text for line in inspector.lines]
+        grad = next(y for y, text in enumerate(rows) if text.startswith("grad"))
+        await pilot.click("#inspector", offset=(left + 20, top + grad + 1))  # the gradient's second line
+        await handled(pilot)
+        assert app.entry.active and app.entry.gradient and app.nav.selected == app.session.graph.id("W1")
+        assert "dW1[0,0] = " in screen_text(app)
+        await press(pilot, "escape")
+        value = next(y for y, text in enumerate(rows) if text.startswith("value"))
+        await pilot.click("#inspector", offset=(left + 20, top + value))
+        await handled(pilot)
+        assert app.entry.active and not app.entry.gradient and "W1[0,0] = " in screen_text(app)
+        await press(pilot, "escape")
+        await pilot.click("#inspector", offset=(left + 2, top))  # the shape row: not an array
+        await handled(pilot)
+        assert not app.entry.active

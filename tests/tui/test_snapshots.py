@@ -69,8 +69,9 @@ def test_myfunc_opens_with_its_loop_folded(snap_compare):
     assert snapshot(snap_compare, "samples/myfunc.py")
 
 
-def test_error_screen_of_a_shape_mismatch(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """W1 made (5×16): ``X @ W1`` cannot multiply.  Run from the file's folder, so it shows as ``mlp.py``."""
+def test_a_shape_mismatch_opens_on_the_graph_up_to_it(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """W1 made (5×16): ``X @ W1`` cannot multiply, and the failing call is a red node after the leaves, the
+    inspector saying why under the annotated line.  Run from the file's folder, so it shows as ``mlp.py``."""
     source = (SAMPLES / "mlp.py").read_text()
     (tmp_path / "mlp.py").write_text(source.replace("standard_normal((4, 16))", "standard_normal((5, 16))"))
     monkeypatch.chdir(tmp_path)

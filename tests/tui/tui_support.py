@@ -98,3 +98,12 @@ def notes(app) -> list[str]:
 
     app.notify = notify
     return said
+
+
+async def walked_to(pilot, name: str, walk: str = "e") -> None:
+    """Once the file has run: ``walk`` (to the end, or ``f`` to the end of forward), then select ``name``."""
+    app = pilot.app
+    await settle(pilot)
+    await press(pilot, walk)
+    app.pick(app.session.graph.id(name))
+    await handled(pilot)
