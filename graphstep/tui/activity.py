@@ -27,6 +27,7 @@ class ActivityBar(Horizontal):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.job: Job | None = None
+        self._said: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="activity-text")
@@ -52,8 +53,7 @@ class ActivityBar(Horizontal):
             return
         if job.stopped:  # until it has ended: a call into C (a sleep, a read) finishes before the stop lands
             waited = time.monotonic() - job.started
-            self.query_one("#activity-text", Label).update(Text(f" stopping: {job.what}… {waited:.0f}s · q quits ",
-                                                                style="bold"))
+            self._say(Text(f" stopping: {job.what}… {waited:.0f}s · q quits ", style="bold"))
             return
         text = Text(f" {job.what}", style="bold")
         if job.progress is None:
@@ -63,4 +63,12 @@ class ActivityBar(Horizontal):
             text.append(f" · {what} {done:,}/{total:,}")
             self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         text.append(" · esc stops it ", style="dim")
-        self.query_one("#activity-text", Label).update(text)
+        self._say(text)
+
+    def _say(self, text: Text) -> None:
+        """Show ``text`` unless the line already says it: a label's update lays the screen out again, and the
+        timer ticks ten times a second while the seconds it shows change once (the loading screen's worker ran
+        behind dozens of layouts)."""
+        if text != self._said:
+            self._said = text
+            self.query_one("#activity-text", Label).update(text)
