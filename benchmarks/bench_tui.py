@@ -119,11 +119,13 @@ class FrameClock:
         raise TimeoutError(text)
 
 
-async def opened(path: Path, body: Callable) -> object:
-    """Run ``body(app, clock)`` on the app opened on ``path`` once its first screen is up."""
+async def opened(path: Path, body: Callable, train: dict | None = None) -> object:
+    """Run ``body(app, clock)`` on the app opened on ``path`` (``graphstep FILE --train …`` with ``train``) once its
+    first screen is up."""
     from graphstep.tui.app import GraphstepApp
+    from graphstep.tui.session import Session
 
-    app = GraphstepApp(str(path))
+    app = GraphstepApp(str(path), Session(str(path), train=train))
     clock = FrameClock(app)
     async with app.run_test(size=SIZE) as pilot:
         await clock.first_showing("step 0/")
@@ -147,6 +149,29 @@ async def sample_keys(path: Path) -> Keys:
     """Every key of a sample's whole walk: n to the end, then p back to the start."""
     async def body(app, clock):
         st, found = app.session.stepper, []
+        for key in ["n"] * st.total + ["p"] * st.total:
+            found.append(await pressed(clock, key, st))
+        return [k for k in found if k is not None]
+    return await opened(path, body)
+
+
+async def training_keys(path: Path, train: dict, iterations: int = 2) -> Keys:
+    """``graphstep FILE --train …``: n through ``iterations`` iterations (forward, backward, every update, the
+    plot growing), then p back across them."""
+    async def body(app, clock):
+        training, found = app.session.training, []
+        steps = iterations * training.steps_per_iteration
+        for key in ["n"] * steps + ["p"] * steps:
+            found.append(await pressed(clock, key, training))
+        return [k for k in found if k is not None]
+    return await opened(path, body, train=train)
+
+
+async def heat_keys(path: Path) -> Keys:
+    """``h`` on (the graph coloured by gradient norm), then the whole walk there and back."""
+    async def body(app, clock):
+        st, found = app.session.stepper, []
+        await clock.press("h")
         for key in ["n"] * st.total + ["p"] * st.total:
             found.append(await pressed(clock, key, st))
         return [k for k in found if k is not None]
@@ -436,6 +461,14 @@ def measure(repeats: int) -> list[tuple[str, str, str]]:
                          ms(keys), f"≤ 20 ms {verdict(keys, 20)}"))
     rows.append((f"key to changed screen, headless, all {len(SAMPLES)} samples (every step there and back)",
                  ms(every), f"≤ 20 ms {verdict(every, 20)}"))
+    print("keys headless, training and heat …", flush=True)
+    keys = asyncio.run(training_keys(MLP, {"iterations": 20, "lr": 0.05, "optimizer": "adam"}))
+    rows.append(("key to changed screen, headless, `graphstep samples/mlp.py --train 20 --optimizer adam` (two "
+                 "iterations there and back, updates and the loss plot included)", ms(keys),
+                 f"≤ 20 ms {verdict(keys, 20)}"))
+    keys = asyncio.run(heat_keys(MLP))
+    rows.append(("key to changed screen, headless, `samples/mlp.py` with `h` (the graph coloured by gradient norm)",
+                 ms(keys), f"≤ 20 ms {verdict(keys, 20)}"))
     if tmux:
         print("keys in tmux …", flush=True)
         times = terminal_keys(MLP, ["n"] * 15 + ["p"] * 15)

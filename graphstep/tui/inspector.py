@@ -114,6 +114,15 @@ def _cells(texts: list[str], classes: list[str], cell: int, styles: Styles) -> T
     return Text(plain, spans=[Span(k * cell, (k + 1) * cell, styles(f"heat:{cls}")) for k, cls in enumerate(classes)])
 
 
+def _pages(lines: int, page: int) -> int:
+    """The scrollable height for ``lines`` in a panel ``page`` lines high: whole pages.  A changed virtual size
+    lays out the whole screen again (a fifth of a step's time), and the detail's length changes with nearly
+    every step where it overflows the panel (a training's inspector, under its plot); in whole pages it changes
+    when the detail crosses a page, and a detail that fits leaves it as it was."""
+    page = max(page, 1)
+    return max(1, -(-lines // page)) * page
+
+
 class Inspector(CachedStyles, ScrollView, can_focus=False):
     """The selected node, in detail; pre-rendered to lines so a step repaints without re-layout."""
 
@@ -190,9 +199,7 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         if below is not None:
             options = console.options.update_width(width)
             self.lines += [Strip(line, width) for line in console.render_lines(below, options, style=style)]
-        # never shorter than the panel: a node whose detail fits leaves the size as it was, and a changed size
-        # would lay out the whole screen again (a reactive compares first)
-        self.virtual_size = Size(width, max(len(self.lines), self.scrollable_content_region.height))
+        self.virtual_size = Size(width, _pages(len(self.lines), self.scrollable_content_region.height))
         self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:

@@ -27,14 +27,13 @@ class TrainingPanel(Vertical):
 
     DEFAULT_CSS = """
     TrainingPanel { height: 3fr; min-height: 10; border: round $primary 50%; border-title-style: bold; }
-    TrainingPanel > #training-rule { height: auto; max-height: 7; padding: 0 1; }
+    TrainingPanel > #training-rule { height: 7; padding: 0 1; }
     TrainingPanel > #training-plot { height: 1fr; min-height: 4; }
     """
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._plotted: tuple = ()
-        self._lines = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="training-rule")
@@ -47,10 +46,9 @@ class TrainingPanel(Vertical):
         losses = training.losses
         trend = f" · loss {losses[-1]:.4g}" + (f" (was {losses[-2]:.4g})" if len(losses) > 1 else "") if losses else ""
         self.border_title = f"Training · {training.describe()}{trend}"
-        rule = rule_text(training)
-        lines = len(rule.plain.splitlines())  # the plot takes what the rule leaves: lay out only when that changes
-        self.query_one("#training-rule", Static).update(rule, layout=lines != self._lines)
-        self._lines = lines
+        # the rule's lines (Adam's six at most) in a fixed height: a step repaints them, never lays the screen out,
+        # and the plot below keeps its place
+        self.query_one("#training-rule", Static).update(rule_text(training), layout=False)
         self._plot(training)
 
     def _plot(self, training: Training) -> None:
