@@ -155,12 +155,30 @@ class Recorder(TorchFunctionMode):
             return self._dropout(func, args, kwargs)
         if _mutates(func, kwargs):
             return self._in_place(func, args, kwargs)
-        result = func(*args, **kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except (RuntimeError, ValueError, IndexError):  # torch refused the arguments: a shape mismatch, say
+            self._refused(func, args, kwargs)
+            raise
         if func in FACTORIES:
             self._note_birth(result)
         if torch.is_grad_enabled() and _made_by_autograd(result):
             self._record(func, args, kwargs, result)
         return result
+
+    def _refused(self, func, args, kwargs) -> None:
+        """A call torch refused, given to its mapping: graphstep's op refuses it too, with its own message naming
+        the operands and their shapes, and keeps it as the failed node the views draw (``core.partial``).  Where
+        the mapping cannot take the call, torch's own error stands."""
+        entry = TABLE.get(func)
+        if entry is None or not self.recording or not torch.is_grad_enabled():
+            return
+        try:
+            self._map(entry, args, kwargs, None)
+        except (Unmappable, _Poisoned, MappingError):
+            return
+        except GraphstepError as err:
+            raise err from None
 
     def _record(self, func, args, kwargs, result) -> None:
         """Record a call autograd recorded: map it, or list it as unmapped (and what depends on it as untracked)."""

@@ -112,3 +112,29 @@ def test_export_takes_a_script(tmp_path, in_repo):
     out = tmp_path / "mlp.dot"
     assert main(["export", str(SAMPLES / "torch_myfunc.py"), "-o", str(out)]) == 0
     assert "a#2" in Path(out).read_text()
+
+
+def test_a_shape_mismatch_in_a_script_is_graphsteps_message_and_its_graph_up_to_it(tmp_path, capsys):
+    """torch refuses ``H @ W2``; the mapping refuses it the same way, so the message names the operands and their
+    shapes as for a NumPy file, and export draws the graph recorded up to the failing call (exit 2 both)."""
+    needs_torch()
+    path = tmp_path / "bad_shapes.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        torch.manual_seed(0)
+        X = torch.randn(8, 4)
+        W1 = torch.randn(4, 16, requires_grad=True)
+        W2 = torch.randn(1, 16, requires_grad=True)
+        H = torch.tanh(X @ W1)
+        Z = H @ W2
+        Z.pow(2).mean().backward()
+        """))
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"bad_shapes.py:{line_of(path, 'Z = H @ W2')}: matmul cannot combine" in err
+    assert "(8×16), W2 (1×16)" in err and "Traceback" not in err
+    out = tmp_path / "bad.dot"
+    assert main(["export", str(path), "-o", str(out)]) == 2
+    dot = out.read_text()
+    assert "W2" in dot and "failed" in dot and "(1×16)" in dot
