@@ -27,7 +27,22 @@ class GraphstepError(Exception):
 
 
 class ShapeError(GraphstepError):
-    """Operands whose shapes do not fit the op."""
+    """Operands whose shapes do not fit the op.  Raised while tracing, when an operand made by an op has no name
+    yet (``tanh (8×16)``); ``name_operands`` says it again with the names the trace gave them (``H (8×16)``)."""
+
+    def __init__(self, message: str, *, operands: tuple = (), **where) -> None:
+        self.operands = operands  # (node id, text after its name) per operand, for ``name_operands``
+        super().__init__(message, **where)
+
+    def name_operands(self, name_of) -> None:
+        """Write each operand as ``name_of(node id)`` calls it, once the trace has named the nodes."""
+        head, found, reason = self.message.partition(": ")
+        op = head.split(" cannot combine ")[0]
+        if not self.operands or not found:
+            return
+        operands = ", ".join(f"{name_of(node)} {shape}" for node, shape in self.operands)
+        self.message = f"{op} cannot combine {operands}: {reason}"
+        self.args = (self.render(),)
 
 
 class UnsupportedError(GraphstepError):

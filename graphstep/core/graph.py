@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import GraphstepError
+from ..errors import GraphstepError, ShapeError
 from ..text import display_path
 from .formulas import Formulas
 from .heap import paused_gc
@@ -282,6 +282,8 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
                 failed = len(tracer.nodes) - 1  # carries the graph recorded up to it, that call its last node
                 tracer.finish_names(failed)
                 err.partial_graph = forward_only(Graph(tracer, failed, name=meta.get("name", fn.__name__)))
+                if isinstance(err, ShapeError):
+                    err.name_operands(err.partial_graph.name_of)
             raise
         finally:
             _active.pop()

@@ -64,6 +64,8 @@ def operand_spans(frame, count: int) -> tuple[Span | None, ...]:
         return unknown
     line, col, end_col = position
     text = linecache.getline(frame.f_code.co_filename, line).rstrip("\n")
+    if not text:  # code without a file (``exec`` of a string, ``python -c``): nothing to place the operands on
+        return unknown
     encoded = text.encode("utf-8")
     try:
         expression = _parse(encoded[col:end_col].decode("utf-8"))
@@ -95,7 +97,10 @@ def _parse(source: str) -> ast.AST:
     try:
         return ast.parse(source, mode="eval").body
     except SyntaxError:
-        return ast.parse(source).body[0]
+        body = ast.parse(source).body
+    if not body:
+        raise SyntaxError(f"no statement in {source!r}")
+    return body[0]
 
 
 def _operands(node: ast.AST, count: int) -> list[ast.AST] | None:

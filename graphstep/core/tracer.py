@@ -667,11 +667,13 @@ def _shape_error(tracer: Tracer, op, ids, vals, kw, err: Exception) -> ShapeErro
         reason = str(err)
     except (ValueError, IndexError, TypeError) as rule_err:
         reason = str(rule_err)
-    # op nodes are named only when the trace ends: until then an operand is known by its op
+    # op nodes are named only when the trace ends: until then an operand is known by its op (``graph.trace``
+    # names them once it has, ``ShapeError.name_operands``)
     operands = ", ".join(f"{tracer.nodes[i].label} {fmt_shape(s)}" for i, s in zip(ids, shapes, strict=True))
     frame = _user_frame()
     node = (frame and assigned_name(frame.f_code.co_filename, frame.f_lineno)) or op.name
-    return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node)
+    return ShapeError(f"{op.name} cannot combine {operands}: {reason}", source=tracer.source_of(), node=node,
+                      operands=tuple((i, fmt_shape(s)) for i, s in zip(ids, shapes)))
 
 
 # ───────────────────────────── leaves ─────────────────────────────

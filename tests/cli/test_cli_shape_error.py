@@ -12,7 +12,7 @@ from support import SAMPLES
 
 from graphstep.cli.main import main
 
-MESSAGE = ("matmul cannot combine tanh (8×16), W2 (1×16): inner dimensions differ: (8×16)·(1×16) needs 16 == 1 "
+MESSAGE = ("matmul cannot combine H (8×16), W2 (1×16): inner dimensions differ: (8×16)·(1×16) needs 16 == 1 "
            "(node Z2)")
 
 

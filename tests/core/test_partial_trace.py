@@ -119,3 +119,28 @@ def test_the_broken_sample_fails_in_its_second_layer():
 def test_annotate_moves_labels_that_would_touch_to_a_row_of_their_own():
     assert annotate("y = a*b", [(4, 5, "100×200"), (6, 7, "3")]) == ["y = a*b", "    ─ ─", " 100×200", "      3"]
     assert annotate("y = f(x)", []) == ["y = f(x)"]
+
+
+def test_the_message_names_an_operand_an_op_made_by_its_variable():
+    """``H = tanh(Z1); H @ W2`` with W2 the wrong shape: the op made H before the trace named it, and the message,
+    said once the partial graph is named, says H, as the failure view's call row does."""
+    def mlp():
+        X = gs.input(np.ones((8, 4)), name="X")
+        W2 = gs.param(np.ones((1, 16)), name="W2")
+        H = gnp.tanh(X @ gs.param(np.ones((4, 16)), name="W1"))
+        return (H @ W2).sum()
+
+    err, graph, node = failed_trace(mlp)
+    assert "matmul cannot combine H (8×16), W2 (1×16): inner dimensions differ" in str(err)
+    assert str(err) == err.summary() and operands(graph, node) == [("H", (8, 16)), ("W2", (1, 16))]
+
+
+def test_code_without_a_source_file_still_fails_with_its_shape_message():
+    """Code compiled from a string (``python -c``, a notebook's exec) has no line to annotate: the operands are not
+    placed, and the error is the shape error, not one of graphstep's own from reading the missing line."""
+    namespace = {"gs": gs, "np": np}
+    exec(compile("def f(w):\n    x = gs.input(np.ones((8, 4)), name='X')\n    return (x @ w).sum()\n",
+                 "<string>", "exec"), namespace)
+    err, graph, node = failed_trace(namespace["f"], np.ones((3, 16)))
+    assert "matmul cannot combine X (8×4), w (3×16)" in str(err)
+    assert node.params["spans"] == (None, None)

@@ -16,7 +16,7 @@ from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen
 
 BROKEN = SAMPLES / "broken" / "mlp_shapes.py"
-MESSAGE = "matmul cannot combine tanh (8×16), W2 (1×16)"
+MESSAGE = "matmul cannot combine H (8×16), W2 (1×16)"
 
 
 def annotated(text: str) -> list[str]:
