@@ -1,6 +1,7 @@
 """Benchmark issue 12's 100,000-node targets the way a user meets them, optionally paired with an earlier checkout.
 
 Usage: python benchmarks/bench_100k.py [--before CHECKOUT] [--repeats N] [--graphs chain_100k wide_100k]
+                                      [--measures run export tui]
 
 Every figure is one fresh process, as a user starts it:
 
@@ -38,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPHS = ("chain_100k", "wide_100k")
+MEASURES = ("run", "export", "tui")
 READ_SECONDS = 1.0  # between the first screen and ``e``: a user reads the screen before running to the end
 
 _IMPORT = """import sys
@@ -105,8 +107,9 @@ def tui_open(tree: Path, path: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(trees: dict[str, Path], graphs: list[str], repeats: int) -> dict[tuple[str, str, str], list[float]]:
-    """{(measure, graph, checkout): values}, the checkouts alternating within every repeat."""
+def measure(trees: dict[str, Path], graphs: list[str], repeats: int,
+            measures: tuple[str, ...] = MEASURES) -> dict[tuple[str, str, str], list[float]]:
+    """{(measure, graph, checkout): values} of ``measures``, the checkouts alternating within every repeat."""
     out = Path(tempfile.mkdtemp()) / "x.svg"
     results: dict[tuple[str, str, str], list[float]] = {}
 
@@ -120,10 +123,14 @@ def measure(trees: dict[str, Path], graphs: list[str], repeats: int) -> dict[tup
             for label, tree in order:
                 for name, args in (("run", ["run", str(path)]),
                                    ("export", ["export", str(path), "-o", str(out), "--force"])):
+                    if name not in measures:
+                        continue
                     seconds, cpu, peak = command(tree, args)
                     note((name, graph, label), seconds)
                     note((f"{name} cpu", graph, label), cpu)
                     note((f"{name} MB", graph, label), peak)
+                if "tui" not in measures:
+                    continue
                 opened = tui_open(tree, path)
                 for name, key in (("open", "first"), ("open cpu", "first cpu"), ("e", "end"), ("e cpu", "end cpu")):
                     note((name, graph, label), opened[key])
@@ -158,6 +165,8 @@ def table(results: dict, trees: dict[str, Path], graphs: list[str]) -> str:
     lines = [head, "|---|---|" + "---:|" * len(labels) + "---:|"]
     for key, what, unit, target in ROWS:
         for graph in graphs:
+            if (key, graph, labels[0]) not in results:
+                continue
             cells = " | ".join(cell(results[(key, graph, label)], unit) for label in labels)
             lines.append(f"| {what} | `{graph}.py` | {cells} | {target} |")
     return "\n".join(lines)
@@ -168,9 +177,11 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="an earlier checkout to pair with this one (a git worktree)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure and checkout (default 3)")
     parser.add_argument("--graphs", nargs="*", default=list(GRAPHS), choices=GRAPHS)
+    parser.add_argument("--measures", nargs="*", default=list(MEASURES), choices=MEASURES,
+                        help="which commands to time (default all): run, export, the TUI's open and e")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": ROOT} if args.before else {"this checkout": ROOT}
-    results = measure(trees, args.graphs, args.repeats)
+    results = measure(trees, args.graphs, args.repeats, tuple(args.measures))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; {args.repeats} repeats")
     print(table(results, trees, args.graphs))
     return 0

@@ -101,17 +101,20 @@ class Program:
         self.seed_dtype = np.result_type(graph.dtype_of(graph.output), 0.0)  # G's: float32 stays float32
         shapes = graph.shapes if traced else None
         buffers = self.buffers if traced and _buffered(graph) else None
-        self.forward = self._forward(graph, shapes, buffers)
-        self._backward_from = (graph.backward_nodes, shapes, buffers)  # compiled when first read: ``backward``
+        self._forward_from = (graph.op_nodes, shapes, buffers)  # compiled when first read (``forward``), and
+        self._backward_from = (graph.backward_nodes, shapes, buffers)  # again after ``release``
         self.plans = {"forward": [(FORWARD, nid) for nid in graph.op_nodes]}
         self.plans["reverse"] = self.plans["forward"] + [(SEED, graph.output)] + [
             (BACKWARD, nid) for nid in graph.backward_nodes]
 
-    def _forward(self, graph: Graph, shapes: list | None, buffers: Buffers | None) -> list[tuple]:
+    @functools.cached_property
+    @paused_gc()  # as ``backward``
+    def forward(self) -> list[tuple]:
         """Per op node (node, call, input ids, params or None); with ``buffers``, a big float64 result is written
         into a kept buffer (``Into``)."""
+        nodes, shapes, buffers = self._forward_from
         ops = self.ops
-        forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in graph.op_nodes]
+        forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in nodes]
         if buffers is not None:
             for j, (nid, call, inputs, kw) in enumerate(forward):
                 if _big(shapes[nid]) and writes_into(call, kw, len(inputs)):
@@ -127,6 +130,12 @@ class Program:
         if "backward" not in self.__dict__:
             threading.Thread(target=self._compile_backward, name="graphstep-backward", daemon=True).start()
 
+    def release(self) -> None:
+        """Drop both compiled halves (compiled again when a walk next reads them): ``graphstep export`` walks once
+        and then draws, and its picture needs none of the 30 MB they take at 100,000 nodes."""
+        self.__dict__.pop("forward", None)
+        self.__dict__.pop("backward", None)
+
     def _compile_backward(self) -> None:
         with holding():
             self.backward  # noqa: B018 - a cached property: compiled here, read by the walk
@@ -139,16 +148,18 @@ class Program:
         to them (its ``fit``, see ``ops.table``), the gradient's shape is known in advance, and with buffers a big
         gradient is written into a kept buffer (``Into``)."""
         nodes, shapes, buffers = self._backward_from
-        ops, vjps, backward = self.ops, self.vjps, []
+        ops, backward = self.ops, []
+        # the graph's sends read without keeping them (``VjpProgram.unkept``): these compiled ones are what a walk uses
+        sends_of = self.vjps.__getitem__ if isinstance(self.vjps, dict) else self.vjps.unkept
         fits: dict[tuple, Callable] = {}  # (rule, traced shapes) → the fitted rule: a deep chain has few of them
         for nid in nodes:
             op, inputs, kw = ops[nid]
             if shapes is None:
-                sends = tuple([(k, i, rule, skw or None, None) for k, i, rule, skw in vjps[nid]])
+                sends = tuple([(k, i, rule, skw or None, None) for k, i, rule, skw in sends_of(nid)])
             else:
                 operands = (shapes[nid], shapes[nid], *map(shapes.__getitem__, inputs))  # G, value, inputs
                 sends = []
-                for k, i, rule, skw in vjps[nid]:
+                for k, i, rule, skw in sends_of(nid):
                     if not skw:
                         key = (rule, operands)
                         fitted = fits.get(key)

@@ -16,6 +16,7 @@ import numpy as np
 from ..text import summarize
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
+NO_PARAMS: dict[str, Any] = {}  # the params of every node that has none, shared (6 MB at 100,000 nodes): never written
 
 
 @dataclass(slots=True)

@@ -41,7 +41,7 @@ class Stepper:
     """Walks a graph forward then backward, one node per ``step()``; ``step_back()`` undoes."""
 
     def __init__(self, graph: Graph, seed=None, mode: str = "reverse", tangents: dict | None = None,
-                 values: dict | None = None, params: dict | None = None) -> None:
+                 values: dict | None = None, params: dict | None = None, *, undo: bool = True) -> None:
         if mode not in ("reverse", "forward"):
             raise GraphstepError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.graph, self.mode = graph, mode
@@ -58,6 +58,9 @@ class Stepper:
         self._grads: list = [None] * n
         self._tangents: list = [None] * n
         self._history: list = []  # per step: None (forward) or [(target, old grad, sent grad)]
+        # False: backward steps keep no history (None), so no gradient they replaced stays alive: a walk drawn
+        # once at its end (``graphstep export``) holds 10+ MB less at 100,000 nodes, and cannot step back
+        self._undo = undo
         self.needs_grad = graph.needs_grad
         # the graph's program, shared by its steppers; values and params (node id → keyword params replacing the
         # traced ones: per-sample re-runs cut an index) change shapes, so they make one of this stepper's own
@@ -261,7 +264,7 @@ class Stepper:
         """Backward steps ``start + 1`` … ``stop`` after the seed: each node's VJPs send G to its inputs, where
         contributions from several consumers add up.  A step's history is what it changed: (input, gradient
         before, gradient sent) per input."""
-        values, grads, history, mixed = self._values, self._grads, self._history, self._mixed
+        values, grads, history, mixed, undo = self._values, self._grads, self._history, self._mixed, self._undo
         get = values.__getitem__
         for nid, inputs, sends, whole in self._walk.backward[start:stop]:
             args = (grads[nid], values[nid], *map(get, inputs))  # every rule's (g, out, *xs)
@@ -280,7 +283,7 @@ class Stepper:
                 old = grads[i]
                 grads[i] = c if old is None else old + c
                 changes.append((i, old, c))
-            history.append(changes)
+            history.append(changes if undo else None)
 
     def _rule_failed(self, nid: int, k: int, c) -> None:
         """A VJP whose result is not shaped like its input is a bug in the op table: stop, naming everything."""
@@ -295,8 +298,12 @@ class Stepper:
         """Undo the last step exactly; False when already at the start."""
         if not self._history:
             return False
-        changes = self._history.pop()
-        kind, nid = self.plan[self.position]
+        changes = self._history[-1]
+        kind, nid = self.plan[self.position - 1]
+        if changes is None and kind == BACKWARD:
+            raise GraphstepError("this walk keeps no undo history (Stepper(graph, undo=False)): it cannot step "
+                                 "back through the backward pass", hint="make a Stepper(graph) to step back")
+        self._history.pop()
         if kind == FORWARD:
             self._values[nid] = None
             self._tangents[nid] = None
@@ -491,7 +498,10 @@ class Stepper:
 
     def contributions_to(self, node: int) -> list[tuple[int, Contribution]]:
         """Every contribution that has arrived at ``node`` so far, as (step index, contribution)."""
-        steps = self._tallied().arrival_steps.get(node, ())
+        tally = self._tallied()
+        if not tally.arrivals.get(node):  # none yet (every node at step 0): no pass over the plan on the first screen
+            return []
+        steps = tally.arrival_steps.get(node, ())
         return [(k, self._contribution(self.plan[k - 1][1], sent))
                 for k in steps[:bisect.bisect_right(steps, self.position)] for sent in self.sent(k)
                 if sent.target == node]
@@ -503,6 +513,9 @@ class Stepper:
         changes = self._history[k - 1]
         if kind == FORWARD:
             return []
+        if changes is None:
+            raise GraphstepError(f"step {k}'s gradients were not kept: this walk keeps no undo history "
+                                 "(Stepper(graph, undo=False))", hint="make a Stepper(graph) to read them")
         if kind == SEED:
             return [Sent(target, c, old) for target, old, c in changes]
         return [Sent(target, c, old, pos) for (pos, *_), (target, old, c) in zip(self._vjp_program[nid], changes)]

@@ -46,8 +46,10 @@ def _add_block(scene: Scene, shown: Description, block: Block, stepper: Stepper 
              f"◀ step {scene.position} in {shown.member_at(block, p.current)}" if p and p.current is not None else "",
              p.counts if p else ""]
     sid = f"sum_fold{block.id}"
-    _hide(scene, Summary(sid, shown.label(block), members, "\n".join(line for line in lines if line),
-                         p.fill if p else "plain", True, first.parent, current=p is not None and p.current is not None))
+    summary = Summary(sid, shown.label(block), members, "\n".join(line for line in lines if line),
+                      p.fill if p else "plain", True, first.parent, current=p is not None and p.current is not None)
+    scene.summaries[sid] = summary
+    scene.hidden.hide_block(block.id, sid, members, shown.view.item_of, scene.inlined)
 
 
 def collapse(scene: Scene, graph: Graph, limit: int) -> Scene:
@@ -106,7 +108,7 @@ def _add_summary(scene: Scene, sid: str, label: str, members: list[int]) -> None
 def _hide(scene: Scene, summary: Summary) -> None:
     """Draw ``summary`` in place of its members."""
     scene.summaries[summary.id] = summary
-    scene.hidden.update(dict.fromkeys(summary.members, summary.id))
+    scene.hidden.hide(summary.members, summary.id)
 
 
 def progress(views: list[NodeView]) -> str:

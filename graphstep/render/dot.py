@@ -58,7 +58,7 @@ def picture_scene(subject: Graph | Stepper, *, full: bool = False, fold: bool | 
     """What the picture of ``subject`` draws: its scene, folded as the TUI folds it (``scene.shown``)."""
     graph, stepper = split_subject(subject)
     shown = describe(graph, EVERYTHING if full else view_key(graph, stepper, fold_option=fold))
-    scene = build_scene(graph, stepper, shown)
+    scene = build_scene(graph, stepper, shown, folded=not full)  # fold_repeats below
     scene.note = failure_note(graph)  # a graph recorded up to a call that failed says so under its title
     if full:
         return scene

@@ -102,10 +102,11 @@ BLOCK_LABEL = (40, 60)  # block labels are padded to the first (room for progres
 def layout_view(graph, description, passes: int = 4) -> Layout:
     """Lay out a ``view.Description`` (folded repeats, a focus): nodes as ``layout_graph`` draws them, each block
     as one box saying its label.  The description is the one the pictures draw, so the TUI folds what they fold."""
-    consumers, view = graph.consumers, description.view
+    view = description.view
+    fed = {s for sources in view.inputs.values() for s in sources}  # has a consumer: no pass over the whole graph
 
     def inlined(item: int) -> bool:  # a scalar constant written into its op
-        return item not in view.blocks and graph.is_scalar_const(item) and bool(consumers[item])
+        return item not in view.blocks and graph.is_scalar_const(item) and (item in fed or bool(graph.consumers[item]))
 
     shown, inputs = acyclic([i for i in view.items if not inlined(i)],
                              {i: [s for s in view.inputs[i] if not inlined(s)] for i in view.items})

@@ -171,3 +171,34 @@ def test_the_vjp_program_reads_as_the_mapping_it_was():
     op, inputs, kw = graph.program[nid]
     assert program[nid] == tuple((k, i, op.vjp_rule(k), kw) for k, i in enumerate(inputs) if graph.needs_grad[i])
     assert dict(program.items())[nid] == program[nid]
+
+
+def test_a_walk_without_undo_ends_in_the_same_state_and_says_it_cannot_step_back():
+    graph = big_mlp()
+    once = gs.Stepper(graph, undo=False).run()  # graphstep export's walk: drawn once, at its end
+    assert_identical(states(once), states(gs.Stepper(graph).run()))
+    assert once.position == once.total and once._history[-1] is None  # no gradient it replaced is kept
+    with pytest.raises(gs.GraphstepError, match="no undo history"):
+        once.step_back()
+    with pytest.raises(gs.GraphstepError, match="no undo history"):
+        once.sent(once.total)
+    assert once.position == once.total
+    forward = gs.Stepper(graph, undo=False).run_to(3)  # a forward step needs no history to be undone
+    assert forward.step_back() and forward.position == 2
+
+
+def test_a_released_program_is_compiled_again_by_the_next_walk():
+    graph = big_mlp()
+    first = states(gs.Stepper(graph).run())
+    graph.walk.release()
+    assert "backward" not in graph.walk.__dict__ and "forward" not in graph.walk.__dict__
+    assert_identical(states(gs.Stepper(graph).run()), first)
+
+
+def test_compiling_the_backward_half_keeps_no_second_copy_of_the_sends():
+    graph = big_mlp()
+    gs.Stepper(graph).run()
+    program = graph.vjp_program
+    assert not program._made  # the compiled program holds its own: 13 MB at 100,000 nodes
+    nid = graph.backward_nodes[0]
+    assert program.unkept(nid) == program[nid] and program.unkept(nid) is program[nid]  # kept once read

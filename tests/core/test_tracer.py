@@ -415,3 +415,15 @@ def test_array_arguments_are_named_as_inspect_signature_orders_the_parameters():
 
     for fn in (every_kind, wrapped, lambda a, b: 0, lambda *a: 0, lambda **k: 0, functools.partial(every_kind, 1)):
         assert _parameter_names(fn) == list(inspect.signature(fn).parameters)
+
+
+def test_nodes_share_their_source_text_and_their_empty_params():
+    def chain(x):
+        for _ in range(3):
+            x = gnp.tanh(x)
+        return gnp.sum(x)
+
+    graph = gs.trace(chain, np.ones(2))
+    tanhs = [graph.node(n) for n in graph.op_nodes if graph.node(n).op == "tanh"]
+    assert len({id(node.source) for node in tanhs}) == 1  # one string per line: 8 MB at 100,000 nodes
+    assert len({id(node.params) for node in tanhs}) == 1 and tanhs[0].params == {}

@@ -45,3 +45,18 @@ def test_contributions_counted_are_the_steppers_at_every_step(name):
         scene = picture_scene(stepper, full=True)
         arrivals = stepper.arrivals()
         assert all(v.arrivals == arrivals.get(n, 0) for n, v in scene.nodes.items()), position
+
+
+def test_nodes_drawn_inside_folded_boxes_get_light_views_and_the_same_picture(folded_10k):
+    from graphstep.render.collapse import fold_repeats
+    from graphstep.render.dot import scene_dot
+    from graphstep.render.scene import build_scene
+
+    graph, scene = folded_10k
+    inside = [v for n, v in scene.nodes.items() if n in scene.hidden and n != graph.output]
+    assert inside and all(v.code == "" and v.value is None for v in inside)  # only what the box's edges read
+    stepper = gs.Stepper(graph).run_to(15_000)
+    full = fold_repeats(build_scene(graph, stepper, scene.shown), scene.shown, stepper)  # every view in full
+    assert all(full.nodes[v.id].code for v in inside)
+    full.note = scene.note
+    assert scene_dot(full) == scene_dot(scene)
