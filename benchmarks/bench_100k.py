@@ -11,7 +11,7 @@ Every figure is one fresh process, as a user starts it:
 * TUI open, headless at 160×48: from creating the app to the first frame showing ``step 0/``
   (``bench_tui.first_screen``'s clock), then ``e`` a second later (``READ_SECONDS``), as a user who has read the
   screen presses it (the action and a full repaint; the walk's backward half compiles meanwhile, see
-  ``Program.prepare_backward``).  Targets ≤ 2 s and ≤ 1 s.
+  ``Program.prepare``).  Targets ≤ 2 s and ≤ 1 s.
 
 Beside each wall time, the CPU time it took (the child's user + system; the TUI process's own CPU clock): on a
 shared machine wall times follow the load, CPU times much less.

@@ -122,13 +122,15 @@ class Program:
                     forward[j] = (nid, into, inputs, kw)
         return forward
 
-    def prepare_backward(self) -> None:
-        """Compile ``backward`` in a background thread unless it is: a view that opened without it (at step 0)
-        calls this once its first screen is up, so that the user's first run to the end finds it ready.  What it
-        compiles lives with the graph, frozen like the rest of the app's settled heap (``heap.holding``): left to
-        the collector, the walk to the end would spend 0.3 s collecting it."""
-        if "backward" not in self.__dict__:
-            threading.Thread(target=self._compile_backward, name="graphstep-backward", daemon=True).start()
+    def prepare(self) -> None:
+        """Compile the halves not compiled yet in a background thread, ``forward`` first: a view that opened
+        without them (at step 0) calls this once its first screen is up, so that the user's first step and first
+        run to the end find them ready.  What it compiles lives with the graph, frozen like the rest of the app's
+        settled heap (``heap.holding``): left to the collector, the walk to the end would spend 0.3 s collecting
+        it."""
+        halves = [half for half in ("forward", "backward") if half not in self.__dict__]
+        if halves:
+            threading.Thread(target=self._compile, args=(halves,), name="graphstep-compile", daemon=True).start()
 
     def release(self) -> None:
         """Drop both compiled halves (compiled again when a walk next reads them): ``graphstep export`` walks once
@@ -136,9 +138,10 @@ class Program:
         self.__dict__.pop("forward", None)
         self.__dict__.pop("backward", None)
 
-    def _compile_backward(self) -> None:
+    def _compile(self, halves: list[str]) -> None:
         with holding():
-            self.backward  # noqa: B018 - a cached property: compiled here, read by the walk
+            for half in halves:
+                getattr(self, half)  # a cached property: compiled here, read by the walk
 
     @functools.cached_property
     @paused_gc()  # hundreds of thousands of tuples that live with the graph, no cycles

@@ -69,7 +69,7 @@ class Stepper:
         self._vjp_program = self._walk.vjps
         self._mixed = graph.mixed_dtypes  # only then may a gradient need casting to its input's dtype
         self.plan: list[tuple[str, int]] = self._walk.plans[mode]  # shared: never changed
-        self.forward_steps = len(self._walk.forward)
+        self.forward_steps = len(self._walk.plans["forward"])  # the plan's: reading ``forward`` compiles it
         if mode == "forward":
             self._init_tangents(tangents)
 

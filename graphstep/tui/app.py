@@ -393,8 +393,7 @@ class GraphstepApp(App[int]):
         settle_heap(reloaded=self.nav.drawing is not None)
         self.nav.reloaded(keep)
         self._redraw()
-        if session.mode == "reverse":  # the walk's backward half, compiled while the user reads this screen
-            self.call_after_refresh(graph.walk.prepare_backward)
+        self.call_after_refresh(graph.walk.prepare)  # the walk, compiled while the user reads this screen
         if session.failed is not None:  # the call that failed while tracing, selected (the inspector says why)
             self.nav.pick(session.failed)  # and scrolled to once the new drawing has its size
             self.call_after_refresh(self._redraw)

@@ -151,11 +151,14 @@ def test_the_backward_half_is_compiled_when_the_walk_first_reaches_it():
     assert "backward" in graph.walk.__dict__
 
 
-def test_a_backward_half_prepared_in_the_background_walks_to_the_same_numbers():
+def test_a_walk_prepared_in_the_background_walks_to_the_same_numbers():
     prepared, plain = big_mlp(), big_mlp()
-    prepared.walk.prepare_backward()
-    first = gs.Stepper(prepared).run()  # waits for the background compile if it is still running
-    prepared.walk.prepare_backward()  # compiled already: nothing to do
+    stepper = gs.Stepper(prepared)
+    assert "forward" not in prepared.walk.__dict__  # a new stepper at step 0 compiles nothing
+    prepared.walk.prepare()
+    first = stepper.run()  # waits for the background compile if it is still running
+    assert {"forward", "backward"} <= prepared.walk.__dict__.keys()
+    prepared.walk.prepare()  # compiled already: nothing to do
     assert_identical(states(first), states(gs.Stepper(plain).run()))
 
 
