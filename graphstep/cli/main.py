@@ -72,8 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true",
                      help="write the walk as JSON Lines instead of the table: a header, an object per step, a summary "
                           "(the format is in README); the file's own prints go to stderr")
-    run.add_argument("--reseed", type=_draw, default=0, metavar="K",
-                     help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
+    _add_reseed(run)
     _add_training(run)
 
     export = sub.add_parser("export", help="write a picture of the graph (.svg .png .pdf .dot), or the walk as an "
@@ -121,10 +120,14 @@ def _add_tui_options(parser: argparse.ArgumentParser) -> None:
                         help="a breakpoint on this node (repeatable): e and f stop there in both passes")
     parser.add_argument("--grad-norm-limit", type=_norm_limit, default=None, metavar="X",
                         help="e and f also stop where a gradient's norm exceeds X (they always stop at NaN/Inf)")
-    parser.add_argument("--reseed", type=_draw, default=0, metavar="K",
-                        help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
+    _add_reseed(parser)
     parser.add_argument("--backward", type=int, default=None, metavar="N", help=_BACKWARD)
     _add_training(parser)
+
+
+def _add_reseed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reseed", type=_draw, default=0, metavar="K",
+                        help="draw new inputs: every gs.rng(seed) in the file draws with K as well (L in the TUI)")
 
 
 def _add_training(parser: argparse.ArgumentParser) -> None:

@@ -45,7 +45,7 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     JSON Lines (``stream``) instead of the table.  ``reseed``: new draws of every ``gs.rng(seed)``, as ``L`` does.
     """
     if as_json:
-        _refuse_with_json(check=check, per_sample=per_sample, explains=explains, full=full)
+        _refuse_with_json({"--check": check, "--per-sample": per_sample, "--explain": explains, "--full": full})
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():  # the file's prints
         graph = load_and_trace(target, reseed=reseed or None)
     stepper = Stepper(graph, mode=mode)
@@ -79,9 +79,10 @@ def run_command(target: str, *, check: bool | str = False, mode: str = "reverse"
     return 1 if failed else 0
 
 
-def _refuse_with_json(**given) -> None:
-    """--json is the walk alone: the options that print more than the walk are refused, not silently dropped."""
-    used = [f"--{name.replace('_', '-').rstrip('s')}" for name, value in given.items() if value]
+def _refuse_with_json(given: dict[str, object]) -> None:
+    """--json is the walk alone: the options (by their names on the command line) that print more than the walk
+    are refused, not silently dropped."""
+    used = [option for option, value in given.items() if value]
     if used:
         raise GraphstepError(f"--json writes the walk alone: {', '.join(used)} cannot go with it",
                              hint="run once with --json and once with the other options")
