@@ -6,7 +6,16 @@ fixtures every folder shares live here too.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Python's compiled bytecode is what makes a second import of a module cheap. Machines that set
+# PYTHONDONTWRITEBYTECODE (CI's does) compile graphstep's, the tests' and the samples' sources again in every test
+# worker and in every `graphstep` process a test starts: a sixth of the suite's CPU time. The suite's own
+# processes keep bytecode in the usual gitignored __pycache__ folders; the variable is dropped before pytest-xdist
+# starts its workers, which inherit this environment.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @pytest.fixture(autouse=True)
