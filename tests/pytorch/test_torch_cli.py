@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 from support import REPO, SAMPLES, line_of
-from torch_support import PROGRAMS
+from torch_support import PROGRAMS, needs_torch
 
 from graphstep.cli import main
-
-
-def needs_torch():
-    pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the PyTorch "
-                                        "tests")
 
 
 @pytest.fixture
@@ -25,8 +20,8 @@ def in_repo(monkeypatch):
     monkeypatch.chdir(REPO)
 
 
+@needs_torch
 def test_run_mlp_check_agrees_with_torch_autograd(in_repo, capsys):
-    needs_torch()
     assert main(["run", "samples/torch_mlp.py", "--check"]) == 0
     out = capsys.readouterr().out
     assert "gradient check passed" in out
@@ -37,8 +32,8 @@ def test_run_mlp_check_agrees_with_torch_autograd(in_repo, capsys):
     assert f"note: recorded up to the 1st .backward() call, at samples/torch_mlp.py:{called}" in out
 
 
+@needs_torch
 def test_backward_picks_the_nth_call(in_repo, capsys):
-    needs_torch()
     assert main(["run", str(PROGRAMS / "sgd_loop.py"), "--backward", "3", "--check"]) == 0
     out = capsys.readouterr().out
     assert "recorded up to the 3rd .backward() call" in out and "DISAGREES" not in out
@@ -53,8 +48,8 @@ def test_backward_on_a_numpy_file_is_refused(in_repo, capsys):
     assert "does not import torch" in capsys.readouterr().err
 
 
+@needs_torch
 def test_a_script_without_backward_says_so(tmp_path, capsys):
-    needs_torch()
     path = tmp_path / "forward_only.py"
     path.write_text("import torch\nx = torch.ones(2, requires_grad=True)\nprint((x * 2).sum().item())\n")
     assert main(["run", str(path)]) == 2
@@ -62,8 +57,8 @@ def test_a_script_without_backward_says_so(tmp_path, capsys):
     assert "the script never calls .backward()" in err and err.count("\n") == 2  # the message and its hint
 
 
+@needs_torch
 def test_unmapped_functions_are_listed_with_their_lines(tmp_path, capsys):
-    needs_torch()
     path = tmp_path / "unmapped.py"
     path.write_text(textwrap.dedent("""\
         import torch
@@ -107,17 +102,17 @@ def test_numpy_files_never_load_torch():
     assert done.stdout.strip() == "False", done.stderr
 
 
+@needs_torch
 def test_export_takes_a_script(tmp_path, in_repo):
-    needs_torch()
     out = tmp_path / "mlp.dot"
     assert main(["export", str(SAMPLES / "torch_myfunc.py"), "-o", str(out)]) == 0
     assert "a#2" in Path(out).read_text()
 
 
+@needs_torch
 def test_a_shape_mismatch_in_a_script_is_graphsteps_message_and_its_graph_up_to_it(tmp_path, capsys):
     """torch refuses ``H @ W2``; the mapping refuses it the same way, so the message names the operands and their
     shapes as for a NumPy file, and export draws the graph recorded up to the failing call (exit 2 both)."""
-    needs_torch()
     path = tmp_path / "bad_shapes.py"
     path.write_text(textwrap.dedent("""\
         import torch

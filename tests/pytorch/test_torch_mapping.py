@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_support import needs_torch
 
-torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the "
-                                            "PyTorch tests")
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+import graphstep as gs
+from graphstep.pytorch import computation
 
-import graphstep as gs  # noqa: E402
-from graphstep.pytorch import computation  # noqa: E402
-from graphstep.pytorch.mapping import ROWS, TABLE  # noqa: E402
+pytestmark = needs_torch
+
+# The names CASES' functions use, bound by ``torch_names`` when a test runs: collecting this file imports no torch.
+torch = F = nn = IDX = LABELS = MASK = None
 
 
-def check(fn, *shapes, dtype=torch.float64, positive=False, seed=0):
-    """``fn`` of params shaped ``shapes``: graphstep's gradient of ``fn(...).sum()`` equals torch's."""
+@pytest.fixture(autouse=True, scope="module")
+def torch_names():
+    """torch, imported when the first test here runs, and the index tensors of the cases."""
+    global torch, F, nn, IDX, LABELS, MASK
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    IDX = torch.tensor([2, 0, 1, 1])
+    LABELS = torch.tensor([0, 2, 1, 2])
+    MASK = torch.tensor([[True, False, True], [False, True, True], [True, True, False], [False, False, True]])
+
+
+def check(fn, *shapes, dtype=None, positive=False, seed=0):
+    """``fn`` of params shaped ``shapes`` (float64 unless ``dtype``): graphstep's gradient of ``fn(...).sum()``
+    equals torch's."""
+    dtype = torch.float64 if dtype is None else dtype
     gen = torch.Generator().manual_seed(seed)
     params = [torch.randn(s, dtype=dtype, generator=gen).abs().add(0.5) if positive else
               torch.randn(s, dtype=dtype, generator=gen) for s in shapes]
@@ -37,10 +52,6 @@ def check(fn, *shapes, dtype=torch.float64, positive=False, seed=0):
         assert mine is not None and mine.dtype == theirs.dtype
         np.testing.assert_allclose(mine, theirs, rtol=tol, atol=tol * max(1.0, float(np.abs(theirs).max())))
 
-
-IDX = torch.tensor([2, 0, 1, 1])
-LABELS = torch.tensor([0, 2, 1, 2])
-MASK = torch.tensor([[True, False, True], [False, True, True], [True, True, False], [False, False, True]])
 
 CASES = {
     "operators": (lambda a, b: (a + b) * a - b / (a.abs() + 1) + a ** 2 - 2 ** b + 1 - a, (4, 3), (4, 3)),
@@ -141,6 +152,8 @@ def test_modules_map_through_their_functions():
 
 def test_every_mapped_name_is_in_the_readme():
     from support import REPO
+
+    from graphstep.pytorch.mapping import ROWS, TABLE
 
     text = (REPO / "README.md").read_text()
     section = text[text.index("## PyTorch scripts"):text.index("## Command line")]

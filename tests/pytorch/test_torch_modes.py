@@ -3,39 +3,51 @@
 
 from __future__ import annotations
 
-import pytest
+from torch_support import needs_torch
 
-torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the "
-                                            "PyTorch tests")
-from torch import nn  # noqa: E402
-from torch.overrides import TorchFunctionMode  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+pytestmark = needs_torch
 
 
-class FunctionCalls(TorchFunctionMode):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
+def function_calls():
+    """A ``__torch_function__`` mode listing the calls autograd records: graphstep's nodes come from these."""
+    import torch
+    from torch.overrides import TorchFunctionMode
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        result = func(*args, **(kwargs or {}))
-        if torch.is_grad_enabled() and isinstance(result, torch.Tensor) and result.grad_fn is not None:
-            self.seen.append(func.__name__)  # the calls autograd records: graphstep's nodes come from these
-        return result
+    class FunctionCalls(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
 
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            result = func(*args, **(kwargs or {}))
+            if torch.is_grad_enabled() and isinstance(result, torch.Tensor) and result.grad_fn is not None:
+                self.seen.append(func.__name__)
+            return result
 
-class DispatchCalls(TorchDispatchMode):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.seen.append(func.overloadpacket.__name__)
-        return func(*args, **(kwargs or {}))
+    return FunctionCalls()
 
 
-def mlp_step(mode) -> list[str]:
+def dispatch_calls():
+    """A ``TorchDispatchMode`` listing the aten ops dispatched to it, after autograd."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class DispatchCalls(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.seen.append(func.overloadpacket.__name__)
+            return func(*args, **(kwargs or {}))
+
+    return DispatchCalls()
+
+
+def mlp_step(mode) -> tuple[list[str], list[str]]:
     """The MLP's forward pass under ``mode``, then backward outside it; then backward under it: what it saw."""
+    import torch
+    from torch import nn
+
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     X, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 1, 0])
@@ -48,13 +60,13 @@ def mlp_step(mode) -> list[str]:
 
 
 def test_function_mode_sees_the_calls_the_user_wrote():
-    forward, backward = mlp_step(FunctionCalls())
+    forward, backward = mlp_step(function_calls())
     assert forward == ["linear", "relu", "linear", "cross_entropy"]
     assert backward == []  # torch's own backward pass is not recorded a second time
 
 
 def test_dispatch_mode_sees_aten_after_autograd_decomposed_it():
-    forward, backward = mlp_step(DispatchCalls())
+    forward, backward = mlp_step(dispatch_calls())
     assert forward == ["t", "addmm", "relu", "detach", "t", "addmm", "_log_softmax", "detach", "nll_loss_forward"]
     assert "addmm" in forward and "linear" not in forward and "cross_entropy" not in forward
     assert len(backward) > 20  # and every op of torch's own backward pass

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from torch_support import PROGRAMS, assert_grads_equal, torch_grads
+from torch_support import PROGRAMS, assert_grads_equal, needs_torch, torch_grads
 
 import graphstep as gs
+from graphstep.pytorch import load, reference_gradients
 
-pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the PyTorch tests")
-
-from graphstep.pytorch import load, reference_gradients  # noqa: E402 - after the skip
+pytestmark = needs_torch
 
 CASES = {  # program, .backward() call, its params
     "logistic_regression": (1, ["w", "b"]),

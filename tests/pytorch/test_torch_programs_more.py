@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support import line_of
-from torch_support import assert_grads_equal, torch_grads
+from torch_support import assert_grads_equal, needs_torch, torch_grads
 
 import graphstep as gs
 from graphstep.errors import GraphstepError
 
-pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the PyTorch tests")
+pytestmark = needs_torch
 
 
 def script(tmp_path: Path, body: str) -> Path:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from support import SAMPLES, line_of
-from torch_support import assert_grads_equal, torch_grads
+from torch_support import assert_grads_equal, needs_torch, torch_grads
 
 import graphstep as gs
 
-pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the PyTorch tests")
+pytestmark = needs_torch
 
 SAMPLE_PARAMS = {
     "torch_double": ["x"],

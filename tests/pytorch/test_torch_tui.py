@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from support import SAMPLES
+from torch_support import needs_torch
 
-pytest.importorskip("torch", reason="torch is not installed: pip install 'graphstep[torch]' to run the PyTorch tests")
+pytestmark = needs_torch
 pytest.importorskip("textual")
 
 import sys  # noqa: E402

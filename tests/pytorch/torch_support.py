@@ -1,4 +1,9 @@
-"""What the PyTorch tests share: torch's own gradients for a script, run as ``python FILE`` runs it."""
+"""What the PyTorch tests share: the mark that skips them without torch, and torch's own gradients for a script,
+run as ``python FILE`` runs it.
+
+Collecting them imports no torch (tests/pytorch/test_torch_collection.py): pytest-xdist's every worker collects every
+file, and ``import torch`` costs each ~2.5 CPU-s. A test imports torch when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+from support import HAS_TORCH
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed: pip install 'graphstep[torch]' to run "
+                                                       "the PyTorch tests")
 
 
 class _Reached(BaseException):

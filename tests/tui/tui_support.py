@@ -59,15 +59,9 @@ async def _drained(app) -> None:
         return
     pending: set[object] = set()
     done = asyncio.Event()
-
-    def mark(pump: object) -> None:
-        pending.discard(pump)
-        if not pending:
-            done.set()
-
     for pump in [app, *app.screen.walk_children(with_self=True)]:
         pending.add(pump)
-        if not pump.call_later(mark, pump):
+        if not pump.call_later(_mark, pending, done, pump):
             pending.discard(pump)
     waiting = asyncio.ensure_future(done.wait())
     try:
@@ -78,6 +72,15 @@ async def _drained(app) -> None:
     finally:
         waiting.cancel()
     raise AssertionError(f"the app did not handle its events within {HANDLED_WITHIN:.0f} s")
+
+
+def _mark(pending: set[object], done: asyncio.Event, pump: object) -> None:
+    """``pump`` has handled what was queued before this call.  One function for every call: Textual counts a
+    callback's parameters once per function object, by ``inspect.signature`` (a closure per wait cost a third of
+    the wait)."""
+    pending.discard(pump)
+    if not pending:
+        done.set()
 
 
 async def settle(pilot) -> None:
