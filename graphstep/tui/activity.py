@@ -4,7 +4,9 @@
 bar that sweeps: nobody knows how long a file takes), ``gradient check · W1
 120/400 · esc stops it`` with a bar that fills while a check runs.  It reads the
 job on a timer, so a job reports progress by setting an attribute, never by a
-call into the UI from its thread.
+call into the UI from its thread.  The line appears only once a job has run for
+``GRACE``: most runs of a file end sooner, and a line that comes and goes lays
+the whole screen out twice (and flickers) for nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.widgets import Label, ProgressBar
 from .jobs import Job
 
 REFRESH = 0.1  # seconds between redraws while a job runs
+GRACE = 0.15  # seconds a job runs before the line shows it
 
 
 class ActivityBar(Horizontal):
@@ -35,17 +38,30 @@ class ActivityBar(Horizontal):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(REFRESH, self._redraw, pause=True)
+        self._reveal = None
 
     def show(self, job: Job | None) -> None:
-        """Follow ``job`` (None: nothing runs, hide)."""
+        """Follow ``job`` (None: nothing runs, hide); a new job is shown once it has run for ``GRACE``."""
         self.job = job
-        self.set_class(job is not None, "running")
+        if self._reveal is not None:
+            self._reveal.stop()
+            self._reveal = None
         if job is None:
+            self.set_class(False, "running")
             self._timer.pause()
             return
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self._redraw()
-        self._timer.resume()
+        if self.has_class("running"):  # one job after another: the line stays up
+            self._redraw()
+        else:
+            self._reveal = self.set_timer(GRACE, self._appear)
+
+    def _appear(self) -> None:
+        self._reveal = None
+        if self.job is not None:
+            self.add_class("running")
+            self._redraw()
+            self._timer.resume()
 
     def _redraw(self) -> None:
         job = self.job
