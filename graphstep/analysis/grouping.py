@@ -20,8 +20,9 @@ import functools
 import itertools
 import linecache
 import sys
+from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..core.graph import Graph
@@ -32,7 +33,7 @@ KIND_RANK = {"loop": 0, "iteration": 1, "scope": 2, "call": 3}  # equal spans: t
 KIND_WORD = {"iteration": "iteration", "call": "call", "scope": "block", "loop": "loop"}  # a member, in a label
 
 
-@dataclass
+@dataclass(slots=True)  # a 20,000-branch graph has 40,000 groups: no dict each (2 MB)
 class Group:
     """Nodes ``start``..``end - 1`` made by one call, scope, loop or loop iteration."""
 
@@ -44,7 +45,7 @@ class Group:
     source: str = ""  # "file.py:LINE": the call site, the loop header
     index: int = 0  # iterations: 1-based number
     parent: int = -1
-    children: list[int] = field(default_factory=list)
+    children: list[int] | tuple[()] = ()  # child group ids in order: a list once it has one (most groups have none)
     code: str = ""  # calls: the line that made the call, for labels
     call: int = -1  # the user call it belongs to (its own, for a call group)
     line: int = 0  # loops and iterations: the loop's first line
@@ -69,6 +70,32 @@ class Repeat:
         return len(self.members)
 
 
+class MemberOf(Mapping[int, tuple[int, int]]):
+    """``Grouping.member_of``: group id → (repeat id, its 1-based position in the repeat).  Keeps the repeat of
+    each member only and finds the position by binary search in the repeat's members (ascending ids): a
+    20,000-call repeat's positions as tuples were 2 MB."""
+
+    def __init__(self, repeats: list[Repeat]) -> None:
+        self._repeats = repeats
+        self._repeat_of: dict[int, int] = {}
+
+    def add(self, rep: Repeat) -> None:
+        self._repeat_of.update(dict.fromkeys(rep.members, rep.id))
+
+    def __getitem__(self, gid: int) -> tuple[int, int]:
+        rid = self._repeat_of[gid]
+        return rid, bisect_left(self._repeats[rid].members, gid) + 1
+
+    def __contains__(self, gid: object) -> bool:
+        return gid in self._repeat_of
+
+    def __len__(self) -> int:
+        return len(self._repeat_of)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._repeat_of)
+
+
 @dataclass
 class Grouping:
     """The group tree of one graph and the repeats in it."""
@@ -77,7 +104,7 @@ class Grouping:
     roots: list[int]
     repeats: list[Repeat]
     innermost: list[int]  # node id → innermost group id, -1 outside every group
-    member_of: dict[int, tuple[int, int]]  # group id → (repeat id, 1-based position)
+    member_of: Mapping[int, tuple[int, int]]  # group id → (repeat id, 1-based position): ``MemberOf``
 
     def chain(self, node: int) -> list[Group]:
         """The groups holding ``node``, outermost first: the breadcrumb of where it is."""
@@ -162,10 +189,12 @@ def _loops(filename: str) -> list[_Loop]:
 
 @dataclass
 class _LoopState:
-    outer: tuple  # the path outside the loop when this instance began
+    outer: list  # the path outside the loop when this instance began
     instance: int
     iteration: int = 1
     last: tuple = ()  # (line, offset, child call, closed) of the latest node in the loop
+    keys: tuple = ()  # the loop's and the iteration's keys in a path, made once per iteration: every node of one
+    # iteration holds the same two, so paths of one iteration compare by identity
 
 
 class _Sources:
@@ -176,6 +205,8 @@ class _Sources:
         self.calls = graph.calls
         self._files: dict[str, list[_Loop]] = {}
         self._around: dict[tuple[str, int, int], list[_Loop]] = {}
+        self._lines: dict[tuple[str, int], str] = {}
+        self._loop: dict[tuple[str, int], _Loop] = {}
 
     def loops(self, filename: str) -> list[_Loop]:
         found = self._files.get(filename)
@@ -193,9 +224,21 @@ class _Sources:
                                          and line <= lp.end]
         return found
 
+    def line(self, filename: str, line: int) -> str:
+        """A source line, stripped and interned: 20,000 calls from one line share it (6 MB), read once."""
+        key = (filename, line)
+        found = self._lines.get(key)
+        if found is None:
+            found = self._lines[key] = sys.intern(linecache.getline(filename, line).strip())
+        return found
+
     def loop(self, call: int, start: int) -> _Loop:
         """The loop of ``call``'s function that starts on line ``start``."""
-        return next(lp for lp in self.loops(self.calls[call]["file"]) if lp.start == start)
+        key = (self.calls[call]["file"], start)
+        found = self._loop.get(key)
+        if found is None:
+            found = self._loop[key] = next(lp for lp in self.loops(key[0]) if lp.start == start)
+        return found
 
 
 class _LoopWalk:
@@ -206,28 +249,32 @@ class _LoopWalk:
         self.states: dict[tuple, _LoopState] = {}
         self.instances: dict[tuple, int] = {}
 
-    def enter(self, path: list[tuple], stack: tuple, level: int, closed: bool) -> None:
-        """Append to ``path`` the loops and iterations that frame ``level`` of ``stack`` is in; ``closed``: the
-        node ends its instruction (an op at its innermost frame: its consts come first)."""
+    def enter(self, path: list[tuple], stack: tuple, level: int, closed: bool,
+              loops: list[_Loop] | None = None) -> None:
+        """Append to ``path`` the loops and iterations that frame ``level`` of ``stack`` is in (``loops``, when the
+        caller has found them); ``closed``: the node ends its instruction (an op at its innermost frame: its consts
+        come first)."""
         call, line, offset = stack[level]
-        loops = self.sources.around(call, line)
+        if loops is None:
+            loops = self.sources.around(call, line)
         if not loops:
             return
         child = stack[level + 1][0] if level + 1 < len(stack) else None
+        innermost = len(loops) - 1
         for depth, loop in enumerate(loops):
             # an outer loop sees a nested loop as one instruction at the nested loop's first line
-            at = (line, offset, child, closed) if depth == len(loops) - 1 else (loops[depth + 1].start, -1, None,
-                                                                                 False)
-            key, outer = (call, loop.start), tuple(path)
+            at = (line, offset, child, closed) if depth == innermost else (loops[depth + 1].start, -1, None, False)
+            key = (call, loop.start)
             state = self.states.get(key)
-            if state is None or state.outer != outer:
-                self.instances[key] = self.instances.get(key, 0) + 1
-                state = self.states[key] = _LoopState(outer, self.instances[key])
-            elif _new_iteration(state.last, *at[:3]):
+            if state is None or state.outer != path:
+                self.instances[key] = instance = self.instances.get(key, 0) + 1
+                state = self.states[key] = _LoopState(path.copy(), instance)
+                state.keys = (("loop", call, loop.start, instance), ("iteration", call, loop.start, instance, 1))
+            elif _new_iteration(state.last, at[0], at[1], at[2]):
                 state.iteration += 1
+                state.keys = (state.keys[0], ("iteration", call, loop.start, state.instance, state.iteration))
             state.last = at
-            path.append(("loop", call, loop.start, state.instance))
-            path.append(("iteration", call, loop.start, state.instance, state.iteration))
+            path += state.keys
 
 
 def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
@@ -255,9 +302,10 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
                 outer.append(("call", stack[-1][0]))
             around = tuple(outer)
         previous = stack
-        if stack and sources.around(*stack[-1][:2]):
+        loops = sources.around(stack[-1][0], stack[-1][1]) if stack else None
+        if loops:
             path = outer.copy()
-            walk.enter(path, stack, len(stack) - 1, node.kind != "const")
+            walk.enter(path, stack, len(stack) - 1, node.kind != "const", loops)
             yield tuple(path)
         else:
             yield around
@@ -266,7 +314,10 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
 def _same_frames(stack: tuple, previous: tuple) -> bool:
     """Whether ``stack`` is ``previous`` but for the place in its innermost frame: each outer frame is still at
     the call into the same frame below it, so the loops around those calls stay where they were."""
-    return len(stack) == len(previous) > 0 and stack[-1][0] == previous[-1][0] and stack[:-1] == previous[:-1]
+    depth = len(stack)
+    if depth != len(previous) or not depth or stack[-1][0] != previous[-1][0]:
+        return False
+    return depth == 1 or (stack[0] == previous[0] if depth == 2 else stack[:-1] == previous[:-1])  # no slices
 
 
 def _new_iteration(last: tuple, line: int, offset: int, child) -> bool:
@@ -298,7 +349,10 @@ def group(graph: Graph) -> Grouping:
         g.id = len(groups)
         if open_:
             g.parent = open_[-1].id
-            open_[-1].children.append(g.id)
+            parent = open_[-1]
+            if not parent.children:  # an empty list per group was 2 MB in a 20,000-branch graph
+                parent.children = []
+            parent.children.append(g.id)
         else:
             roots.append(g.id)
         groups.append(g)
@@ -318,8 +372,8 @@ def _spans(graph: Graph, nodes: list[Node], sources: _Sources) -> list[Group]:
     for nid, path in enumerate(_paths(nodes, sources)):
         if path is previous or path == previous:  # most nodes are in the groups of the node before them
             continue
-        common = 0
-        while common < min(len(path), len(previous)) and path[common] == previous[common]:
+        common, most = 0, min(len(path), len(previous))
+        while common < most and path[common] == previous[common]:
             common += 1
         for key in previous[common:]:
             opened.pop(key).end = nid
@@ -342,8 +396,7 @@ def _new_group(graph: Graph, node: Node, sources: _Sources, key: tuple, start: i
     info = graph.calls[call]
     path = node.source.rsplit(":", 1)[0]  # the texts below interned: 20,000 calls of one line share theirs (6 MB)
     if kind == "call":
-        site = graph.calls[info["parent"]]
-        code = sys.intern(linecache.getline(site["file"], info["site"]).strip())
+        code = sources.line(graph.calls[info["parent"]]["file"], info["site"])
         return Group(-1, "call", sys.intern(f"{info['func']}()"), start, start, sys.intern(f"{path}:{info['site']}"),
                      code=code, call=call)
     loop = sources.loop(call, key[2])
@@ -379,11 +432,11 @@ def _signature(nodes: list[Node], g: Group) -> int:
 
 
 def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[int],
-             sources: _Sources) -> tuple[list[Repeat], dict]:
+             sources: _Sources) -> tuple[list[Repeat], MemberOf]:
     """Runs of consecutive siblings doing the same thing.  A group's signature (a walk over its nodes) is taken
     only when a sibling of the same kind and size asks: the one loop of a deep chain is never walked."""
     repeats: list[Repeat] = []
-    member_of: dict[int, tuple[int, int]] = {}
+    member_of = MemberOf(repeats)
     signatures: dict[int, int] = {}
 
     def same(a: Group, b: Group) -> bool:
@@ -401,7 +454,7 @@ def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[i
                 if len(run) > 1:
                     rid = len(repeats)
                     repeats.append(Repeat(rid, run, _repeat_label(graph, nodes, sources, groups[run[0]])))
-                    member_of.update({m: (rid, k) for k, m in enumerate(run, start=1)})
+                    member_of.add(repeats[rid])
                 run = []
             if gid >= 0:
                 run.append(gid)
@@ -426,7 +479,7 @@ class Block:
     id: int  # item id: len(graph) + k, so it never clashes with a node id
     label: str  # "× 17  while a.norm() < 100: a = a * 2"
     detail: str  # "iterations 1–17 of 17"
-    nodes: list[int]
+    nodes: Sequence[int]  # ascending; a range when the members lie end to end (``_spanned``), else a list
     repeat: Repeat | None = None
     first: int = 0
     last: int = 0
@@ -471,13 +524,20 @@ def fold(graph: Graph, grouping: Grouping | None = None, *, folded: bool | Itera
         k_open = opened.get(rep.id, 0)
         for first, last in _runs_without(len(rep), k_open):
             members = [grouping.groups[g] for g in rep.members[first - 1:last]]
-            nodes = list(itertools.chain.from_iterable(m.nodes for m in members))  # 100,000 in a deep chain
             block = Block(len(graph) + len(blocks), _fold_label(grouping, rep, first, last),
-                          _fold_detail(grouping, rep, first, last), nodes, rep, first, last)
+                          _fold_detail(grouping, rep, first, last), _spanned(members), rep, first, last)
             blocks[block.id] = block
             for m in members:
                 item_of[m.start:m.end] = itertools.repeat(block.id, m.end - m.start)
     return _view(graph, item_of, blocks)
+
+
+def _spanned(members: list[Group]) -> Sequence[int]:
+    """The nodes of ``members`` in order: one range when each begins where the one before ends (iterations, the
+    calls of a deep chain), else a list.  A 100,000-node block as a list held 100,000 ints (4 MB)."""
+    if all(a.end == b.start for a, b in zip(members, members[1:])):
+        return range(members[0].start, members[-1].end)
+    return list(itertools.chain.from_iterable(m.nodes for m in members))
 
 
 def _inside_folded(grouping: Grouping, rep: Repeat, item_of: list[int], graph: Graph) -> bool:

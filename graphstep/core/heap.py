@@ -33,6 +33,17 @@ def hold_heap() -> None:
     _held = True
 
 
+def keep(*objects: object) -> None:
+    """In a process that holds its heap (``hold_heap``), keep ``objects`` until it exits, never freed: freeing a
+    100,000-node graph, its walk and its picture as the command returns took 0.1 s, just before an exit that frees
+    nothing.  A reference cycle holds them, frozen at once: no collection looks at it, and the interpreter's exit
+    frees only what a collection finds.  Elsewhere (a library, a test) nothing happens."""
+    if _held:
+        cycle: list = [objects]
+        cycle.append(cycle)
+        gc.freeze()
+
+
 @contextmanager
 def holding() -> Iterator[None]:
     """``hold_heap`` for the block only: the TUI loading a file, after which the app freezes its heap itself and

@@ -13,6 +13,7 @@ was folded or collapsed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from itertools import islice
 
 from ..analysis.grouping import Block
@@ -36,7 +37,7 @@ def fold_repeats(scene: Scene, shown: Description, stepper: Stepper | None) -> S
 
 def _add_block(scene: Scene, shown: Description, block: Block, stepper: Stepper | None) -> None:
     graph = shown.graph
-    members = [n for n in block.nodes if scene.in_picture(n)]
+    members = _drawn_members(scene, block.nodes)
     first = graph.grouping.groups[block.repeat.members[block.first - 1]]
     each = [op_label(graph, n)[0] for n in islice((n for n in first.nodes if graph.node(n).op), 7)]
     ops = " → ".join(each[:6]) + (" → …" if len(each) > 6 else "")
@@ -50,6 +51,14 @@ def _add_block(scene: Scene, shown: Description, block: Block, stepper: Stepper 
                       p.fill if p else "plain", True, first.parent, current=p is not None and p.current is not None)
     scene.summaries[sid] = summary
     scene.hidden.hide_block(block.id, sid, members, shown.view.item_of, scene.inlined)
+
+
+def _drawn_members(scene: Scene, nodes: Sequence[int]) -> Sequence[int]:
+    """``nodes`` but the constants written into their ops: the range itself when it holds none of them (a list of
+    the 100,000 members of a deep chain's block held as many ints, 4 MB)."""
+    if isinstance(nodes, range) and not any(n in nodes for n in scene.inlined):
+        return nodes
+    return [n for n in nodes if scene.in_picture(n)]
 
 
 def collapse(scene: Scene, graph: Graph, limit: int) -> Scene:

@@ -90,8 +90,9 @@ class Picture:
 
     def __init__(self, scene: Scene, rankdir: str = "TB") -> None:
         self.scene, self.rankdir = scene, rankdir
-        self.nodes, self.titles = _placements(scene)  # cluster path → (DOT name, statement) of its nodes
-        self.edges = [*_edges(scene), *((src, dst, {"style": "invis"}) for src, dst in _time_edges(scene))]
+        box = scene.hidden.table(len(scene.shown.graph))  # node id → the summary drawn in its place, or None
+        self.nodes, self.titles = _placements(scene, box)  # cluster path → (DOT name, statement) of its nodes
+        self.edges = [*_edges(scene, box), *((src, dst, {"style": "invis"}) for src, dst in _time_edges(scene, box))]
 
     @property
     def boxes(self) -> int:
@@ -135,15 +136,16 @@ Place = tuple[str, str]  # a node's DOT name, and its statement
 FILL = {"loop": S.LOOP, "iteration": S.ITERATION}  # calls, scopes and statements: S.CLUSTER
 
 
-def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str]]:
-    """Which nodes go in which cluster: the node's groups, outermost first, then its statement."""
+def _placements(scene: Scene, box: list[str | None]) -> tuple[dict[tuple, list[Place]], dict[tuple, str]]:
+    """Which nodes go in which cluster: the node's groups, outermost first, then its statement (``box``: the
+    summary drawn in place of each node, ``Hidden.table``)."""
     placements: dict[tuple, list[Place]] = {}
     labels: dict[tuple, str] = {}
     paths: dict[int, tuple] = {}
     firsts: dict[tuple, int] = {}  # statement -> its first node drawn, which orders the clusters
-    whole = _whole_statements(scene)
+    whole = _whole_statements(scene, box)
     for v in scene.nodes.values():
-        if v.id in scene.hidden:
+        if box[v.id] is not None:
             continue
         path = _group_path(scene, v.group, paths, labels)
         if v.statement and v.statement not in whole:
@@ -160,12 +162,12 @@ def _placements(scene: Scene) -> tuple[dict[tuple, list[Place]], dict[tuple, str
     return placements, labels
 
 
-def _whole_statements(scene: Scene) -> set[tuple]:
+def _whole_statements(scene: Scene, box: list[str | None]) -> set[tuple]:
     """Statements that are all their group draws (each iteration of ``x = tanh(x) * 0.5 + x``): no inner cluster."""
     per_group: dict[int, int] = {}
     per_statement: dict[tuple, tuple[int, int]] = {}
     for v in scene.nodes.values():
-        if v.id not in scene.hidden and v.group >= 0:
+        if box[v.id] is None and v.group >= 0:
             per_group[v.group] = per_group.get(v.group, 0) + 1
             if v.statement:
                 count = per_statement.get(v.statement, (v.group, 0))[1]
@@ -356,56 +358,51 @@ def _quoted(text: str) -> str:
     return quote(text)
 
 
-def _edges(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
+def _edges(scene: Scene, box: list[str | None]) -> list[tuple[str, str, dict[str, Any]]]:
     """Input tensor → op (labelled with the shape that flows), op → its result; summaries merge theirs."""
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for v in scene.nodes.values():
         if v.kind == FAILED:  # no op to pass through: its operands feed the red box, each with its shape
-            edges.update(((scene.hidden.get(i) or f"n{i}", f"n{v.id}"), _failed_edge(scene, i)) for i in v.inputs)
+            edges.update(((box[i] or f"n{i}", f"n{v.id}"), _failed_edge(scene, i)) for i in v.inputs)
         if not v.op:
             continue
-        dst_op = scene.hidden.get(v.id) or f"op{v.id}"
-        if dst_op == f"op{v.id}":
+        own = f"op{v.id}"
+        dst_op = box[v.id] or own
+        if dst_op == own:
             edges[(dst_op, f"n{v.id}")] = {"color": _edge_colour(v), "style": _edge_style(v)}
         for k, i in enumerate(v.inputs):
             if k in v.inline:
                 continue
-            src = scene.hidden.get(i) or f"n{i}"
-            if src == dst_op:
-                continue
-            attrs = _merge(edges.get((src, dst_op)), _input_edge(scene, v, i))
-            edges[(src, dst_op)] = attrs
+            src = box[i] or f"n{i}"
+            if src != dst_op:
+                _merge(edges, (src, dst_op), _input_edge(scene, v, i))
     return [(s, d, _finish(a)) for (s, d), a in edges.items()]
 
 
-def _time_edges(scene: Scene) -> list[tuple[str, str]]:
+def _time_edges(scene: Scene, box: list[str | None]) -> list[tuple[str, str]]:
     """Invisible edges that put a group starting with a leaf below the sibling group before it.
 
     Layer k of a deep MLP begins with its parameter W(k), which no edge ties
     to layer k−1; Graphviz would rank it beside layer k−1's end, and the
     iteration clusters, which may not overlap, would step sideways like stairs.
     """
-    grouping, edges = scene.grouping, {}
+    grouping, edges, records = scene.grouping, {}, scene.shown.graph.records()
     for siblings in [grouping.roots, *(g.children for g in grouping.groups)] if grouping else ():
         for previous, gid in zip(siblings, siblings[1:]):
             first, last = grouping.groups[gid].start, grouping.groups[previous].end - 1
-            if not (scene.in_picture(first) and scene.in_picture(last)) or scene.shown.graph.node(first).inputs:
+            if not (scene.in_picture(first) and scene.in_picture(last)) or records[first].inputs:
                 continue
-            src, dst = _item(scene, last), _item(scene, first)
+            src, dst = box[last] or f"n{last}", box[first] or f"n{first}"
             if src != dst:
                 edges[(src, dst)] = None
     return list(edges)
-
-
-def _item(scene: Scene, nid: int) -> str:
-    return scene.hidden.get(nid) or f"n{nid}"
 
 
 def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
     src = scene.nodes.get(i)
     shape = src.shape if src else ()
     broadcast = not shape and v.shape != ()  # a scalar spread over a tensor: say so
-    attrs: dict[str, Any] = {"label": f" {fmt_shape(shape)}" if shape or broadcast else "", "style": _edge_style(v)}
+    attrs: dict[str, Any] = {"label": _shape_label(shape) if shape or broadcast else "", "style": _edge_style(v)}
     flowed = v.backward_done and src is not None and src.grad is not None
     attrs["color"] = S.EDGE_GRAD if flowed else _edge_colour(v)
     if flowed:
@@ -413,18 +410,34 @@ def _input_edge(scene: Scene, v: NodeView, i: int) -> dict[str, Any]:
     return attrs
 
 
+@functools.lru_cache(maxsize=1024)
+def _shape_label(shape: tuple) -> str:
+    """`` (2, 4)``: an edge says the shape that flows, written once per shape (40,000 edges meet in a wide graph's
+    boxes)."""
+    return f" {fmt_shape(shape)}"
+
+
 def _failed_edge(scene: Scene, i: int) -> dict[str, Any]:
     src = scene.nodes.get(i)
     return {"label": f" {fmt_shape(src.shape)}" if src else "", "color": S.FAILED, "fontcolor": S.FAILED}
 
 
-def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Edges merged into a summary: the strongest style wins (gradient > solid > dashed); count them."""
+def _merge(edges: dict[tuple[str, str], dict[str, Any]], key: tuple[str, str], new: dict[str, Any]) -> None:
+    """Edges merged into a summary: the strongest style wins (gradient > solid > dashed); count them.  ``new`` is
+    the edge's own dict, kept or dropped: no copy per edge merged."""
+    old = edges.get(key)
     if old is None:
-        return {**new, "_count": 1}
-    rank = (lambda a: (a["color"] == S.EDGE_GRAD, a["style"] == ""))
-    best = new if rank(new) > rank(old) else old
-    return {**best, "_count": old["_count"] + 1}
+        new["_count"] = 1
+        edges[key] = new
+    elif _rank(new) > _rank(old):
+        new["_count"] = old["_count"] + 1
+        edges[key] = new
+    else:
+        old["_count"] += 1
+
+
+def _rank(attrs: dict[str, Any]) -> tuple[bool, bool]:
+    return attrs["color"] == S.EDGE_GRAD, attrs["style"] == ""
 
 
 def _finish(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..core.graph import Graph
+from ..core.heap import keep
 from ..core.stepper import Stepper
 from ..core.work import Progress, Work
 from ..errors import GraphstepError
@@ -67,6 +68,7 @@ def picture(subject: Graph | Stepper, fmt: str, *, rankdir: str = "TB", full: bo
             fold: bool | None = None, limit: int = LIMIT, timeout: float = TIMEOUT) -> bytes:
     """The bytes of a picture in ``fmt`` (svg, png, pdf or dot)."""
     drawn = _picture(subject, rankdir=rankdir, full=full, fold=fold, limit=limit)
+    keep(drawn)  # the graphstep program exits next: freeing a 100,000-node scene would be time lost
     return drawn.dot().encode("utf-8") if fmt == "dot" else draw(drawn, fmt, timeout=timeout)
 
 

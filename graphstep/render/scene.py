@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from collections.abc import Iterator, Mapping
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
 from weakref import WeakKeyDictionary
 
@@ -74,11 +77,26 @@ class Hidden(Mapping[int, str]):
     def hide(self, members: list[int], sid: str) -> None:
         self._nodes.update(zip(members, itertools.repeat(sid)))
 
-    def hide_block(self, block: int, sid: str, members: list[int], item_of: list[int], inlined: frozenset[int]) -> None:
+    def hide_block(self, block: int, sid: str, members: Sequence[int], item_of: list[int],
+                   inlined: frozenset[int]) -> None:
         """Hide ``members``: the nodes ``item_of`` gives to ``block``, but those in ``inlined``."""
         self._item_of, self._inlined = item_of, inlined
         self._boxes[block] = sid
         self._in_boxes += len(members)
+
+    def table(self, size: int) -> list[str | None]:
+        """Node id → the summary id drawn in its place, None for a node drawn itself (or never: a constant written
+        into its op), for ids below ``size``: one list for a picture's many lookups (240,000 ``get``s, half of a
+        20,000-branch graph's picture), made in C from the view's ``item_of``."""
+        if not self._boxes:
+            table: list[str | None] = [None] * size
+        else:
+            table = list(map(self._boxes.get, self._item_of))
+            for nid in self._inlined:
+                table[nid] = None
+        for nid, sid in self._nodes.items():
+            table[nid] = sid
+        return table
 
     def get(self, nid: int, default: str | None = None) -> str | None:
         sid = self._nodes.get(nid)
@@ -133,7 +151,7 @@ class Summary:
 
     id: str
     label: str
-    members: list[int]
+    members: Sequence[int]  # ascending node ids: a range for a folded block of consecutive nodes
     detail: str = ""
     state: str = "plain"  # the state most of its members are in
     folded: bool = False  # members of a repeat folded "× k" (drawn stacked), not a summary of a huge graph
@@ -149,7 +167,7 @@ def source_line(node: Node) -> str:
 class _Structure:
     """What every picture of one graph shares, found once per graph."""
 
-    statements: dict[int, tuple]  # op node → (line, visit) of the statement that made it with other ops
+    statements: Statements  # op node → (line, visit) of the statement that made it with other ops
     inlined: frozenset[int]  # scalar constants written into the ops that read them
 
 
@@ -169,10 +187,37 @@ def _inlined(graph: Graph) -> frozenset[int]:
     scalars = {n for n in graph.leaf_values if graph.is_scalar_const(n)}
     if not scalars:
         return frozenset()
-    return frozenset(scalars.intersection(itertools.chain.from_iterable(records[n].inputs for n in graph.op_nodes)))
+    return frozenset(scalars.intersection(_inputs_of(records, graph.op_nodes)))
 
 
-def statements(graph: Graph) -> dict[int, tuple]:
+def _inputs_of(records: list[Node], nids: Iterable[int]) -> Iterator[int]:
+    """The inputs of each of ``nids``, one after another, read in C: a pass over 60,000 ops without a Python
+    frame per op."""
+    return itertools.chain.from_iterable(map(_INPUTS, map(records.__getitem__, nids)))
+
+
+_INPUTS, _KIND, _NAME = attrgetter("inputs"), attrgetter("kind"), attrgetter("name")
+
+
+class Statements:
+    """(line, visit) per op node whose statement made several ops inside one group (``statements``), read with
+    ``get`` as a dict is.  Kept as machine integers, a run's number per node and a line and visit per run, and
+    made into a tuple when asked: a picture asks for the few nodes it draws, and the 60,000 ops of a 20,000-branch
+    graph as a dict of tuples held 4 MB."""
+
+    __slots__ = ("_run", "_lines", "_visits")
+
+    def __init__(self, run: array, lines: array, visits: array) -> None:
+        self._run, self._lines, self._visits = run, lines, visits  # visit 0: a run of one op, no statement
+
+    def get(self, nid: int, default: tuple = ()) -> tuple:
+        run = self._run[nid]
+        if run < 0 or not self._visits[run]:
+            return default
+        return self._lines[run], self._visits[run]
+
+
+def statements(graph: Graph) -> Statements:
     """(line, visit) per op node whose statement made several ops inside one group, numbered per line.
 
     ``Z1 = X @ W1 + b1`` makes two ops in a row; ops a call makes meanwhile are
@@ -180,19 +225,25 @@ def statements(graph: Graph) -> dict[int, tuple]:
     each pass of a loop over the same line is a new visit.
     """
     innermost, records = graph.grouping.innermost, graph.records()
-    last: dict[int, tuple[str, tuple]] = {}  # group -> (source, key) of its latest op
-    visits: dict[str, int] = {}
-    runs: dict[int, tuple] = {}
-    sizes: dict[tuple, int] = {}
+    run_of = array("l", [-1]) * len(graph)  # op node → its run: a statement's ops in a row in one group
+    lines, visits, sizes = array("l"), array("l"), array("l")  # per run
+    last: dict[int, tuple[str, int]] = {}  # group -> (source, run) of its latest op
+    seen_lines: dict[str, int] = {}  # source -> runs of it so far
     for nid in graph.op_nodes:
         source, group = records[nid].source, innermost[nid]
         seen = last.get(group)
         if seen is None or seen[0] != source:
-            visits[source] = visits.get(source, 0) + 1
-            seen = last[group] = (source, (int(source.rsplit(":", 1)[-1]), visits[source]))
-        runs[nid] = seen[1]
-        sizes[seen[1]] = sizes.get(seen[1], 0) + 1
-    return {nid: run for nid, run in runs.items() if sizes[run] > 1}
+            seen_lines[source] = seen_lines.get(source, 0) + 1
+            seen = last[group] = (source, len(lines))
+            lines.append(int(source.rsplit(":", 1)[-1]))
+            visits.append(seen_lines[source])
+            sizes.append(0)
+        run_of[nid] = seen[1]
+        sizes[seen[1]] += 1
+    for run, size in enumerate(sizes):
+        if size < 2:
+            visits[run] = 0
+    return Statements(run_of, lines, visits)
 
 
 @paused_gc()  # a view per node of a huge unfolded graph: a million small objects, no cycles
@@ -203,15 +254,16 @@ def build_scene(graph: Graph, stepper: Stepper | None = None, shown: Description
 
     ``folded``: the repeats of ``shown`` will be drawn as "× k" boxes (``collapse.fold_repeats``), so a member at
     the edge of one is never drawn itself and gets a view of what the edges to its box read only
-    (``_edge_view``): the 40,000 of them in a 20,000-branch graph cost 0.1 s instead of 0.7 s."""
+    (``_edge_viewer``): the 40,000 of them in a 20,000-branch graph cost 0.1 s instead of 0.7 s."""
     shown = shown or describe(graph, EVERYTHING)
     structure = _structure(graph)
     done = _backward_done(stepper)
     wanted = _wanted(graph, shown, structure.inlined)
     inside = _inside_folds(graph, shown) if folded else _never
     arrivals = _arrivals(graph, done, {nid for nid in wanted if not inside(nid)})
-    nodes = {nid: _edge_view(graph, nid, stepper, structure, done) if inside(nid) else
-             _node_view(graph, nid, stepper, structure, arrivals, done) for nid in wanted}
+    edge_view = _edge_viewer(graph, stepper, structure, done)
+    nodes = {nid: edge_view(nid) if inside(nid) else _node_view(graph, nid, stepper, structure, arrivals, done)
+             for nid in wanted}
     return Scene(graph.name, nodes, graph.output, title(graph, stepper), stepper is not None,
                  stepper.position if stepper else 0, grouping=graph.grouping, shown=shown,
                  size=len(graph) - len(structure.inlined), inlined=structure.inlined)
@@ -263,12 +315,29 @@ class EdgeView:
 _NO_INLINE = MappingProxyType({})  # the inlined constants of most ops: none
 
 
-def _edge_view(graph: Graph, nid: int, stepper: Stepper | None, structure: _Structure, done: set[int]) -> EdgeView:
-    node, inlined = graph.records()[nid], structure.inlined
-    inline = None if inlined.isdisjoint(node.inputs) else \
-        {k: _const_text(graph, i) for k, i in enumerate(node.inputs) if i in inlined}
-    return EdgeView(nid, node, stepper.state(nid) if stepper else "plain", graph.feeds_output[nid],
-                    inline or _NO_INLINE, stepper.grad(nid) if stepper else None, nid in done)
+def _edge_viewer(graph: Graph, stepper: Stepper | None, structure: _Structure,
+                 done: set[int]) -> Callable[[int], EdgeView]:
+    """The ``EdgeView`` of a node by id, with what every view reads looked up once: a 20,000-branch graph asks
+    40,000 times."""
+    records, feeds, inlined = graph.records(), graph.feeds_output, structure.inlined
+    state = stepper.state if stepper else _plain
+    grad = stepper.grad if stepper else _no_grad
+
+    def view(nid: int) -> EdgeView:
+        node = records[nid]
+        inline = None if inlined.isdisjoint(node.inputs) else \
+            {k: _const_text(graph, i) for k, i in enumerate(node.inputs) if i in inlined}
+        return EdgeView(nid, node, state(nid), feeds[nid], inline or _NO_INLINE, grad(nid), nid in done)
+
+    return view
+
+
+def _plain(nid: int) -> str:
+    return "plain"
+
+
+def _no_grad(nid: int) -> None:
+    return None
 
 
 def _node_view(graph: Graph, nid: int, stepper: Stepper | None, structure: _Structure, arrivals: dict[int, int],
@@ -298,12 +367,9 @@ def _arrivals(graph: Graph, done: set[int], nodes: set[int]) -> dict[int, int]:
     """The gradient contributions each of ``nodes`` has received (2+: accumulated), as ``Stepper.arrivals``
     counts them: each backward step taken sends one to each input slot that needs a gradient.  Counted for the
     nodes a picture draws only: ``arrivals`` tallies the whole walk (0.6 s and 30 MB at 100,000 nodes)."""
-    needs, counts = graph.needs_grad, {}
-    for c in done:
-        for i in graph.node(c).inputs:
-            if i in nodes and needs[i]:
-                counts[i] = counts.get(i, 0) + 1
-    return counts
+    needs = graph.needs_grad
+    sent = Counter(filter(nodes.__contains__, _inputs_of(graph.records(), done)))
+    return {i: count for i, count in sent.items() if needs[i]}
 
 
 def op_label(graph: Graph, nid: int) -> tuple[str, dict[int, str]]:
@@ -349,10 +415,24 @@ def title(graph: Graph, stepper: Stepper | None) -> str:
     elif k == fwd:
         where = "forward pass done"
     elif stepper.done:
-        where = f"backward pass done: gradients of {_names(list(graph.params))} ready"
+        where = f"backward pass done: gradients of {_names(_param_names(graph))} ready"
     else:
         where = f"backward: gradient through {graph.name_of(stepper.current)}"
     return f"{head} · step {k} of {total} · {where}"
+
+
+def _param_names(graph: Graph) -> list[str]:
+    """The params' names in order, as ``graph.params`` has them, without building that dict of 40,000 ids (2 MB)
+    where nothing else needs it; found once per graph (an export's picture and its last line both say them)."""
+    found = _PARAM_NAMES.get(graph)
+    if found is None:
+        records = graph.records()
+        params = itertools.compress(records, map("param".__eq__, map(_KIND, records)))  # read in C
+        found = _PARAM_NAMES[graph] = list(dict.fromkeys(map(_NAME, params)))
+    return found
+
+
+_PARAM_NAMES: WeakKeyDictionary[Graph, list[str]] = WeakKeyDictionary()
 
 
 def _names(names: list[str], most: int = 6) -> str:

@@ -251,3 +251,24 @@ def test_deep_chain_groups_without_recursion():
     assert len(graph) > 10_000
     assert len(grouping.repeats[0]) == 3000
     assert len(view.items) < 10 and len(context.items) < 30
+
+
+def test_a_folded_run_of_adjacent_members_holds_its_nodes_as_one_range():
+    graph = sample("myfunc")
+    (block,) = fold(graph).blocks.values()
+    members = [graph.grouping.groups[g] for g in block.repeat.members]
+    assert block.nodes == range(members[0].start, members[-1].end)  # no list of every node id
+    assert list(block.nodes) == [n for m in members for n in m.nodes]
+
+
+def test_member_of_gives_each_members_repeat_and_place():
+    grouping = sample("deep_mlp").grouping
+    expected = {m: (r.id, k) for r in grouping.repeats for k, m in enumerate(r.members, start=1)}
+    assert dict(grouping.member_of) == expected and len(grouping.member_of) == len(expected)
+    assert -1 not in grouping.member_of and grouping.member_of.get(-1) is None
+
+
+def test_groups_without_children_share_no_list():
+    grouping = sample("deep_mlp").grouping
+    assert all(len(g.children) == sum(c.parent == g.id for c in grouping.groups) for g in grouping.groups)
+    assert not hasattr(grouping.groups[0], "__dict__")  # slotted: 40,000 groups in a 20,000-branch graph

@@ -199,3 +199,14 @@ def test_10k_node_chain_exports_as_its_input_one_folded_box_and_the_loss(tmp_pat
     drawn = sorted(g.find(f"{ns}title").text for g in ET.fromstring(svg).iter(f"{ns}g") if g.get("class") == "node")
     assert drawn == ["n0", "n10001", "op10001", "sum_fold10002"]  # x, the sum and its loss, and one box for the loop
     assert "folded" in svg and "× 2500" in svg and "× 0.5 → +" in svg
+
+
+def test_a_picture_export_leaves_pillow_unimported():
+    """``render.animate`` (and Pillow with it) is imported for an animation's suffix only: 25 ms of every start."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from graphstep.cli.export import _animation; "
+            "assert not _animation('x.svg') and not _animation('x.PNG') and 'PIL' not in sys.modules; "
+            "assert _animation('walk.gif') and not _animation('notes.txt')")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

@@ -70,3 +70,20 @@ def test_holding_holds_for_the_block_only():
     with paused_gc():
         [[k] for k in range(100)]
     assert gc.get_freeze_count() == 0 and not heap._held
+
+
+def test_keep_holds_objects_till_exit_in_a_held_heap_only(monkeypatch):
+    import weakref
+
+    class Kept:
+        pass
+
+    kept, dropped = Kept(), Kept()
+    alive = weakref.ref(kept)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the cycle stays visible: this process goes on
+    with heap.holding():
+        heap.keep(kept)
+    heap.keep(dropped)  # not held: nothing happens
+    gone = weakref.ref(dropped)
+    del kept, dropped
+    assert alive() is not None and gone() is None  # a cycle holds the kept one (until a collection, here)

@@ -60,3 +60,21 @@ def test_nodes_drawn_inside_folded_boxes_get_light_views_and_the_same_picture(fo
     assert all(full.nodes[v.id].code for v in inside)
     full.note = scene.note
     assert scene_dot(full) == scene_dot(scene)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_statements_number_each_run_of_a_lines_ops_in_one_group(name):
+    from graphstep.render.scene import statements
+
+    graph = sample(name)
+    innermost, records, found = graph.grouping.innermost, graph.records(), statements(graph)
+    last, visits, runs = {}, {}, {}  # the rule, written out: a run is a line's ops in a row in one group
+    for nid in graph.op_nodes:
+        source, group = records[nid].source, innermost[nid]
+        if last.get(group, (None,))[0] != source:
+            visits[source] = visits.get(source, 0) + 1
+            last[group] = (source, (int(source.rsplit(":", 1)[-1]), visits[source]))
+        runs[nid] = last[group][1]
+    several = {run for run in runs.values() if list(runs.values()).count(run) > 1}
+    assert {n: found.get(n) for n in graph.op_nodes} == {n: run if run in several else () for n, run in runs.items()}
+    assert several or name != "mlp"  # Z1 = X @ W1 + b1: two ops, one statement
