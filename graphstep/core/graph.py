@@ -7,6 +7,7 @@ Node ids are ints in creation order; creation is already a topological order
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import inspect
 import os
@@ -23,9 +24,9 @@ from .formulas import Formulas
 from .heap import paused_gc
 from .ops import OPS, Op
 from .partial import forward_only, is_failure
-from .program import Program
+from .program import Program, building
 from .records import Node
-from .tracer import Tensor, Tracer, _active, reseeded
+from .tracer import Tensor, Tracer, _active, param, reseeded
 from .usercode import TraceCancelled, exit_error, graphstep_cause, guarded, located, user_code_error
 
 if TYPE_CHECKING:
@@ -116,11 +117,11 @@ class Graph:
         return VjpProgram(self.program, self.needs_grad, self.backward_nodes)
 
     @functools.cached_property
-    @paused_gc()  # hundreds of thousands of tuples that live with the graph, no cycles
     def walk(self) -> Program:
         """What every ``Stepper`` of this graph executes, compiled once (``program.Program``): fitted to the
         traced shapes, with the buffers their big values and gradients are written into."""
-        return Program(self, traced=True)
+        with building(len(self._nodes)):  # hundreds of thousands of tuples that live with the graph, no cycles
+            return Program(self, traced=True)
 
     def is_scalar_const(self, nid: int) -> bool:
         """The 2 in ``x ** 2``: views write it into its op instead of drawing a node."""
@@ -282,7 +283,8 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
         try:
             args = _params_for(fn, arrays)
             tracer.running = True
-            with np.errstate(all="ignore"), reseeded(reseed):  # NaN/Inf are the stepper's to show, not warnings
+            drawn = reseeded(reseed) if reseed is not None else _AS_WRITTEN
+            with np.errstate(all="ignore"), drawn:  # NaN/Inf are the stepper's to show, not warnings
                 result = run_user_code(fn, *args)
             tracer.running = False
         except GraphstepError as err:
@@ -300,6 +302,9 @@ def trace(fn: Callable, *arrays, seed=None, reseed: int | None = None) -> Graph:
         tracer.finish_names(result.node)
         return Graph(tracer, result.node, name=meta.get("name", fn.__name__),
                      seed=seed if seed is not None else meta.get("seed"))
+
+
+_AS_WRITTEN = contextlib.nullcontext()  # ``gs.rng(k)`` draws as the file says: no ``reseeded`` block to enter
 
 
 def run_user_code(call: Callable, *args):
@@ -329,8 +334,6 @@ def _call(call: Callable, *args):
 def _params_for(fn: Callable, arrays) -> list[Tensor]:
     if not arrays:
         return []
-    from .tracer import param
-
     names = _parameter_names(fn)
     return [param(a, name=names[i] if i < len(names) else f"arg{i}") for i, a in enumerate(arrays)]
 

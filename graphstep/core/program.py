@@ -11,6 +11,7 @@ kept), as its reference count says; otherwise a new one is made.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sys
@@ -108,13 +109,13 @@ class Program:
             (BACKWARD, nid) for nid in graph.backward_nodes]
 
     @functools.cached_property
-    @paused_gc()  # as ``backward``
     def forward(self) -> list[tuple]:
         """Per op node (node, call, input ids, params or None); with ``buffers``, a big float64 result is written
         into a kept buffer (``Into``)."""
         nodes, shapes, buffers = self._forward_from
         ops = self.ops
-        forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in nodes]
+        with building(len(nodes)):  # as ``backward``
+            forward = [(nid, ops[nid][0].forward, ops[nid][1], ops[nid][2] or None) for nid in nodes]
         if buffers is not None:
             for j, (nid, call, inputs, kw) in enumerate(forward):
                 if _big(shapes[nid]) and writes_into(call, kw, len(inputs)):
@@ -144,12 +145,16 @@ class Program:
                 getattr(self, half)  # a cached property: compiled here, read by the walk
 
     @functools.cached_property
-    @paused_gc()  # hundreds of thousands of tuples that live with the graph, no cycles
     def backward(self) -> list[tuple]:
         """Per backward node (node, input ids, sends, whole), compiled when the walk first reaches backward: a
         view opening on a 100,000-node graph is at step 0 (0.2 s).  With the traced shapes, each rule is fitted
         to them (its ``fit``, see ``ops.table``), the gradient's shape is known in advance, and with buffers a big
         gradient is written into a kept buffer (``Into``)."""
+        nodes = self._backward_from[0]
+        with building(len(nodes)):  # hundreds of thousands of tuples that live with the graph, no cycles
+            return self._compile_backward()
+
+    def _compile_backward(self) -> list[tuple]:
         nodes, shapes, buffers = self._backward_from
         ops, backward = self.ops, []
         # the graph's sends read without keeping them (``VjpProgram.unkept``): these compiled ones are what a walk uses
@@ -173,6 +178,18 @@ class Program:
                 sends = tuple(sends)
             backward.append((nid, inputs, sends, _whole(op, inputs, kw)))
         return backward
+
+
+PAUSED_FROM = 1000  # nodes: building a smaller walk makes too few tuples for the collector's passes to matter
+
+
+def building(nodes: int) -> contextlib.AbstractContextManager:
+    """``paused_gc()`` while building the walk of ``nodes`` nodes; nothing for a small one, where pausing and
+    resuming the collector would cost more than the passes it saves (a few µs of a fresh graph's first walk)."""
+    return paused_gc() if nodes >= PAUSED_FROM else _NOTHING
+
+
+_NOTHING = contextlib.nullcontext()
 
 
 def _fit(rule: Callable, operands: tuple) -> Callable:

@@ -129,6 +129,7 @@ class Tracer:
         self.notes: list[str] = []
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
         self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
+        self._sources: dict[tuple[str, int], str] = {}  # (file, line) → "file.py:LINE"
         self._shapes: dict[tuple, tuple] = {}  # each shape once: the nodes share it (6 MB at 100,000 nodes)
         # per node, the frames that made it, innermost first: (frame, line, lasti); see naming.finish_names
         self.sites: list[tuple[tuple[int, int, int], ...]] = []
@@ -155,11 +156,12 @@ class Tracer:
         else:
             filename, line, func, stack = "<unknown>", 0, "", ()
         nid = len(self.nodes)
-        path = self._paths.get(filename) or self._path(filename)
-        shape = value.shape
-        self.nodes.append(Node(kind, op, name, self._shapes.setdefault(shape, shape), _dtype_name(value.dtype),
-                               inputs, params or NO_PARAMS, filename, line,
-                               sys.intern(f"{path}:{line}"),  # one string per line: 8 MB at 100,000 nodes
+        # "file.py:LINE", one string per line (8 MB at 100,000 nodes), made once per line
+        source = self._sources.get((filename, line)) or self._source(filename, line)
+        shape, dtype = value.shape, value.dtype
+        self.nodes.append(Node(kind, op, name, self._shapes.setdefault(shape, shape),
+                               "float64" if dtype is _FLOAT64 else _dtype_name(dtype),
+                               inputs, params or NO_PARAMS, filename, line, source,
                                self.scope, func, stack[-1][0] if stack else -1, stack))
         self.sites.append(sites)
         if kind != "op":
@@ -250,11 +252,14 @@ class Tracer:
             parent, caller = call, f
         return parent
 
-    def _path(self, filename: str) -> str:
+    def _source(self, filename: str, line: int) -> str:
+        """A node's ``source``, ``file.py:LINE`` with the path as the user types it (``display_path``, once per
+        file and trace), kept for the next node made on that line."""
         path = self._paths.get(filename)
         if path is None:
             path = self._paths[filename] = display_path(filename)
-        return path
+        source = self._sources[filename, line] = sys.intern(f"{path}:{line}")
+        return source
 
     def depends_on_param(self, nid: int) -> bool:
         """Whether a param lies upstream of a node (asked only when a value is about to leave the graph)."""

@@ -5,6 +5,8 @@ branch-free ``masked`` is ``np.where`` bit for bit."""
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from support import sample
@@ -12,7 +14,7 @@ from support import sample
 import graphstep as gs
 from graphstep import numpy as gnp
 from graphstep.core.ops.table import masked
-from graphstep.core.program import BUFFERED_BYTES, Into, Program
+from graphstep.core.program import BUFFERED_BYTES, PAUSED_FROM, Into, Program, building
 
 SAMPLE_NAMES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp")
 
@@ -205,3 +207,17 @@ def test_compiling_the_backward_half_keeps_no_second_copy_of_the_sends():
     assert not program._made  # the compiled program holds its own: 13 MB at 100,000 nodes
     nid = graph.backward_nodes[0]
     assert program.unkept(nid) == program[nid] and program.unkept(nid) is program[nid]  # kept once read
+
+
+def test_only_a_big_walk_pauses_the_collector_while_it_is_built():
+    was_on = gc.isenabled()
+    gc.enable()
+    try:
+        with building(PAUSED_FROM - 1):  # W4's 30 nodes: a pause would cost more than the passes it saves
+            assert gc.isenabled()
+        with building(PAUSED_FROM):
+            assert not gc.isenabled()
+        assert gc.isenabled()
+    finally:
+        if not was_on:
+            gc.disable()
