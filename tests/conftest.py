@@ -24,3 +24,10 @@ def terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     and a test worker's terminal is whatever the process was started from (a pipe, a 100-column tty)."""
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.setenv("LINES", "48")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that bring torch into their process go first: pytest-xdist deals each worker a run of consecutive
+    tests, so one worker imports torch (2.5 CPU-s) instead of every worker that meets a PyTorch sample."""
+    items.sort(key=lambda item: not (item.get_closest_marker("loads_torch") or "tests/pytorch/" in item.nodeid
+                                     or "[torch_" in item.nodeid))

@@ -104,6 +104,9 @@ COMPUTATIONS = [classifier, bce_mlp, with_helper, manual_softmax]
 SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
 
 
+pytestmark = pytest.mark.loads_torch  # the module's graphs include samples/torch_*.py
+
+
 def traced_samples():
     return [gs.trace(gs.load(str(path))) for path in SAMPLE_FILES]
 

@@ -4,6 +4,7 @@ it stands; without ipywidgets or a kernel, the static picture as before."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import pytest
@@ -13,10 +14,11 @@ from support import REPO, SAMPLES, sample
 import graphstep as gs
 from graphstep.render.notebook import StepperWidget, inspector_text, mimebundle, status_text
 
-nbformat = pytest.importorskip("nbformat", reason="no nbformat (pip install -e '.[dev]')")
-pytest.importorskip("nbclient", reason="no nbclient (pip install -e '.[dev]')")
-pytest.importorskip("ipykernel", reason="no ipykernel (pip install -e '.[dev]')")
-ipywidgets = pytest.importorskip("ipywidgets", reason="no ipywidgets (pip install -e '.[notebook]')")
+# Looked up, not imported: Jupyter's modules cost every test worker ~0.3 s to import, and only the worker that runs
+# these tests needs them.
+MISSING = [name for name in ("nbformat", "nbclient", "ipykernel", "ipywidgets")
+           if importlib.util.find_spec(name) is None]
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"no {', '.join(MISSING)} (pip install -e '.[dev,notebook]')")
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -29,7 +31,9 @@ CELLS = [
 
 
 @pytest.fixture(scope="module")
-def executed() -> nbformat.NotebookNode:
+def executed():
+    import nbformat
+
     return execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in CELLS]))
 
 
@@ -106,6 +110,8 @@ def test_without_ipywidgets_the_widget_says_what_to_install(monkeypatch) -> None
 
 
 def test_the_example_notebook_runs() -> None:
+    import nbformat
+
     notebook = execute(nbformat.read(REPO / "examples" / "stepper.ipynb", as_version=4), REPO / "examples")
     _, widget = outputs(notebook, 3)
     assert WIDGET_VIEW in widget
