@@ -1,6 +1,7 @@
 """Benchmark the TUI where a user waits: a key to the changed screen, launch to the first screen, the worst step.
 
 Usage: python benchmarks/bench_tui.py [--write] [--repeats N]   (--write replaces "## TUI" in benchmarks/RESULTS.md)
+       python benchmarks/bench_tui.py --before DIR [--repeats N]   (the launch only, DIR's code against this)
 
 Every figure is printed beside its target (issue 12):
 
@@ -343,22 +344,49 @@ class Screen:
         return "\n".join("".join(row) for row in self.rows)
 
 
-def program(cached: bool = True) -> str:
-    """The command a user types, on this checkout; bytecode cached as an installed package has it."""
+def program(cached: bool = True, root: Path = ROOT) -> str:
+    """The command a user types, on the checkout at ``root``; bytecode cached as an installed package has it."""
     exe = Path(sys.executable).with_name("graphstep")
     run = str(exe) if exe.exists() else f"{sys.executable} -m graphstep.cli"
     env = f"-u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX={PYC}" if cached else "PYTHONDONTWRITEBYTECODE=1"
-    return f"env {env} PYTHONPATH={ROOT} {run}"
+    return f"env {env} PYTHONPATH={root} {run}"
 
 
-def terminal_launch(path: Path, cached: bool = True) -> tuple[float, float]:
+def terminal_launch(path: Path, cached: bool = True, root: Path = ROOT) -> tuple[float, float]:
     """Seconds from typing ``graphstep FILE`` in a fresh tmux pane to ``step 0/`` on screen, and to the screen's
-    final text (the key hints, which Textual's footer adds a moment later, included)."""
+    final text (the key hints, which Textual's footer adds a moment later, included); graphstep from ``root``."""
     term = Terminal()
     try:
-        return term.launch(f"exec {program(cached)} {shlex.quote(str(path.relative_to(ROOT)))}", b"step 0/")
+        return term.launch(f"exec {program(cached, root)} {shlex.quote(str(path.relative_to(ROOT)))}", b"step 0/")
     finally:
         term.close()
+
+
+def paired_launches(before: Path, repeats: int, paths: list[Path]) -> list[tuple[str, str, str]]:
+    """Launch to first screen of graphstep at ``before`` (another checkout: ``git worktree add DIR HEAD``) and of
+    this one, alternating launch by launch (the order flipped every repeat), so that a busy moment of a shared
+    machine hits both alike: rows of medians and ranges."""
+    roots = {"before": before.resolve(), "after": ROOT}
+    for root in roots.values():
+        terminal_launch(paths[0], root=root)  # writes the bytecode
+    runs = {(who, p): [] for who in roots for p in paths}
+    for k in range(repeats):
+        for path in paths:
+            for who in (list(roots) if k % 2 == 0 else list(roots)[::-1]):
+                runs[who, path].append(terminal_launch(path, root=roots[who]))
+
+    def spread(times: list[float]) -> str:
+        return f"{statistics.median(times):.2f} s ({min(times):.2f}–{max(times):.2f})"
+
+    rows = []
+    for path in paths:
+        first = {who: [f for f, _ in runs[who, path]] for who in roots}
+        final = {who: [s for _, s in runs[who, path]] for who in roots}
+        rows.append((f"launch to `step 0/`, real terminal, `{path.name}`", spread(first["before"]),
+                     spread(first["after"])))
+        rows.append((f"… to the final screen (key hints included), `{path.name}`", spread(final["before"]),
+                     spread(final["after"])))
+    return rows
 
 
 def terminal_keys(path: Path, keys: list[str], first: str = "") -> list[float]:
@@ -560,7 +588,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per launch figure (default 3)")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="only the launch, paired: graphstep at DIR (a worktree of the old code) against this "
+                             "checkout, for mlp.py and batchnorm.py (medians and ranges)")
     args = parser.parse_args()
+    if args.before is not None:
+        rows = paired_launches(args.before, args.repeats, [MLP, ROOT / "samples" / "batchnorm.py"])
+        print("| measure | before | after |\n|---|---:|---:|")
+        print("\n".join(f"| {what} | {old} | {new} |" for what, old, new in rows))
+        return 0
     text = section(measure(args.repeats), args.repeats)
     print(text)
     if args.write:

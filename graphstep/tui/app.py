@@ -25,7 +25,6 @@ from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.widgets import Footer
 
-from ..analysis.compare import compare
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
 from ..core.breaks import Break
@@ -313,6 +312,8 @@ class GraphstepApp(App[int]):
 
     def _show_changes(self, before: Stepper, reseed: int | None) -> None:
         """After a reload: what changed against the graph that was shown, or that nothing did."""
+        from ..analysis.compare import compare  # a reload's, never the first screen's: imported when used
+
         session = self.session
         comparison = compare(before.graph, session.graph, before, session.stepper)
         what = f"new random inputs (draw {session.reseed})" if reseed is not None else "reloaded"
