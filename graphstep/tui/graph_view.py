@@ -71,6 +71,7 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
         self._summaries: dict[int, tuple] = {}  # node → (value, gradient, their border texts), arrays held weakly
         self._measures: heat.Measures | None = None  # of the metric the boxes are coloured by
         self._top: tuple[tuple, float] = ((), 0.0)  # (stepper, position, metric) → the largest measure then
+        self._extent: tuple[object, tuple, Size] = (None, (), Size())  # graph, kind of view, its largest drawing
 
     def cycle_metric(self) -> str | None:
         """The next way of colouring the boxes: by state, then each metric in turn, then by state again."""
@@ -88,10 +89,32 @@ class GraphView(CachedStyles, ScrollView, can_focus=False):
     def show(self, drawing: Drawing, session: Session) -> None:
         """Draw this drawing with the state of the session's stepper."""
         self.drawing, self.session = drawing, session
-        self.virtual_size = Size(drawing.layout.width, drawing.layout.height)
+        self.virtual_size = self._largest(drawing, session)  # lays the screen out only when it changes
+        self._keep_in_view(drawing)
         self._painted = {}
         self.border_subtitle = self._legend()
         self.refresh()
+
+    def _largest(self, drawing: Drawing, session: Session) -> Size:
+        """The virtual size: the largest drawing of this kind of view of this graph shown so far.  Stepping from
+        one iteration of a folded loop into the next changes the drawing's size; a virtual size that changed with
+        it would make a scrollbar come and go, and Textual lay out and paint the whole screen at each (~50 ms at
+        10,000 nodes).  Another kind of view (``z``, ``F``, other hops) starts afresh, with its own size."""
+        key, (graph, seen_kind, seen) = drawing.shown.key, self._extent
+        kind, width, height = (key.kind, key.hops, key.folded), drawing.layout.width, drawing.layout.height
+        if graph is session.graph and seen_kind == kind:
+            width, height = max(width, seen.width), max(height, seen.height)
+        self._extent = (session.graph, kind, Size(width, height))
+        return self._extent[2]
+
+    def _keep_in_view(self, drawing: Drawing) -> None:
+        """Scroll no further than this drawing needs, as if the virtual size were its own: a drawing narrower than
+        the largest is not shown scrolled off its left or top."""
+        view = self.scrollable_content_region.size
+        x = min(self.scroll_x, max(0, drawing.layout.width - view.width))
+        y = min(self.scroll_y, max(0, drawing.layout.height - view.height))
+        if (x, y) != (self.scroll_x, self.scroll_y):
+            self.scroll_to(x, y, animate=False, immediate=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
