@@ -16,6 +16,10 @@ import pytest
 # processes keep bytecode in the usual gitignored __pycache__ folders; the variable is dropped before pytest-xdist
 # starts its workers, which inherit this environment.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# Four workers share two cores: NumPy's BLAS starting a thread per core in each of them (and in every process they
+# start) only makes its threads spin against each other; one each, unless the machine says otherwise.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 
 @pytest.fixture(autouse=True)
