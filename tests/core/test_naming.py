@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from support import REPO, SAMPLES
+from support import HAS_TORCH, REPO, SAMPLES
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -101,7 +101,7 @@ def manual_softmax():
 
 
 COMPUTATIONS = [classifier, bce_mlp, with_helper, manual_softmax]
-SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
+SAMPLE_FILES = sorted(p for p in SAMPLES.glob("*.py") if HAS_TORCH or not p.name.startswith("torch_"))
 
 
 pytestmark = pytest.mark.loads_torch  # the module's graphs include samples/torch_*.py
