@@ -16,6 +16,7 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Label, ProgressBar
 
 from .jobs import Job
@@ -31,6 +32,7 @@ class ActivityBar(Horizontal):
         super().__init__(**kw)
         self.job: Job | None = None
         self._said: Text | None = None
+        self._reveal: Timer | None = None  # shows the line once the job has run for GRACE
 
     def compose(self) -> ComposeResult:
         yield Label(id="activity-text")
@@ -38,7 +40,6 @@ class ActivityBar(Horizontal):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(REFRESH, self._redraw, pause=True)
-        self._reveal = None
 
     def show(self, job: Job | None) -> None:
         """Follow ``job`` (None: nothing runs, hide); a new job is shown once it has run for ``GRACE``."""
