@@ -7,6 +7,7 @@ fixtures every folder shares live here too.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -35,3 +36,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests, so one worker imports torch (2.5 CPU-s) instead of every worker that meets a PyTorch sample."""
     items.sort(key=lambda item: not (item.get_closest_marker("loads_torch") or "tests/pytorch/" in item.nodeid
                                      or "[torch_" in item.nodeid))
+
+
+_first_to_import_torch: list[str] = []
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """Note the first collector whose collection left torch imported (tests/pytorch/test_torch_collection.py)."""
+    if not _first_to_import_torch and "torch" in sys.modules:
+        _first_to_import_torch.append(report.nodeid)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from support import TORCH_AT_COLLECTION  # imported once the BLAS settings above are in place
+
+    session.config.stash[TORCH_AT_COLLECTION] = _first_to_import_torch[0] if _first_to_import_torch else ""

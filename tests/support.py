@@ -10,11 +10,15 @@ import functools
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 import graphstep as gs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # samples/torch_*.py need it (tests/pytorch say so)
+# The first collector whose collection left torch imported in this process ("" when none did): set by conftest.py
+TORCH_AT_COLLECTION = pytest.StashKey[str]()
 
 
 @functools.cache
