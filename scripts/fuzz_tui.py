@@ -45,9 +45,9 @@ from textual.keys import _character_to_key, key_to_character
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, OptionList
-from textual.widgets._footer import FooterKey
 
 from graphstep.tui.app import GraphstepApp
+from graphstep.tui.key_bar import KeyBar
 from graphstep.tui.palette import Palette
 from graphstep.tui.reports import ReportScreen
 from graphstep.tui.screens import ErrorScreen, HelpScreen
@@ -402,13 +402,15 @@ def mouse_event(kind: type[events.MouseEvent], x: int, y: int, button: int = 0) 
 
 
 def _quits_on_click(app: App, x: int, y: int) -> bool:
-    """A click on the footer's ``q quit``."""
+    """A click on the key bar's ``q quit``."""
     try:
         widget, _ = app.get_widget_at(x, y)
     except Exception:  # no widget there (a screen too small to hold one)
         return False
-    keys = [w for w in (widget, *widget.ancestors) if isinstance(w, FooterKey)]
-    return any(key.action.split(".")[-1] == "quit" for key in keys)
+    if not isinstance(widget, KeyBar):
+        return False
+    key = widget.key_at(x - widget.region.x)
+    return key is not None and key.action.split(".")[-1] == "quit"
 
 
 async def fuzz(sample: Path, seed: int, keys: int, workdir: Path) -> Summary:

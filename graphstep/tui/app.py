@@ -23,7 +23,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.theme import ThemeProvider
-from textual.widgets import Footer
 
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
@@ -40,6 +39,7 @@ from .failure_view import failed_title, failure_rows, whole_graph_needed
 from .graph_view import GraphView
 from .inspector import Inspector
 from .jobs import Job
+from .key_bar import KeyBar
 from .messages import NodePicked, StepPicked
 from .navigator import Navigator
 from .palette import NodeCommands, NodeMatches, Palette
@@ -147,7 +147,7 @@ class GraphstepApp(App[int]):
                 yield WatchPanel(id="watches")
                 yield StepLog(id="log")
         yield ActivityBar(id="activity")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.session
@@ -527,8 +527,7 @@ class GraphstepApp(App[int]):
         self._redraw()
 
     def _entry_changed(self, change: Callable, *args) -> None:
-        """Change entry mode's state, then the views; the footer (its keys) only when the mode turned on or off,
-        as composing it again costs more than the redraw."""
+        """Change entry mode's state, then the views; the key bar's keys only when the mode turned on or off."""
         was = self.entry.active
         change(*args)
         if self.entry.active != was:

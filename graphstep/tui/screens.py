@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..errors import GraphstepError, UserCodeError
+from .key_bar import KeyBar
 from .session import short_path
 
 KEYS = [("n  space  →", "next step (forward first, then backward)"),
@@ -107,7 +108,7 @@ class ErrorScreen(Screen[None]):
         with VerticalScroll(id="error") as box:
             box.border_title = f"{short_path(self.path)} could not be run"  # as every other place names it
             yield Static(id="error-body")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show(self.error)

@@ -287,7 +287,7 @@ async def test_survives_resize_and_random_keys():
         assert f"step {st.position}/{st.total}" in screen_text(app)
 
 
-PANELS = ["#status", "#where", "#graph", "#source", "#inspector", "#watches", "#log", "Footer"]
+PANELS = ["#status", "#where", "#graph", "#source", "#inspector", "#watches", "#log", "KeyBar"]
 
 
 async def test_a_mouse_drag_over_every_panel_selects_text_without_failing():
