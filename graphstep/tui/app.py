@@ -32,7 +32,7 @@ from ..core.stepper import Step, Stepper
 from ..core.training import Training
 from ..core.work import Cancelled
 from ..errors import GraphstepError, LoadError
-from .activity import ActivityBar
+from .activity import GRACE, ActivityBar
 from .breadcrumb import Breadcrumb
 from .entry import COLUMNS, ROWS, SLICES, EntryCursor, clicked_array, follow_term, gets_gradient
 from .failure_view import failed_title, failure_rows, whole_graph_needed
@@ -134,7 +134,7 @@ class GraphstepApp(App[int]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Breadcrumb(id="where")
-        with Horizontal(id="body"):
+        with Horizontal(id="body", classes="opening"):  # drawn once the file ran, or has run for GRACE
             with Vertical(id="left"):
                 yield GraphView(id="graph")
                 yield SourceView(id="source")
@@ -157,6 +157,12 @@ class GraphstepApp(App[int]):
         self.query_one(SourceView).load(short_path(session.path), read_lines(session.path))
         self.query_one(StatusBar).show(session, self.nav.follow)
         self._run_file()
+        self.set_timer(GRACE, self._open_body)
+
+    def _open_body(self) -> None:
+        """Show the panels.  Hidden while the file first runs, for at most GRACE (as the activity line): panels
+        drawn empty would be laid out and drawn again, whole, once the graph is there (a fifth of the app's start)."""
+        self.query_one("#body").remove_class("opening")
 
     def on_unmount(self) -> None:
         self._stop_job()  # never leave the user's loop spinning behind the app
@@ -376,6 +382,7 @@ class GraphstepApp(App[int]):
         """After a run of the file: show the error screen, or lay out the new graph (the node named ``keep``
         selected, as breakpoints and watches follow their names) and redraw."""
         session = self.session
+        self._open_body()
         if session.error is not None:
             self._redraw()  # behind the error screen, the last good run now says so (for esc)
             if isinstance(self.screen, ErrorScreen):
