@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.theme import ThemeProvider
+from textual.timer import Timer
 
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
@@ -130,6 +131,7 @@ class GraphstepApp(App[int]):
         self.job: Job | None = None  # the one piece of work running off the UI thread (esc stops it)
         self._started: list[Job] = []  # every job not yet ended, stopped ones too: see ``stuck``
         self.refused: GraphstepError | None = None  # a --break name the graph lacks: run_app raises it
+        self._opening: Timer | None = None  # shows the panels if the file runs longer than GRACE
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -157,12 +159,17 @@ class GraphstepApp(App[int]):
         self.query_one(SourceView).load(short_path(session.path), read_lines(session.path))
         self.query_one(StatusBar).show(session, self.nav.follow)
         self._run_file()
-        self.set_timer(GRACE, self._open_body)
+        self._opening = self.set_timer(GRACE, self._open_body)
 
     def _open_body(self) -> None:
         """Show the panels.  Hidden while the file first runs, for at most GRACE (as the activity line): panels
-        drawn empty would be laid out and drawn again, whole, once the graph is there (a fifth of the app's start)."""
-        self.query_one("#body").remove_class("opening")
+        drawn empty would be laid out and drawn again, whole, once the graph is there (an eighth of the app's
+        start).  They are on the main screen, whichever screen is on top (the error screen, the help)."""
+        if self._opening is not None:
+            self._opening.stop()
+            self._opening = None
+        for main in self.screen_stack[:1]:
+            main.query("#body").remove_class("opening")  # none while the app closes
 
     def on_unmount(self) -> None:
         self._stop_job()  # never leave the user's loop spinning behind the app

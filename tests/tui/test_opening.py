@@ -57,14 +57,17 @@ async def test_a_slow_file_keeps_its_panels_hidden_until_grace_and_shows_them_wh
         assert body_shown(app)  # behind the error screen, for when the file runs again
 
 
-async def test_the_panels_show_after_grace_while_the_file_still_runs(tmp_path: Path, monkeypatch):
+async def test_the_panels_show_after_grace_while_the_file_still_runs_under_the_help(tmp_path: Path, monkeypatch):
     path = tmp_path / "slow.py"
     path.write_text(ENDLESS)
-    monkeypatch.setattr(tui_app, "GRACE", 0.01)  # (Textual refuses a timer of 0 s)
+    monkeypatch.setattr(tui_app, "GRACE", 0.3)  # time enough for the help to come up first (if not, still right)
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: body_shown(app) and app.job is not None)
-        await handled(pilot)
+        await until(pilot, lambda: app.job is not None)
+        await press(pilot, "question_mark")  # the help on top when GRACE ends: the panels are on the main screen
+        await until(pilot, lambda: body_shown(app))
+        assert app.job is not None
+        await press(pilot, "escape")  # closes the help
         assert "while True:  # the loop" in screen_text(app)
-        await press(pilot, "escape")
+        await press(pilot, "escape")  # stops the file
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen))
