@@ -20,7 +20,7 @@ import threading
 from collections.abc import Sequence
 
 from .. import __version__
-from ..core.heap import hold_heap
+from ..core.heap import hold_heap, own_heap
 from ..core.work import Cancelled
 from ..errors import GraphstepError
 
@@ -172,8 +172,10 @@ def _draw(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``graphstep`` command; its exit code.  Nothing but a message ever reaches the terminal: a second
     ctrl+c while the first is being reported is caught too."""
-    if argv is None and sys.argv[1:2] in (["run"], ["export"]):  # one graph, kept till the program exits
-        hold_heap()
+    if argv is None:  # the program itself, not a library or a test calling main: its heap is its own to freeze
+        own_heap()
+        if sys.argv[1:2] in (["run"], ["export"]):  # one graph, kept till the program exits
+            hold_heap()
     try:
         try:
             code = _main(argv)

@@ -28,6 +28,7 @@ from textual.timer import Timer
 from ..analysis.gradcheck import gradcheck
 from ..analysis.persample import per_sample_gradients
 from ..core.breaks import Break
+from ..core.heap import owns_heap
 from ..core.loader import split_target
 from ..core.stepper import Step, Stepper
 from ..core.training import Training
@@ -735,7 +736,10 @@ class GraphstepApp(App[int]):
 
 def settle_heap(reloaded: bool) -> None:
     """Put what is alive now (graph, values, widgets) out of the garbage collector's sight: at 10,000 nodes
-    each full collection costs ~80 ms, a stall on a key press, and none of these objects is garbage."""
+    each full collection costs ~80 ms, a stall on a key press, and none of these objects is garbage.  Only in the
+    ``graphstep`` program (``heap.own_heap``): an app hosted by a test or a notebook leaves their heap alone."""
+    if not owns_heap():
+        return
     if reloaded:
         gc.unfreeze()
         gc.collect()  # the previous graph

@@ -59,7 +59,8 @@ def test_a_library_process_freezes_nothing():
     assert gc.get_freeze_count() == before
 
 
-def test_holding_holds_for_the_block_only():
+def test_holding_holds_for_the_block_only(monkeypatch):
+    monkeypatch.setattr(heap, "_owned", True)  # as the graphstep program says (own_heap), for this test only
     before = gc.get_freeze_count()
     try:
         with heap.holding(), paused_gc():
@@ -72,6 +73,14 @@ def test_holding_holds_for_the_block_only():
     assert gc.get_freeze_count() == 0 and not heap._held
 
 
+def test_holding_in_a_process_that_does_not_own_its_heap_freezes_nothing():
+    assert not heap.owns_heap()  # a test worker, as a library's process
+    before = gc.get_freeze_count()
+    with heap.holding(), paused_gc():
+        [[k] for k in range(1000)]
+    assert gc.get_freeze_count() == before
+
+
 def test_keep_holds_objects_till_exit_in_a_held_heap_only(monkeypatch):
     import weakref
 
@@ -81,6 +90,7 @@ def test_keep_holds_objects_till_exit_in_a_held_heap_only(monkeypatch):
     kept, dropped = Kept(), Kept()
     alive = weakref.ref(kept)
     monkeypatch.setattr(gc, "freeze", lambda: None)  # the cycle stays visible: this process goes on
+    monkeypatch.setattr(heap, "_owned", True)  # as the graphstep program says (own_heap)
     with heap.holding():
         heap.keep(kept)
     heap.keep(dropped)  # not held: nothing happens
