@@ -4,7 +4,7 @@ screen is not laid out again (a scrollbar coming and going), and that a smaller 
 from __future__ import annotations
 
 from support import SAMPLES
-from tui_support import SIZE, press, settle
+from tui_support import SIZE, handled, press, settle
 
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.graph_view import GraphView
@@ -33,7 +33,11 @@ async def test_a_walk_over_drawings_already_seen_keeps_the_virtual_size():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         steps = app.session.stepper.forward_steps
-        await press(pilot, *["n"] * steps, *["p"] * steps)  # every drawing of the forward pass seen once
+        # every drawing of the forward pass shown once, there and back: the view takes its size from each drawing
+        # as it is shown (``GraphView.show``), so these walks need not wait for every screen to be painted
+        for step in [app.action_next] * steps + [app.action_step_back] * steps:
+            step()
+        await handled(pilot)
         view = app.query_one(GraphView)
         seen = {view.virtual_size}
         for _ in range(steps):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support import SAMPLES
 from textual import events
+from textual.command import CommandList
 from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 from graphstep.tui.app import GraphstepApp
@@ -34,30 +35,33 @@ async def test_start_screen_shows_graph_source_and_status():
         assert "Z1 = X @ W1 + b1" in text
 
 
-@pytest.mark.parametrize("key", ["n", "space", "right"])
-async def test_next_keys_take_one_step_and_show_the_node(key):
+async def test_next_keys_take_one_step_and_show_the_node():
+    """n, space and → each take a step: two presses of one of them from the start show the second step's node."""
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, key, key)
-        st = app.session.stepper
-        assert st.position == 2
-        text = screen_text(app)
-        assert "step 2/15" in text
-        assert "Z1 · add · samples/mlp.py:23" in text
-        assert "Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)" in text
+        for key in ["n", "space", "right"]:  # one app for the three keys, each from the start again (r)
+            await press(pilot, "r")
+            assert app.session.stepper.position == 0, f"r before {key}"
+            await press(pilot, key, key)
+            assert app.session.stepper.position == 2, key
+            text = screen_text(app)
+            assert "step 2/15" in text, key
+            assert "Z1 · add · samples/mlp.py:23" in text, key
+            assert "Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)" in text, key
 
 
-@pytest.mark.parametrize("key", ["p", "left"])
-async def test_step_back_restores_the_screen(key):
+async def test_step_back_restores_the_screen():
+    """p and ← each undo a step: the screen is the one before it, exactly."""
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "n", "n", "n")
         before = screen_text(app)
-        await press(pilot, "n", key)
-        assert app.session.stepper.position == 3
-        assert screen_text(app) == before
+        for key in ["p", "left"]:  # one app for both keys, each a step on from the same screen and back
+            await press(pilot, "n", key)
+            assert app.session.stepper.position == 3, key
+            assert screen_text(app) == before, key
 
 
 async def test_forward_end_restart_and_gradients_after_backward():
@@ -69,9 +73,9 @@ async def test_forward_end_restart_and_gradients_after_backward():
         assert st.position == st.forward_steps == 7
         assert "forward · step 7/15" in screen_text(app)
         await press(pilot, "e")
-        st = app.session.stepper
-        assert st.done and "done · step 15/15" in screen_text(app)
-        assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in screen_text(app)
+        st, text = app.session.stepper, screen_text(app)
+        assert st.done and "done · step 15/15" in text
+        assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in text
         app.pick(app.session.graph.id("b1"))
         await handled(pilot)
         text = screen_text(app)
@@ -221,13 +225,24 @@ async def test_help_and_quit():
     assert app.return_code in (0, None)
 
 
+async def until_listed(pilot, query: str) -> None:
+    """Wait until the find palette lists what ``query`` finds: it searches in a worker, started once the typed
+    keys have reached its input (an enter before that would pick a hit of the query typed so far)."""
+    for _ in range(100):
+        await settle(pilot)
+        results = pilot.app.screen.query_one(CommandList)
+        if any(f"“{query}”" in str(results.get_option_at_index(i).prompt) for i in range(results.option_count)):
+            return
+    raise AssertionError(f"the palette never listed the hits of {query!r}")
+
+
 async def test_find_jumps_to_a_node_by_name():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "slash")
         await press(pilot, *"W2")
-        await pilot.pause(0.3)
+        await until_listed(pilot, "W2")
         await press(pilot, "enter")
         await handled(pilot)
         assert app.selected == app.session.graph.id("W2")
@@ -321,8 +336,9 @@ async def test_every_builtin_theme_draws_the_app():
         for theme in sorted(app.available_themes):
             app.theme = theme
             await handled(pilot)
-            assert "done · step 15/15" in screen_text(app)
-        assert "pending · computed · unused · grad ·  current" in screen_text(app)  # the graph's legend
+            text = screen_text(app)
+            assert "done · step 15/15" in text, theme
+            assert "pending · computed · unused · grad ·  current" in text, theme  # the graph's legend
 
 
 async def test_the_inspector_says_why_the_selected_nodes_rule_is_what_it_is():
