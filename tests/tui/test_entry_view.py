@@ -143,7 +143,8 @@ async def test_an_entry_of_dW1_is_explained_as_its_sum_with_the_steppers_numbers
         footer = text.splitlines()[-1]  # the footer names entry mode's keys, and still ends with help and quit
         assert "d value/grad  esc leave  n next" in footer and "? help  q quit" in footer and "i entry" not in footer
         await press(pilot, "d")
-        assert "W1[2,5] = " in screen_text(app) and "(a param)" in screen_text(app)
+        text = screen_text(app)
+        assert "W1[2,5] = " in text and "(a param)" in text
 
 
 async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
@@ -155,8 +156,9 @@ async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
         assert (st.position, app.nav.selected, app.entry.index) == (st.total, w1, (1, 0))
         assert "inspecting W1 (esc: leave entry)" in screen_text(app)  # the status bar says what esc does now
         await press(pilot, "escape")
-        assert not app.entry.active and "dW1[1,0] = " not in screen_text(app)
-        assert "inspecting W1 (esc: follow)" in screen_text(app)
+        text = screen_text(app)
+        assert not app.entry.active and "dW1[1,0] = " not in text
+        assert "inspecting W1 (esc: follow)" in text
         await press(pilot, "left")
         assert st.position == st.total - 1
         await press(pilot, "down")
@@ -219,7 +221,10 @@ async def test_a_large_matrix_is_drawn_as_the_window_around_the_cursor(tmp_path:
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W")
-        await press(pilot, "i", *["down"] * 33, *["right"] * 27)
+        await press(pilot, "i")
+        app.entry.place((32, 26))  # where 32 downs and 26 rights lead (the moves: the headless tests above)
+        await press(pilot, "down", "right")
+        assert app.entry.index == (33, 27)
         text = screen_text(app)
         assert "rows 29–36 of 40 · columns 24–29 of 30" in text  # the window around the cursor
         assert "dW[33,27] = Σₖ X[k,33]·G[k,27]" in text

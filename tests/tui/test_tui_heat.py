@@ -30,9 +30,9 @@ async def test_a_small_matrix_is_written_out_entry_by_entry_on_its_heat_colours(
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "X")
         x = app.session.stepper.value("X")  # (8×4): every one of its 32 entries on the screen
-        shown = words(screen_text(app))
-        assert {f"{v:.3g}" for v in x.ravel()} <= shown
-        assert "min -2.33 mean -0.152 max 1.37" in screen_text(app)  # and its summary under it
+        text = screen_text(app)
+        assert {f"{v:.3g}" for v in x.ravel()} <= words(text)
+        assert "min -2.33 mean -0.152 max 1.37" in text  # and its summary under it
         low, high = f"{x.min():.3g}", f"{x.max():.3g}"  # the darkest of each side, in different colours
         assert heat_class(x.min(), abs(x).max()) == "neg4" and backgrounds(app, low) != backgrounds(app, high)
         assert None not in backgrounds(app, low) | backgrounds(app, high)
@@ -101,9 +101,10 @@ async def test_h_colours_the_graph_by_each_metric_in_turn_with_its_legend():
         for metric, legend in [("grad", "‖G‖ gradient norm"), ("value", "max |value|"),
                                ("held", "bytes held for backward"), (None, "pending · computed")]:
             await press(pilot, "h")
-            assert view.metric == metric and legend in screen_text(app)
+            text = screen_text(app)
+            assert view.metric == metric and legend in text
             if metric is not None:
-                assert "h: next" in screen_text(app)
+                assert "h: next" in text
                 painted = [look.level for look in view._painted.values()]
                 assert painted and all(level is not None for level in painted) and max(painted) == 4
 

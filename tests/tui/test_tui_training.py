@@ -42,10 +42,11 @@ async def test_update_phase_shows_the_rule_and_the_plot_grows():
         await press(pilot, "n")
         await press(pilot, "n", "n", "n")  # the last two updates, then the next iteration's first step
         assert app.session.stepper is training.stepper and training.iteration == 1
-        assert "iteration 2/3 · forward · step 1/18" in screen_text(app)
+        text = screen_text(app)
+        assert "iteration 2/3 · forward · step 1/18" in text
         plot = app.query_one("#training-plot", PlotextPlot)
         assert plot.plt._active.monitor.y[0] == pytest.approx([np.log10(training.losses[0])])  # iteration 1's loss
-        assert "‖dW1‖" in screen_text(app)  # the legend
+        assert "‖dW1‖" in text  # the legend
 
 
 async def test_step_keys_cross_iterations_exactly():
