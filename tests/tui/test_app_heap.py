@@ -19,7 +19,7 @@ async def test_an_app_in_a_test_process_freezes_nothing_reloads_included():
         await settle(pilot)
         await press(pilot, "l")
         await settle(pilot)
-        assert app.session.ready and gc.get_freeze_count() == before
+        assert app.session.ready and gc.get_freeze_count() <= before  # (what was frozen before may have died)
 
 
 async def test_in_the_program_the_loaded_graph_is_frozen_and_a_reload_frees_the_last(monkeypatch):

@@ -75,9 +75,9 @@ async def _drained(app) -> None:
 
 
 def _mark(pending: set[object], done: asyncio.Event, pump: object) -> None:
-    """``pump`` has handled what was queued before this call.  One function for every call: Textual counts a
-    callback's parameters once per function object, by ``inspect.signature`` (a closure per wait cost a third of
-    the wait)."""
+    """``pump`` has handled what was queued before this call.  One module-level function, not a closure per wait:
+    Textual counts a callback's parameters with ``inspect.signature`` every time (``call_later`` wraps the callback
+    in a fresh ``partial``), and a closure's signature costs more to work out than this function's."""
     pending.discard(pump)
     if not pending:
         done.set()
