@@ -24,24 +24,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import random
 import shutil
 import sys
 import tempfile
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.geometry import Size
-from textual.keys import _character_to_key, key_to_character
+from textual.keys import KEY_NAME_REPLACEMENTS, key_to_character
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, OptionList
@@ -171,12 +170,16 @@ class Summary:
                 f"in {self.seconds:5.1f}s · reloads: {edits or 'none'}")
 
 
-def screen_text(app: App) -> str:
-    """What the terminal shows, as plain text: a full repaint of every widget on the screen."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
+def repaint_all(app: App) -> None:
+    """Render every widget on the screen, whole (a widget that fails to draw raises here): a screenshot."""
+    app.export_screenshot()
+
+
+def key_of(character: str) -> str:
+    """The key a terminal's driver names a typed character by: itself, or its Unicode name (``/``: ``slash``)."""
+    name = character if character.isalnum() else unicodedata.name(character, character).lower()
+    name = name.replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name)
 
 
 async def handled(pilot: Pilot) -> None:
@@ -284,7 +287,7 @@ class Fuzzer:
             if not isinstance(app.focused, Input):
                 return False
             for char in arg:
-                app.post_message(events.Key(_character_to_key(char), char))
+                app.post_message(events.Key(key_of(char), char))
         elif kind == "resize":
             app.post_message(events.Resize(Size(*arg), Size(*arg)))  # what the driver posts on SIGWINCH
         elif kind in ("click", "scroll"):
@@ -308,11 +311,11 @@ class Fuzzer:
         elif kind == "settle":  # wait for what ends by itself: not a run of the endless file, which esc stops
             await until(pilot, lambda: app.job is None or app.job.kind == "file" and self.may_loop,
                         lambda: _job_state(app))
-            screen_text(app)
+            repaint_all(app)
         await handled(pilot)
         self.looped = app.job is not None and (self.looped or self.edit == ENDLESS)
         if kind == "resize":
-            screen_text(app)
+            repaint_all(app)
         return True
 
     async def _finish(self, pilot: Pilot) -> None:
@@ -329,7 +332,7 @@ class Fuzzer:
         await app.workers.wait_for_complete()
         await self._close_dialogs(pilot)
         st, status = app.session.stepper, app.query_one(StatusBar).text.plain  # the palette's Keys panel may hide it
-        screen_text(app)
+        repaint_all(app)
         if f"step {st.position}/{st.total}" not in status:
             raise FuzzError(f"the status line says {status!r}, not step {st.position}/{st.total}")
         self.done.append(Action("key", self.final_key))
