@@ -137,7 +137,8 @@ class GraphstepApp(App[int]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Breadcrumb(id="where")
-        with Horizontal(id="body", classes="opening"):  # drawn once the file ran, or has run for GRACE
+        with Horizontal(id="body") as body:
+            body.display = False  # drawn once the file ran, or has run for GRACE (_open_body)
             with Vertical(id="left"):
                 yield GraphView(id="graph")
                 yield SourceView(id="source")
@@ -170,7 +171,7 @@ class GraphstepApp(App[int]):
             self._opening.stop()
             self._opening = None
         for main in self.screen_stack[:1]:
-            main.query("#body").remove_class("opening")  # none while the app closes
+            main.query("#body").set(display=True)  # none while the app closes; inline: no restyle of the panels
 
     def on_unmount(self) -> None:
         self._stop_job()  # never leave the user's loop spinning behind the app
