@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_tui.py [--write] [--repeats N]   (--write replaces "## TUI" in benchmarks/RESULTS.md)
        python benchmarks/bench_tui.py --before DIR [--repeats N]   (the launch only, DIR's code against this)
+       python benchmarks/bench_tui.py --before DIR --worst [--repeats N]   (the worst step at 10,000 nodes, paired)
 
 Every figure is printed beside its target (issue 12):
 
@@ -38,6 +39,7 @@ import argparse
 import asyncio
 import codecs
 import gc
+import json
 import os
 import platform
 import re
@@ -123,9 +125,11 @@ class FrameClock:
 async def opened(path: Path, body: Callable, train: dict | None = None) -> object:
     """Run ``body(app, clock)`` on the app opened on ``path`` (``graphstep FILE --train …`` with ``train``) once its
     first screen is up."""
+    from graphstep.core.heap import own_heap
     from graphstep.tui.app import GraphstepApp
     from graphstep.tui.session import Session
 
+    own_heap()  # as the graphstep program (cli.main): the app freezes its heap once the file is loaded
     app = GraphstepApp(str(path), Session(str(path), train=train))
     clock = FrameClock(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -216,6 +220,60 @@ def stepper_worst(path: Path, count: int = 5) -> list[tuple[float, int, str]]:
     gc.unfreeze()
     return [(ms, k, f"{st.phase_of(k)} {st.record(k).op} {st.record(k).name}")
             for ms, k in sorted(times, reverse=True)[:count]]
+
+
+def worst_steps() -> dict[str, dict]:
+    """The worst-step measure of each 10,000-node graph as ``measure`` takes it, in this process: the stepper's 5
+    slowest steps, then keys headless over the first 300 steps of each pass and onto those 5 (the child that
+    ``paired_worst`` runs on each checkout)."""
+    import graphstep
+
+    found: dict[str, dict] = {"graphstep": graphstep.__file__}
+    for name, path in GRAPHS.items():
+        slowest = stepper_worst(path)
+        keys = asyncio.run(graph_keys(path, worst=[k for _, k, _ in slowest]))
+        found[name] = {"slowest": slowest, "keys": keys["forward"] + keys["backward"] + keys["worst"],
+                       "onto_slowest": keys["worst"][:1]}
+    return found
+
+
+def paired_worst(before: Path, repeats: int) -> list[tuple[str, str, str]]:
+    """The worst step at 10,000 nodes with graphstep at ``before`` (another checkout of the old code) and with this
+    one, each run in a fresh process (``worst_steps``), alternating, the order flipped every repeat: rows of
+    medians and ranges over the repeats."""
+    roots = {"before": before.resolve(), "after": ROOT}
+    runs: dict[str, list[dict]] = {who: [] for who in roots}
+    for k in range(repeats):
+        for who in (list(roots) if k % 2 == 0 else list(roots)[::-1]):
+            print(f"worst steps, {who}, run {k + 1}/{repeats} …", flush=True)
+            env = {**os.environ, "PYTHONPATH": str(roots[who])}
+            out = subprocess.run([sys.executable, __file__, "--worst-child"], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            run = json.loads(out.splitlines()[-1])
+            if not Path(run["graphstep"]).is_relative_to(roots[who]):
+                raise SystemExit(f"the {who} run imported {run['graphstep']}, not graphstep from {roots[who]}")
+            runs[who].append(run)
+
+    def spread(values: list[float]) -> str:
+        return f"{statistics.median(values):.1f} ms ({min(values):.1f}–{max(values):.1f})"
+
+    def column(who: str, name: str, pick: Callable[[dict], float]) -> str:
+        return spread([pick(run[name]) for run in runs[who]])
+
+    rows = []
+    for name in GRAPHS:
+        step = runs["after"][0][name]["slowest"][0]
+        measures = [
+            (f"slowest step of the stepper alone, `{name}.py` (`Stepper.step`; after: step {step[1]:,}, "
+             f"{step[2]})", lambda g: g["slowest"][0][0]),
+            (f"key onto the stepper's slowest step, headless, `{name}.py`, CPU", lambda g: g["onto_slowest"][0][1]),
+            (f"… the same key, to the changed screen, `{name}.py`", lambda g: g["onto_slowest"][0][0]),
+            (f"worst step, headless, `{name}.py` (of 600 keys and the stepper's 5 slowest): the longest wait",
+             lambda g: max(k[0] for k in g["keys"])),
+            (f"… and the key with the most CPU, `{name}.py`", lambda g: max(k[1] for k in g["keys"])),
+        ]
+        rows += [(what, column("before", name, pick), column("after", name, pick)) for what, pick in measures]
+    return rows
 
 
 # ── a real terminal: tmux in control mode ──
@@ -552,8 +610,10 @@ def write_section(text: str) -> None:
 # ── kept for bench_scale.py, which imports them ──
 async def first_screen(target: str) -> float:
     """Seconds from creating the app to its first screen, headless (the file run and laid out)."""
+    from graphstep.core.heap import own_heap
     from graphstep.tui.app import GraphstepApp
 
+    own_heap()  # as the graphstep program
     start = time.perf_counter()
     app = GraphstepApp(target)
     clock = FrameClock(app)
@@ -589,11 +649,19 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per launch figure (default 3)")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
     parser.add_argument("--before", type=Path, metavar="DIR",
-                        help="only the launch, paired: graphstep at DIR (a worktree of the old code) against this "
-                             "checkout, for mlp.py and batchnorm.py (medians and ranges)")
+                        help="paired: graphstep at DIR (a worktree of the old code) against this checkout, the "
+                             "launch of mlp.py and batchnorm.py, or with --worst the worst step (medians and ranges)")
+    parser.add_argument("--worst", action="store_true",
+                        help="with --before: the worst step at 10,000 nodes instead of the launch, each checkout in "
+                             "fresh processes, alternating")
+    parser.add_argument("--worst-child", action="store_true", help=argparse.SUPPRESS)  # one run of paired_worst
     args = parser.parse_args()
+    if args.worst_child:
+        print(json.dumps(worst_steps()))
+        return 0
     if args.before is not None:
-        rows = paired_launches(args.before, args.repeats, [MLP, ROOT / "samples" / "batchnorm.py"])
+        rows = paired_worst(args.before, args.repeats) if args.worst else \
+            paired_launches(args.before, args.repeats, [MLP, ROOT / "samples" / "batchnorm.py"])
         print("| measure | before | after |\n|---|---:|---:|")
         print("\n".join(f"| {what} | {old} | {new} |" for what, old, new in rows))
         return 0

@@ -70,11 +70,21 @@ class Formulas:
         node, names = graph.node(nid), self.operands(nid)
         template = with_index(_template(op.bwd_text(k), kw, i=k), node)
         text = tidy(_filled(template, names, y=node.name, x=names[k]))
-        g_shape, shape = node.shape, graph.shape_of(inputs[k])
+        g_shape = node.shape
         factors = op.factors(g_shape, *map(graph.shape_of, inputs))[k] if op.factors else [g_shape]
-        summed = broadcast_axes(g_shape, shape) if op.broadcasts and g_shape != shape else ()
+        summed = self.summed(nid, k)
         shapes = "·".join(fmt_shape(f) for f in factors) + (f" Σ axis {','.join(map(str, summed))}" if summed else "")
         return Rule(text, shapes, summed)
+
+    def summed(self, nid: int, k: int) -> tuple[int, ...]:
+        """The broadcast axes ``nid``'s backward rule sums away for input ``k`` (``backward_rule(nid, k).summed``,
+        without writing the rule: a step's record holds the axes, and writes its text only when it is read)."""
+        graph = self.graph
+        op, inputs, _ = graph.program[nid]
+        if not op.broadcasts:
+            return ()
+        g_shape, shape = graph.shape_of(nid), graph.shape_of(inputs[k])
+        return broadcast_axes(g_shape, shape) if g_shape != shape else ()
 
     def why(self, nid: int) -> str:
         """Why the node's backward rule is what it is, in one line (its op's entry); '' when it sends no gradient."""

@@ -8,12 +8,17 @@ needs neither a tracer nor a stepper.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..text import summarize
+
+if TYPE_CHECKING:
+    from .formulas import Rule
 
 FORWARD, BACKWARD, SEED = "forward", "backward", "seed"
 NO_PARAMS: dict[str, Any] = {}  # the params of every node that has none, shared (6 MB at 100,000 nodes): never written
@@ -75,34 +80,67 @@ class Sent:
 
 @dataclass
 class Contribution:
-    """One gradient sent from a node to one of its inputs during backward."""
+    """One gradient sent from a node to one of its inputs during backward.
+
+    Its ``formula`` is written when first read: a concat of 2,000 inputs sends 2,000 gradients in one step, and a
+    view shows a few of them (writing each rule's text is most of what recording such a step costs).
+    """
 
     target: int
     name: str
     grad: np.ndarray  # what this step sent
-    formula: str  # e.g. "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓"
     accumulated: bool  # added to a gradient that was already there
     summed_axes: tuple[int, ...]  # broadcast axes summed away
     ok: bool  # the contribution has the input's shape
+    _rule: Callable[[], Rule] = field(repr=False, compare=False)  # the rule that sent it, worked out when called
+
+    @functools.cached_property
+    def formula(self) -> str:
+        """The rule with its shapes and check, e.g. ``dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓`` (``dx += …`` when
+        accumulated)."""
+        return self._rule().gives(np.shape(self.grad), self.ok, added=self.accumulated)
 
 
 @dataclass
 class Step:
-    """What one step did: the record every view (CLI table, TUI, log) shows."""
+    """What one step did: the record every view (CLI table, TUI, log) shows.
+
+    Its ``formula`` is written when first read, as its contributions' are: the step log shows one line of a
+    concat's 2,000-part backward formula (``formula_prefix``), and a loop of ``step()`` that reads none writes none.
+    """
 
     index: int  # 1-based
     phase: str  # "forward" or "backward"
     node: int
     name: str
     op: str | None
-    formula: str
     value: np.ndarray | None  # forward: the value; backward: the gradient G at the node
     contributions: list[Contribution] = field(default_factory=list)
     tangent: np.ndarray | None = None  # forward mode
     note: str = ""
+    # how the formula is written (a forward step's rule, the seed); None: the contributions' formulas joined
+    _formula: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def formula(self) -> str:
+        """The step's rule with shapes: ``Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)``, ``dloss = 1  ()``, or a
+        backward step's contributions, ``dX = G·W1ᵀ  … ✓; dW1 = Xᵀ·G  … ✓``."""
+        if self._formula is not None:
+            return self._formula()
+        return "; ".join(c.formula for c in self.contributions)
+
+    def formula_prefix(self, width: int) -> str:
+        """``formula[:width]``, writing only the contributions' formulas it needs (one log line of 2,000)."""
+        if self._formula is not None:
+            return self.formula[:width]
+        parts, length = [], -2  # the length of the parts joined by "; "
+        for c in self.contributions:
+            if length >= width:
+                break
+            parts.append(c.formula)
+            length += len(c.formula) + 2
+        return "; ".join(parts)[:width]
 
     @property
     def summary(self) -> str:
         return summarize(self.value)
-
-

@@ -573,14 +573,13 @@ class Stepper:
         kind, nid = self._taken(index)
         node, formulas = self.graph.node(nid), self.graph.formulas
         if kind == FORWARD:
-            return Step(index, FORWARD, nid, node.name, node.op, formulas.forward(nid), self._values[nid],
-                        tangent=self._tangents[nid])
+            return Step(index, FORWARD, nid, node.name, node.op, self._values[nid], tangent=self._tangents[nid],
+                        _formula=functools.partial(formulas.forward, nid))
         if kind == SEED:
-            return Step(index, BACKWARD, nid, node.name, node.op, formulas.seed(self.seed), self.seed,
-                        note=self.seed_note)
+            return Step(index, BACKWARD, nid, node.name, node.op, self.seed, note=self.seed_note,
+                        _formula=functools.partial(formulas.seed, self.seed))
         contributions = [self._contribution(nid, sent) for sent in self.sent(index)]
-        text = "; ".join(c.formula for c in contributions)
-        return Step(index, BACKWARD, nid, node.name, node.op, text, self._grads[nid], contributions)
+        return Step(index, BACKWARD, nid, node.name, node.op, self._grads[nid], contributions)
 
     def _taken(self, k: int) -> tuple[str, int]:
         """(kind, node) of step ``k``, which must have been taken."""
@@ -589,11 +588,12 @@ class Stepper:
         return self.plan[k - 1]
 
     def _contribution(self, nid: int, sent: Sent) -> Contribution:
-        """A gradient sent by ``nid``'s backward step, with its rule; ✓ when shaped like its target."""
-        rule, shape = self.graph.formulas.backward_rule(nid, sent.pos), np.shape(sent.grad)
-        ok = shape == self.graph.shape_of(sent.target)
-        return Contribution(sent.target, self.graph.name_of(sent.target), sent.grad,
-                            rule.gives(shape, ok, added=sent.accumulated), sent.accumulated, rule.summed, ok)
+        """A gradient sent by ``nid``'s backward step; ✓ when shaped like its target.  Its rule's text is written
+        when the formula is first read (``Contribution.formula``)."""
+        graph, k = self.graph, sent.pos
+        ok = np.shape(sent.grad) == graph.shape_of(sent.target)
+        return Contribution(sent.target, graph.name_of(sent.target), sent.grad, sent.accumulated,
+                            graph.formulas.summed(nid, k), ok, functools.partial(graph.formulas.backward_rule, nid, k))
 
 
 def _read_only(g):

@@ -56,14 +56,16 @@ class StepLog(CachedStyles, ScrollView, can_focus=False):
         step = line_record(session, k)
         if isinstance(step, Update):
             style, phase, name, node = self._component("update"), "upd", step.param, step.node
+            formula = step.formula[:width]
         else:
             style, name, node = self._component(step.phase), step.name, step.node
             phase = "fwd" if step.phase == "forward" else "bwd"
+            formula = step.formula_prefix(width)  # a concat's 2,000 contributions: only those the line shows
         if k == count:
             style += self._component("newest")
         elif node == self.selected:
             style += self._component("selected")
-        text = f"{k:>4} {phase} {name[:12]:<12} {step.formula[:width]}"  # a concat of 2,000 is long
+        text = f"{k:>4} {phase} {name[:12]:<12} {formula}"
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def on_click(self, event: events.Click) -> None:
