@@ -33,6 +33,7 @@ from ..render.view import FOLD_NODES as FOLD_NODES  # the app shows the breadcru
 from .jobs import EscapedError
 
 KEPT_DRAWINGS = 8
+IN_PROGRESS_CHARS = 300  # of the formula a folded block's "in progress" row shows (the inspector wraps it)
 
 
 @dataclass
@@ -68,6 +69,12 @@ class Traced:
     reseed: int
     source_lines: list[str]
     failure: GraphstepError | None = None  # a call failed while tracing: ``graph`` is the graph up to it
+
+
+def _cut(step: Step, chars: int) -> str:
+    """The step's formula, at most ``chars`` long (a concat's backward step: 2,000 rules, written only as needed)."""
+    text = step.formula_prefix(chars + 1)
+    return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
 def trace_file(target: str, reseed: int, mode: str, position: int) -> Traced:
@@ -300,7 +307,7 @@ class Session:
             rows.append(("backward", f"{p.backward:,}/{p.backward_total:,} backward steps taken"))
         if p.current is not None:
             step = self.record(self.stepper.position)
-            rows.append(("in progress", f"step {step.index}: {step.name} · {step.formula}"))
+            rows.append(("in progress", f"step {step.index}: {step.name} · {_cut(step, IN_PROGRESS_CHARS)}"))
         if block.repeat is not None:
             opens = self.graph.grouping.member_title(block.repeat, block.first)
             rows.append(("", f"press o to open {opens}"))
