@@ -86,6 +86,8 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
              entry: EntryCursor | None = None) -> None:
         """Redraw for ``node`` from the session's stepper; with ``entry`` active on it, its cursor and explanation."""
         self._args, self._rows, self.cells = (session, node, jacobian, entry), (), []
+        if not self.size:  # not laid out yet (the panels open once the file has run): its first resize paints it
+            return
         if node is None or not session.ready:
             self.border_title = "Inspector"
             self._paint([], Text("no node selected", style="dim"))
@@ -122,6 +124,8 @@ class Inspector(CachedStyles, ScrollView, can_focus=False):
         """Redraw with prepared rows: what a folded block or a context box stands for (``Session.block_rows``)."""
         self._args, self._rows = (), (title, rows)
         self.border_title = title
+        if not self.size:  # its first resize paints it
+            return
         if self._shown != (title,):
             self._shown = (title,)
             self.scroll_to(y=0, animate=False, immediate=True)
