@@ -99,7 +99,8 @@ class Program:
             self.vjps = {nid: tuple((k, i, rule, {**kw, **params.get(nid, {})}) for k, i, rule, kw in sends)
                          for nid, sends in self.vjps.items()}
         self.buffers = Buffers()
-        self.seed_dtype = np.result_type(graph.dtype_of(graph.output), 0.0)  # G's: float32 stays float32
+        out_dtype = graph.dtype_of(graph.output)  # G's: float32 stays float32; float64 without result_type's µs
+        self.seed_dtype = _FLOAT64 if out_dtype == "float64" else np.result_type(out_dtype, 0.0)
         shapes = graph.shapes if traced else None
         buffers = self.buffers if traced and _buffered(graph) else None
         self._forward_from = (graph.op_nodes, shapes, buffers)  # compiled when first read (``forward``), and

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .table import (
+    ARRAY_TYPES,
     broadcast_index,
     defop,
     fitted_unbroadcast,
@@ -84,7 +85,7 @@ def _power_dx(g, x, p):
     PyTorch and JAX.  For p == 0 PyTorch gives 0 (even for G = ∞ or NaN) and JAX's general
     ``pow`` gives 0·∞ = NaN (its ``x ** 0`` with a literal int gives 0): PyTorch's 0.
     """
-    if (p.ndim if isinstance(p, np.ndarray | np.generic) else np.ndim(p)) == 0:  # np.ndim: a dispatch
+    if (p.ndim if isinstance(p, ARRAY_TYPES) else np.ndim(p)) == 0:  # np.ndim: a dispatch
         if p == 2:  # the common case needs no pow
             return g * (2.0 * x)
         if p == 0:

@@ -270,13 +270,14 @@ def writes_into(fn: Callable) -> Callable:
 
 
 _SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
+ARRAY_TYPES = (np.ndarray, np.generic)  # for isinstance: `np.ndarray | np.generic` builds a union on every call
 
 
 def masked(g, keep: np.ndarray, into: np.ndarray | None = None):
     """``np.where(keep, g, 0.0)`` bit for bit (G where ``keep``, inf and NaN included; +0 elsewhere), without a
     branch per entry: np.where costs five multiplies on random signs.  G's bits are AND-ed with all ones where
     ``keep`` and all zeros elsewhere."""
-    arrays = isinstance(g, np.ndarray | np.generic) and isinstance(keep, np.ndarray | np.generic)
+    arrays = isinstance(g, ARRAY_TYPES) and isinstance(keep, ARRAY_TYPES)
     bits = _SAME_SIZE_INT.get(g.dtype.itemsize) if arrays and g.dtype.kind == "f" else None
     if bits is None or keep.dtype != np.bool_ or (into is not None and into.shape != np.broadcast_shapes(
             g.shape, keep.shape)):
@@ -320,7 +321,7 @@ def by_evaluation(forward: Callable) -> Callable[..., Shape]:
 def expand(g, x, axis, keepdims):
     """Broadcast a reduced gradient back over the reduced axes (a view, no copy)."""
     if axis is None and not keepdims and x.size <= 4096:  # small: a fresh array is cheaper than a broadcast view
-        out = np.empty(x.shape, g.dtype if isinstance(g, np.ndarray | np.generic) else np.asarray(g).dtype)
+        out = np.empty(x.shape, g.dtype if isinstance(g, ARRAY_TYPES) else np.asarray(g).dtype)
         out.fill(g)  # np.full, without its Python wrapper's cost
         return out
     if axis is not None and not keepdims:
