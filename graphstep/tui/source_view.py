@@ -8,6 +8,8 @@ which is not on the way to the first screen.
 
 from __future__ import annotations
 
+import functools
+
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
@@ -41,10 +43,7 @@ class SourceView(CachedStyles, Widget, can_focus=False):
     def _highlight(self, lines: list[str]) -> None:
         if lines is not self._source or not lines:
             return  # another file was loaded meanwhile
-        from rich.syntax import Syntax
-
-        code = "\n".join(lines)
-        self.lines = Syntax(code, "python", theme="ansi_dark").highlight(code).split("\n")
+        self.lines = list(_highlighted("\n".join(lines)))
         self.refresh()
 
     def show(self, line: int | None) -> None:
@@ -74,3 +73,12 @@ class SourceView(CachedStyles, Widget, can_focus=False):
             text.stylize(self._component("line"), digits + 2)
             text.pad_right(max(0, width - len(text)))
         return text
+
+
+@functools.lru_cache(maxsize=8)
+def _highlighted(code: str) -> tuple[Text, ...]:
+    """The file's lines coloured as Python: once per text of a file (a reload of an unchanged file, or of the file
+    it was before an edit, colours nothing again).  The lines are never changed: ``_numbered`` copies them."""
+    from rich.syntax import Syntax
+
+    return tuple(Syntax(code, "python", theme="ansi_dark").highlight(code).split("\n"))
