@@ -103,9 +103,30 @@ def _size(path) -> tuple[int, int]:
         return image.size
 
 
-def test_every_step_names_a_box_its_frame_draws():
+# myfunc's loop from a = 0.5: 8 doublings, folded at the end (28 frames, each laid out by Graphviz, where the
+# sample's 55 cost twice the CPU for no case more)
+LOOP = """\
+import graphstep as gs
+
+
+def my_func(a):
+    while a.norm() < 100:
+        a = a * 2
+    if a.sum() > 0:
+        return a
+    return -1 * a
+
+
+@gs.computation
+def loop():
+    return my_func(gs.param(0.5, name="a"))
+"""
+
+
+def test_every_step_names_a_box_its_frame_draws(tmp_path):
     """The page follows ``focus``: a Graphviz node title in that frame's SVG, a folded repeat's box included."""
-    graph = gs.trace(gs.load(str(SAMPLES / "myfunc.py")))
+    (tmp_path / "loop.py").write_text(LOOP)
+    graph = gs.trace(gs.load(str(tmp_path / "loop.py")))
     stepper = gs.Stepper(graph)
     frames = list(step_pictures(stepper, "svg", Work("frames", stepper.total + 1), rankdir="TB", full=False,
                                 fold=None, limit=800))
