@@ -37,6 +37,7 @@ def test_run_mlp_with_check_prints_the_table_and_passes(in_repo, capsys):
     assert "samples/mlp.py" in out
 
 
+@pytest.mark.loads_torch  # samples/torch_*.py among them: run with the other tests that import torch
 def test_run_every_sample(in_repo, capsys):
     for sample in sorted((REPO / "samples").glob("*.py")):
         if sample.name.startswith("torch_") and not HAS_TORCH:
