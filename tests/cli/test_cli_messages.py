@@ -1,22 +1,26 @@
-"""Bad input through the real ``graphstep run`` and ``graphstep export`` processes: the exit code, one
-message naming the file (and line), and never a frame of graphstep's own; a closed pipe and ctrl+c end
-quietly.  Every case is its own process, as a user runs it; they run side by side to keep this quick."""
+"""Bad input through ``graphstep run`` and ``graphstep export`` processes: the exit code, one message naming
+the file (and line), and never a frame of graphstep's own; a closed pipe and ctrl+c end quietly.
+
+Every case is its own process with its own exit code, stdin and stderr.  Most are children forked from a zygote
+that has done what the ``graphstep`` script does before ``main`` (tests/processes.py says how that is faithful):
+the message of a bad input is made after the import, by ``main`` and the interpreter's exit, which each child
+does in full.  What only a started process shows keeps the real console script: a closed pipe and ctrl+c, and
+one case of each command and each kind of ending (a GraphstepError message, the user's traceback, sys.exit, a
+raised KeyboardInterrupt, a refused option, a warning with exit 0) whose real output must equal its forked
+child's byte for byte."""
 
 from __future__ import annotations
 
 import dataclasses
 import signal
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from processes import COMMAND, WAIT, run, run_real
 
 HEADER = "import numpy as np\nimport graphstep as gs\n\n\n"
-SCRIPT = Path(sys.executable).with_name("graphstep")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "graphstep.cli"]
-WAIT = 60  # seconds a process may take before the test fails instead of hanging
 
 
 def computation(body: str = "", returns: str = "return (x * x).sum()") -> str:
@@ -71,31 +75,29 @@ CASES = [
 ]
 
 
+BY_NAME = {case.name: case for case in CASES}
+# One real process per command and per way a bad input ends: compared with its forked child
+REAL = [("exit_at_top", "export"), ("base_exception", "run"), ("raise_keyboard_interrupt", "run"),
+        ("reads_stdin", "run"), ("empty_param_mean", "run")]
+
+
 def argv(case: Case, command: str) -> list[str]:
     return [command, case.file] + (["-o", f"{case.name}.svg"] if command == "export" else [])
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict[tuple[str, str], subprocess.CompletedProcess]:
-    """Every case through every command, all processes started at once."""
-    folder = tmp_path_factory.mktemp("bad_input")
-    for case in CASES:
-        path = folder / case.file
-        if case.source is None:
-            path.mkdir()
-        elif isinstance(case.source, bytes):
-            path.write_bytes(case.source)
-        elif case.name != "missing":
-            path.write_text((HEADER if "gs." in case.source else "") + case.source)
-    started = {(case.name, command): subprocess.Popen(
-        COMMAND + argv(case, command), cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True) for case in CASES for command in case.commands}
-    done = {}
-    for key, process in started.items():
-        out, err = process.communicate(timeout=WAIT)
-        done[key] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-    done["folder"] = folder
-    return done
+def write(folder: Path, case: Case) -> None:
+    """The case's FILE in ``folder`` (none for ``missing``, a directory for ``folder``)."""
+    path = folder / case.file
+    if case.source is None:
+        path.mkdir()
+    elif isinstance(case.source, bytes):
+        path.write_bytes(case.source)
+    elif case.name != "missing":
+        path.write_text((HEADER if "gs." in case.source else "") + case.source)
+
+
+def same_process_output(real: subprocess.CompletedProcess, forked: subprocess.CompletedProcess) -> None:
+    assert (real.returncode, real.stdout, real.stderr) == (forked.returncode, forked.stdout, forked.stderr)
 
 
 def assert_no_graphstep_frames(text: str, traceback: bool, file: str) -> None:
@@ -108,8 +110,9 @@ def assert_no_graphstep_frames(text: str, traceback: bool, file: str) -> None:
 
 @pytest.mark.parametrize(("case", "command"), [(c, cmd) for c in CASES for cmd in c.commands],
                          ids=[f"{c.name}-{cmd}" for c in CASES for cmd in c.commands])
-def test_bad_input_gives_one_clear_message(results, case, command):
-    done = results[case.name, command]
+def test_bad_input_gives_one_clear_message(tmp_path, case, command):
+    write(tmp_path, case)
+    done = run(argv(case, command), tmp_path)
     output = done.stdout + done.stderr
     assert done.returncode == case.code, output
     assert case.said in output, output
@@ -119,9 +122,18 @@ def test_bad_input_gives_one_clear_message(results, case, command):
         assert len(message) == 1, done.stderr
         assert case.file in message[0]
         if case.line is not None:
-            source = (results["folder"] / case.file).read_bytes().decode("utf-8", "replace").splitlines()
+            source = (tmp_path / case.file).read_bytes().decode("utf-8", "replace").splitlines()
             number = next(n for n, text in enumerate(source, start=1) if case.line in text)
             assert f"{case.file}:{number}:" in message[0], message[0]
+
+
+@pytest.mark.parametrize(("name", "command"), REAL, ids=[f"{name}-{command}" for name, command in REAL])
+def test_the_console_script_ends_as_its_forked_child(tmp_path, name, command):
+    """The real ``graphstep`` process of this case gives what the forked one gives (and so passes its checks)."""
+    case = BY_NAME[name]
+    write(tmp_path, case)
+    real = run_real(argv(case, command), tmp_path)
+    same_process_output(real, run(argv(case, command), tmp_path))
 
 
 @pytest.mark.parametrize(("args", "said"), [
@@ -133,10 +145,12 @@ def test_bad_input_gives_one_clear_message(results, case, command):
 def test_bad_options_are_refused_before_running_the_file(tmp_path, args, said):
     path = tmp_path / "fine.py"
     path.write_text(HEADER + computation())
-    done = subprocess.run(COMMAND + [str(path) if a == "FILE" else a for a in args], capture_output=True,
-                          text=True, timeout=WAIT, stdin=subprocess.DEVNULL, check=False)
+    args = [str(path) if a == "FILE" else a for a in args]
+    done = run(args, tmp_path)
     assert done.returncode == 2 and said in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+    if said.endswith("'nan'"):  # one refusal by the real console script too
+        same_process_output(run_real(args, tmp_path), done)
 
 
 LONG = {  # output far longer than a pipe holds (64 KB)
