@@ -1,7 +1,13 @@
-"""Nothing of the user's is lost: their files where graphstep would write survive, byte for byte and mode for mode."""
+"""Nothing of the user's is lost: their files where graphstep would write survive, byte for byte and mode for mode.
+
+A test that starts from a frames folder graphstep wrote copies one drawn once per module (``drawn``): the copy
+has the same bytes, modes and sealed manifest, which is all graphstep reads of a folder it finds (a frame is
+graphstep's by its content), and each walk's frames are laid out by Graphviz once instead of in every test.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -45,6 +51,24 @@ def users_file(path: Path, data: bytes = USERS, mode: int = 0o640) -> Path:
 
 def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory) -> dict[str, tuple[int, Path]]:
+    """``graphstep export samples/NAME.py --frames DIR`` of regression's walk (12 frames) and double's (4): the
+    exit code and the folder, for tests to copy (``copy_of``)."""
+    root = tmp_path_factory.mktemp("drawn")
+    with contextlib.chdir(REPO):
+        return {name: (main(["export", f"samples/{name}.py", "--frames", str(root / name)]), root / name)
+                for name in ("regression", "double")}
+
+
+def copy_of(drawn: dict[str, tuple[int, Path]], name: str, frames: Path) -> Path:
+    """``frames`` as ``graphstep export samples/NAME.py --frames FRAMES`` leaves it (and that export exited 0)."""
+    code, folder = drawn[name]
+    assert code == 0
+    shutil.copytree(folder, frames)
+    return frames
 
 
 # ── seals ──
@@ -210,9 +234,8 @@ def test_frames_over_the_users_index_and_frame_are_refused_and_they_survive(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["frames"]
 
 
-def test_stale_frames_of_a_longer_walk_are_gone_and_the_folder_keeps_its_mode(tmp_path):
-    frames = tmp_path / "frames"
-    assert main(["export", "samples/regression.py", "--frames", str(frames)]) == 0
+def test_stale_frames_of_a_longer_walk_are_gone_and_the_folder_keeps_its_mode(tmp_path, drawn):
+    frames = copy_of(drawn, "regression", tmp_path / "frames")
     assert (frames / "step-011.svg").exists()
     frames.chmod(0o750)
     assert main(["export", "samples/double.py", "--frames", str(frames)]) == 0
@@ -235,9 +258,8 @@ def test_frames_into_an_empty_folder_of_the_users(tmp_path):
     assert mode_of(frames) == 0o700
 
 
-def test_force_replaces_graphsteps_names_and_keeps_every_other_file(tmp_path):
-    frames = tmp_path / "frames"
-    assert main(["export", "samples/regression.py", "--frames", str(frames)]) == 0
+def test_force_replaces_graphsteps_names_and_keeps_every_other_file(tmp_path, drawn):
+    frames = copy_of(drawn, "regression", tmp_path / "frames")
     users_file(frames / "notes.txt", b"my notes", 0o600)
     (frames / "drafts").mkdir()
     users_file(frames / "drafts" / "step-011.svg")
@@ -266,9 +288,9 @@ def frames_broken_at(monkeypatch, k: int, error: type[BaseException]) -> list[in
 
 
 @pytest.mark.parametrize("error, code", [(gs.GraphstepError, 2), (KeyboardInterrupt, 130)])
-def test_a_failure_midway_leaves_the_old_folder_intact_and_no_temporary(tmp_path, monkeypatch, capsys, error, code):
-    frames = tmp_path / "frames"
-    assert main(["export", "samples/double.py", "--frames", str(frames)]) == 0
+def test_a_failure_midway_leaves_the_old_folder_intact_and_no_temporary(tmp_path, drawn, monkeypatch, capsys, error,
+                                                                        code):
+    frames = copy_of(drawn, "double", tmp_path / "frames")
     before = snapshot(tmp_path)
     frames_broken_at(monkeypatch, 6, error)
     assert main(["export", "samples/regression.py", "--frames", str(frames)]) == code
@@ -292,10 +314,9 @@ def test_folder_rechecks_before_swapping_in(tmp_path):
     assert snapshot(tmp_path) == {"frames/late.txt": (b"written while frames were drawn", 0o640)}
 
 
-def test_progress_hears_every_frame_and_cancel_stops_at_once(tmp_path):
-    frames = tmp_path / "frames"
+def test_progress_hears_every_frame_and_cancel_stops_at_once(tmp_path, drawn):
+    frames = copy_of(drawn, "double", tmp_path / "frames")
     graph = gs.trace(gs.load("samples/regression.py"))
-    export_frames(gs.trace(gs.load("samples/double.py")), frames)
     before = snapshot(tmp_path)
     heard, cancel = [], threading.Event()
 
