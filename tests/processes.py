@@ -119,6 +119,8 @@ os.chdir(request["cwd"])
 os.environ.clear()
 os.environ.update(request["env"])
 sys.argv = [script, *request["argv"]]
+for name in request["hidden"]:  # a machine without it: importing it raises ImportError
+    sys.modules[name] = None
 try:  # the script's last two lines, then the exit code as the interpreter makes it of what they raise
     sys.argv[0] = re.sub(r'(-script\.pyw|\.exe)?$', '', sys.argv[0])
     sys.exit(main())
@@ -154,9 +156,12 @@ class Zygote:
         self.channel = ours
         self.ended: dict[int, int] = {}  # pid -> exit code, as the zygote reported them
 
-    def fork(self, argv: Sequence[str], cwd: str | Path, env: Mapping[str, str], fds: Sequence[int]) -> int:
-        """A child running ``graphstep ARGV`` with ``fds`` as its stdin, stdout, stderr: its pid."""
-        request = json.dumps({"argv": list(argv), "cwd": str(cwd), "env": dict(env)}).encode()
+    def fork(self, argv: Sequence[str], cwd: str | Path, env: Mapping[str, str], fds: Sequence[int],
+             hidden: Sequence[str]) -> int:
+        """A child running ``graphstep ARGV`` with ``fds`` as its stdin, stdout, stderr, the modules ``hidden``
+        unimportable (none of them is imported by the zygote): its pid."""
+        request = json.dumps({"argv": list(argv), "cwd": str(cwd), "env": dict(env), "hidden": list(hidden)})
+        request = request.encode()
         socket.send_fds(self.channel, [request], list(fds))
         while True:
             message = self._receive(WAIT)
@@ -204,17 +209,19 @@ def _text(data: bytes) -> str:
 
 
 class Forked:
-    """A forked ``graphstep`` process, used as a ``subprocess.Popen`` with text pipes for stdout and stderr."""
+    """A forked ``graphstep`` process, stdin from /dev/null: a ``subprocess.Popen`` with text pipes for stdout and
+    stderr."""
 
-    def __init__(self, argv: Sequence[str], cwd: str | Path, stdin_fd: int) -> None:
+    def __init__(self, argv: Sequence[str], cwd: str | Path, hidden: Sequence[str] = ()) -> None:
         self.args = [*COMMAND, *argv]
+        stdin = os.open(os.devnull, os.O_RDONLY)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         try:
-            self.pid = zygote().fork(argv, cwd, os.environ, [stdin_fd, out_write, err_write])
+            self.pid = zygote().fork(argv, cwd, os.environ, [stdin, out_write, err_write], hidden)
         finally:
-            os.close(out_write)
-            os.close(err_write)
+            for fd in (stdin, out_write, err_write):
+                os.close(fd)
         self._pipes = {out_read: bytearray(), err_read: bytearray()}
         self.stdout_fd, self.stderr_fd = out_read, err_read
         self.returncode: int | None = None
@@ -247,18 +254,11 @@ class Forked:
         return self.returncode
 
 
-def start(argv: Sequence[str], cwd: str | Path) -> Forked:
-    """``graphstep ARGV`` in ``cwd``, forked from this worker's zygote, stdin from /dev/null; not waited for."""
-    stdin = os.open(os.devnull, os.O_RDONLY)
-    try:
-        return Forked(argv, cwd, stdin)
-    finally:
-        os.close(stdin)
-
-
-def run(argv: Sequence[str], cwd: str | Path, timeout: float = WAIT) -> subprocess.CompletedProcess:
-    """``graphstep ARGV`` run to its end in a forked child: its exit code, stdout and stderr."""
-    child = start(argv, cwd)
+def run(argv: Sequence[str], cwd: str | Path, timeout: float = WAIT, hidden: Sequence[str] = ()
+        ) -> subprocess.CompletedProcess:
+    """``graphstep ARGV`` in ``cwd``, forked from this worker's zygote and run to its end (``hidden``: modules it
+    cannot import, as on a machine without them): its exit code, stdout and stderr."""
+    child = Forked(argv, cwd, hidden)
     out, err = child.communicate(timeout)
     return subprocess.CompletedProcess(child.args, child.returncode, out, err)
 

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from processes import run
 from support import REPO, SAMPLES, line_of
 from torch_support import PROGRAMS, needs_torch
 
@@ -78,19 +79,16 @@ def test_unmapped_functions_are_listed_with_their_lines(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_without_torch_a_script_gets_one_line(tmp_path):
-    """torch hidden (``sys.modules['torch'] = None``): a PyTorch script is one message, exit 2; NumPy files run."""
-    program = ("import sys; sys.modules['torch'] = None\n"
-               "from graphstep.cli import main\n"
-               "sys.exit(main(sys.argv[1:]))\n")
-    script = subprocess.run([sys.executable, "-c", program, "run", "samples/torch_mlp.py"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+def test_without_torch_a_script_gets_one_line():
+    """torch hidden (``sys.modules['torch'] = None``): a PyTorch script is one message, exit 2; NumPy files run.
+    Each is a ``graphstep`` process forked from the tests' zygote (tests/processes.py), which never imports torch,
+    with torch hidden before ``main`` runs, as a program that hides it first and then imports graphstep has it."""
+    script = run(["run", "samples/torch_mlp.py"], REPO, hidden=["torch"])
     assert script.returncode == 2 and script.stdout == ""
     assert script.stderr.count("\n") == 1
     assert "torch is not installed: pip install 'graphstep[torch]'" in script.stderr
     assert "--index-url https://download.pytorch.org/whl/cpu" in script.stderr
-    numpy_file = subprocess.run([sys.executable, "-c", program, "run", "samples/mlp.py"], cwd=REPO,
-                                capture_output=True, text=True, timeout=120)
+    numpy_file = run(["run", "samples/mlp.py"], REPO, hidden=["torch"])
     assert numpy_file.returncode == 0, numpy_file.stderr
 
 
