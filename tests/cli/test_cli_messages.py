@@ -3,11 +3,10 @@ the file (and line), and never a frame of graphstep's own; a closed pipe and ctr
 
 Every case is its own process with its own exit code, stdin and stderr.  Most are children forked from a zygote
 that has done what the ``graphstep`` script does before ``main`` (tests/processes.py says how that is faithful):
-the message of a bad input is made after the import, by ``main`` and the interpreter's exit, which each child
-does in full.  What only a started process shows keeps the real console script: a closed pipe and ctrl+c, and
-one case of each command and each kind of ending (a GraphstepError message, the user's traceback, sys.exit, a
-raised KeyboardInterrupt, a refused option, a warning with exit 0) whose real output must equal its forked
-child's byte for byte."""
+the message of a bad input is made after the imports, by ``main`` and the interpreter's exit, which each child
+runs (all of the exit but the freeing of the heap).  What only a started process shows keeps the real console
+script: a closed pipe and ctrl+c, and one case of each command and each kind of ending (``REAL``, and a refused
+option) whose real output must equal its forked child's byte for byte."""
 
 from __future__ import annotations
 
@@ -76,9 +75,10 @@ CASES = [
 
 
 BY_NAME = {case.name: case for case in CASES}
-# One real process per command and per way a bad input ends: compared with its forked child
+# A real process per command and per way a bad input ends, compared with its forked child: an error as the file
+# loads, the user's traceback, their BaseException, reading stdin, a wrong return, a warning with exit 0
 REAL = [("exit_at_top", "export"), ("base_exception", "run"), ("raise_keyboard_interrupt", "run"),
-        ("reads_stdin", "run"), ("empty_param_mean", "run")]
+        ("reads_stdin", "run"), ("returns_float", "run"), ("empty_param_mean", "run")]
 
 
 def argv(case: Case, command: str) -> list[str]:
