@@ -5,7 +5,7 @@ NumPy and graphstep (~0.13), and at exit frees all of it (~0.035).  Tests that c
 one input need their own process (its own exit code, stdin, stdout, stderr, cwd, environment, interpreter
 exit), not their own imports.  So each test worker keeps one *zygote*: a Python process that does what the
 ``graphstep`` script in the venv's bin does before its last line (its folder first on ``sys.path``, ``from
-graphstep.cli import main``) and then waits.  For each case it forks a child (~3 CPU-ms) that
+graphstep.cli import main``) and then waits.  For each case it forks a child (~20 CPU-ms for a bad input) that
 
 * takes the case's pipes as its fds 0, 1 and 2 (the zygote never used ``sys.stdin``/``stdout``/``stderr``, so
   nothing is buffered in them), the case's folder as cwd, the test's environment, and ``sys.argv``;
@@ -158,8 +158,9 @@ class Zygote:
 
     def fork(self, argv: Sequence[str], cwd: str | Path, env: Mapping[str, str], fds: Sequence[int],
              hidden: Sequence[str]) -> int:
-        """A child running ``graphstep ARGV`` with ``fds`` as its stdin, stdout, stderr, the modules ``hidden``
-        unimportable (none of them is imported by the zygote): its pid."""
+        """A child running ``graphstep ARGV`` with ``fds`` as its stdin, stdout, stderr, and the modules ``hidden``
+        unimportable (a module the zygote imported cannot be hidden: graphstep.cli imports no optional one): its
+        pid."""
         request = json.dumps({"argv": list(argv), "cwd": str(cwd), "env": dict(env), "hidden": list(hidden)})
         request = request.encode()
         socket.send_fds(self.channel, [request], list(fds))
@@ -169,7 +170,7 @@ class Zygote:
                 return message["started"]
 
     def wait(self, pid: int, timeout: float) -> int:
-        """The exit code of child ``pid``, once it has ended; TimeoutExpired after ``timeout`` seconds."""
+        """The exit code of child ``pid``, once it has ended; TimeoutError after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while pid not in self.ended:
             self._receive(deadline - time.monotonic())
