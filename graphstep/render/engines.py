@@ -8,6 +8,7 @@ child interpreter, so a layout that runs too long can be stopped.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -115,7 +116,9 @@ def _last_error(stderr: bytes) -> str:
     return lines[-1].strip() if lines else "no output"
 
 
+@functools.cache
 def _dot_version(dot: str) -> str:
+    """Asked once per binary and process: an export of N frames renders 2N times, and ``dot -V`` is a process."""
     try:
         done = subprocess.run([dot, "-V"], capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
