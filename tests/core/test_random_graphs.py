@@ -16,6 +16,7 @@ entries, or a value beyond ±1e3, is not kept.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -116,16 +117,26 @@ class Choices:
     def one_of(self, options):
         options = list(options)
         order = self.rng.permutation(len(options))
-        return options[order[self.draw(st.integers(0, len(options) - 1))]]
+        return options[order[self.integer(0, len(options) - 1)]]
 
     def integer(self, lo: int, hi: int) -> int:
-        return self.draw(st.integers(lo, hi))
+        return self.draw(_integers(lo, hi))
 
     def coin(self) -> bool:
-        return self.draw(st.booleans())
+        return self.draw(COIN)
 
     def integers(self, lo: int, hi: int, most: int) -> np.ndarray:
         return np.array(self.draw(st.lists(st.integers(lo, hi), min_size=1, max_size=most)))
+
+
+COIN = st.booleans()
+
+
+@functools.cache
+def _integers(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """``st.integers(lo, hi)``, made once: a program draws ~40 of them, and Hypothesis validating and looking up
+    its strategy cache on every call was a quarter of the time spent drawing programs."""
+    return st.integers(lo, hi)
 
 
 def _axes_of(c: Choices, ndim: int):
