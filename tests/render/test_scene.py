@@ -21,12 +21,14 @@ def residual(x):
 
 @pytest.fixture(scope="module")
 def folded_10k():
+    """(the graph, its stepper halfway through backward, the picture's scene there): no test moves the stepper."""
     graph = gs.trace(residual, np.ones(2))
-    return graph, picture_scene(gs.Stepper(graph).run_to(15_000))  # halfway through backward
+    stepper = gs.Stepper(graph).run_to(15_000)
+    return graph, stepper, picture_scene(stepper)
 
 
 def test_a_folded_10k_node_picture_holds_views_of_what_it_draws_and_of_its_blocks_edges(folded_10k):
-    graph, scene = folded_10k
+    graph, _, scene = folded_10k
     assert len(graph) > 10_000 and scene.size == len(graph) - len(scene.inlined)
     drawn = {n for n in scene.nodes if n not in scene.hidden}
     assert len(scene.nodes) < 30 and drawn  # the iteration in progress and the nodes around it, no more
@@ -52,10 +54,10 @@ def test_nodes_drawn_inside_folded_boxes_get_light_views_and_the_same_picture(fo
     from graphstep.render.dot import scene_dot
     from graphstep.render.scene import build_scene
 
-    graph, scene = folded_10k
+    graph, stepper, scene = folded_10k
     inside = [v for n, v in scene.nodes.items() if n in scene.hidden and n != graph.output]
     assert inside and all(v.code == "" and v.value is None for v in inside)  # only what the box's edges read
-    stepper = gs.Stepper(graph).run_to(15_000)
+    assert stepper.position == 15_000
     full = fold_repeats(build_scene(graph, stepper, scene.shown), scene.shown, stepper)  # every view in full
     assert all(full.nodes[v.id].code for v in inside)
     full.note = scene.note
