@@ -17,6 +17,11 @@ from graphstep.render.view import FOLD_MEMBERS, ViewKey, default_folds
 from graphstep.tui.session import Drawing, Session
 
 TIMES_ONE = re.compile(r"× 1(?!\d)")
+# A DOT statement at the start of a line, found after its newline rather than with ^ and re.M: the regex engine
+# then jumps from newline to newline instead of trying ^ at each of a picture's ~35,000 characters (8× faster,
+# and these tests read ~600 pictures).  The texts are searched with a newline in front of their first line.
+DRAWN_NODE = re.compile(r"\n\s*(?:n|op)(\d+) \[")  # a tensor (n5) or its op (op5)
+FOLDED_BOX = re.compile(r"\n\s*sum_fold(\d+) \[label=<<TABLE.*?<B>([^<]*)</B>")  # block id, its label
 SPREAD = 100  # every step of a walk up to this long (every sample today), else about this many, ends included
 
 TWO_LOOPS = '''
@@ -48,8 +53,7 @@ def block_labels(drawing: Drawing) -> list[str]:
 
 def dot_folds(dot: str) -> list[str]:
     """The labels of the folded boxes of a DOT picture, in order."""
-    return [html.unescape(m) for m in re.findall(r'^\s*sum_fold\d+ \[label=<<TABLE.*?<B>([^<]*)</B>', dot,
-                                                 flags=re.M)]
+    return [html.unescape(label) for _, label in FOLDED_BOX.findall("\n" + dot)]
 
 
 @pytest.fixture
@@ -108,9 +112,8 @@ def positions(total: int) -> list[int]:
 
 def drawn_by_dot(dot: str) -> tuple[set[int], dict[int, str]]:
     """(the node ids a DOT picture draws, its folded boxes: block id → label)."""
-    nodes = {int(m) for m in re.findall(r"^\s*(?:n|op)(\d+) \[", dot, flags=re.M)}
-    boxes = {int(b): html.unescape(label) for b, label in
-             re.findall(r'^\s*sum_fold(\d+) \[label=<<TABLE.*?<B>([^<]*)</B>', dot, flags=re.M)}
+    nodes = {int(m) for m in DRAWN_NODE.findall("\n" + dot)}
+    boxes = {int(b): html.unescape(label) for b, label in FOLDED_BOX.findall("\n" + dot)}
     return nodes, boxes
 
 
