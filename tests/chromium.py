@@ -21,6 +21,19 @@ from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WAIT = 30.0  # seconds before a condition that never comes fails
+ANSWER = WAIT + 10.0  # seconds the pipe waits for an answer: longer than a page waits for its condition
+# The page asks for its condition again each frame (16 ms), as the page itself settles; an error (the page not
+# there yet) counts as not yet. Asked from here instead, each question is a round trip through the browser
+# process: thousands of them in a wait, and most of the browser's CPU time.
+WAIT_IN_PAGE = """(async () => {
+  const until = Date.now() + %(ms)d;
+  let error = "";
+  for (;;) {
+    try { const value = await (%(expression)s); if (value) return {value}; } catch (e) { error = String(e); }
+    if (Date.now() > until) return {error};
+    await new Promise((next) => setTimeout(next, 16));
+  }
+})()"""
 KEYS = {"ArrowRight": 39, "ArrowLeft": 37, "Home": 36, "End": 35, " ": 32}
 
 
@@ -39,16 +52,24 @@ class Chromium:
         self._reader, from_browser = os.pipe()
         # the browser reads commands on fd 3 and answers on fd 4
         self.process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+            # no WebGL: without a GPU, Chromium draws it on the CPU (SwiftShader), and a page that has a 2D
+            # fallback (xterm.js in graphstep serve) costs half a CPU-second more with it
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-3d-apis", "--remote-debugging-pipe",
              f"--user-data-dir={profile}", f"--window-size={width},{height}", "--no-first-run", "about:blank"],
             pass_fds=(3, 4), preexec_fn=lambda: _as_fds_3_and_4(to_browser, from_browser),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_browser)
         os.close(from_browser)
-        self._buffer, self._id, self.session = b"", 0, None
+        self._buffer, self._id, self.session, self.target = b"", 0, None, None
 
     def send(self, method: str, session: bool = True, **params) -> dict:
         """Send a command and wait for its answer."""
+        answer = self._call(method, session, **params)
+        assert "error" not in answer, answer["error"]
+        return answer["result"]
+
+    def _call(self, method: str, session: bool = True, **params) -> dict:
+        """Send a command; its answer, an error included."""
         self._id += 1
         message = {"id": self._id, "method": method, "params": params}
         if session and self.session:
@@ -57,11 +78,10 @@ class Chromium:
         while True:
             answer = self._receive()
             if answer.get("id") == self._id:
-                assert "error" not in answer, answer["error"]
-                return answer["result"]
+                return answer
 
     def _receive(self) -> dict:
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + ANSWER
         while b"\0" not in self._buffer:
             ready, _, _ = select.select([self._reader], [], [], max(0.0, deadline - time.monotonic()))
             assert ready, "Chromium did not answer"
@@ -72,21 +92,34 @@ class Chromium:
         return json.loads(message)
 
     def open(self, url: str, ready: str = "document.body.dataset.step !== undefined") -> None:
-        """Open ``url`` in a new page, attach to it and wait until it has loaded and ``ready`` holds."""
-        target = self.send("Target.createTarget", session=False, url=url)["targetId"]
-        self.session = self.send("Target.attachToTarget", session=False, targetId=target, flatten=True)["sessionId"]
-        self.wait_for(f"document.readyState === 'complete' && {ready}")
+        """Open ``url`` in a new page, in place of the page opened before (a page left open goes on running its
+        scripts and animations, and its state would reach the next test), attach to it and wait until it has
+        loaded and ``ready`` holds."""
+        if self.target:
+            self.send("Target.closeTarget", session=False, targetId=self.target)
+        self.target = self.send("Target.createTarget", session=False, url=url)["targetId"]
+        self.session = self.send("Target.attachToTarget", session=False, targetId=self.target,
+                                 flatten=True)["sessionId"]
+        # a new page holds about:blank, complete, until ``url`` replaces it
+        arrived = "true" if url == "about:blank" else "location.href !== 'about:blank'"
+        self.wait_for(f"{arrived} && document.readyState === 'complete' && {ready}")
 
     def eval(self, expression: str):
         return self.send("Runtime.evaluate", expression=expression, returnByValue=True,
                          awaitPromise=True)["result"].get("value")
 
     def wait_for(self, expression: str):
-        """The value of ``expression`` once it is truthy (the page settles on its own time, never a sleep)."""
+        """The value of ``expression`` once it is truthy (the page settles on its own time, never a sleep): the
+        page waits for it (``WAIT_IN_PAGE``), asked again where a navigation ended the page that was waiting."""
         deadline = time.monotonic() + WAIT
-        while not (value := self.eval(expression)):
-            assert time.monotonic() < deadline, f"never true: {expression}"
-        return value
+        while True:
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+            answer = self._call("Runtime.evaluate", expression=WAIT_IN_PAGE % {"ms": left, "expression": expression},
+                                returnByValue=True, awaitPromise=True)
+            found = answer.get("result", {}).get("result", {}).get("value") or {}
+            if "value" in found:
+                return found["value"]
+            assert time.monotonic() < deadline, f"never true: {expression} {found.get('error', answer.get('error'))}"
 
     def press(self, key: str) -> None:
         for kind in ("keyDown", "keyUp"):
