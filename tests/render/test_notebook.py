@@ -32,9 +32,18 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def executed():
+    """examples/stepper.ipynb, then ``CELLS``, run in one kernel (a kernel costs a CPU-second to start): the
+    example first, so it runs as a reader opens it; ``CELLS`` import and make all they use."""
     import nbformat
 
-    return execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in CELLS]))
+    notebook = nbformat.read(REPO / "examples" / "stepper.ipynb", as_version=4)
+    notebook.cells += [nbformat.v4.new_code_cell(cell) for cell in CELLS]
+    return execute(notebook, REPO / "examples")
+
+
+def ours(k: int) -> int:
+    """Where ``CELLS[k]`` is in the executed notebook: after the example's cells, counted from the end."""
+    return k - len(CELLS)
 
 
 def outputs(notebook, cell: int) -> tuple[str, dict]:
@@ -46,14 +55,14 @@ def outputs(notebook, cell: int) -> tuple[str, dict]:
 
 
 def test_a_stepper_shows_as_an_interactive_stepper_with_its_picture_beside(executed) -> None:
-    _, shown = outputs(executed, 0)
+    _, shown = outputs(executed, ours(0))
     assert WIDGET_VIEW in shown
     assert shown["text/plain"] == "Stepper(mlp, before step 1/15)"
     assert shown["image/svg+xml"].lstrip().startswith(("<?xml", "<svg"))  # for viewers that draw no widgets
 
 
 def test_clicking_next_steps_the_stepper_and_redraws(executed) -> None:
-    text, shown = outputs(executed, 1)
+    text, shown = outputs(executed, ours(1))
     status, where, changed = text.splitlines()
     assert status.startswith("backward step 12/15 · Z2: dH = G·W2ᵀ  (8×1)·(1×16) → (8×16) ✓")
     assert where == "Stepper(mlp, backward step 12/15, at Z2)"
@@ -61,13 +70,20 @@ def test_clicking_next_steps_the_stepper_and_redraws(executed) -> None:
     state = executed.metadata.widgets[WIDGET_STATE]["state"]
     model = state[shown[WIDGET_VIEW]["model_id"]]
     assert model["model_name"] == "VBoxModel"
-    values = {m["model_name"]: m["state"].get("value") for m in state.values()}
+    values = {m["model_name"]: m["state"].get("value") for m in within(state, shown[WIDGET_VIEW]["model_id"])}
     assert values["IntSliderModel"] == 12
     assert values["LabelModel"] == status
 
 
+def within(state: dict, model_id: str) -> list[dict]:
+    """The widget model ``model_id`` and every model inside it: the notebook holds other steppers' too."""
+    model = state[model_id]
+    inner = [ref.removeprefix("IPY_MODEL_") for ref in model["state"].get("children", [])]
+    return [model, *(found for child in inner for found in within(state, child))]
+
+
 def test_the_inspector_shows_the_picked_node(executed) -> None:
-    text, _ = outputs(executed, 2)
+    text, _ = outputs(executed, ours(2))
     assert "W2 · " in text and "samples/mlp.py" in text
     assert "kind      parameter (gets a gradient)" in text
     assert "grad      [[" in text  # dW2 arrived at step 12
@@ -109,13 +125,10 @@ def test_without_ipywidgets_the_widget_says_what_to_install(monkeypatch) -> None
     assert err.value.hint == "pip install 'graphstep[notebook]'"
 
 
-def test_the_example_notebook_runs() -> None:
-    import nbformat
-
-    notebook = execute(nbformat.read(REPO / "examples" / "stepper.ipynb", as_version=4), REPO / "examples")
-    _, widget = outputs(notebook, 3)
+def test_the_example_notebook_runs(executed) -> None:
+    _, widget = outputs(executed, 3)
     assert WIDGET_VIEW in widget
-    _, last = outputs(notebook, 4)
+    _, last = outputs(executed, 4)
     assert last["text/plain"] == "(Stepper(mlp, backward step 12/15, at Z2), (16, 1))"
 
 
