@@ -34,6 +34,12 @@ WAIT_IN_PAGE = """(async () => {
     await new Promise((next) => setTimeout(next, 16));
   }
 })()"""
+# What a page under test never needs and costs CPU time all the same: WebGL, which without a GPU Chromium draws
+# on the CPU (SwiftShader; xterm.js in graphstep serve has a 2D fallback and half a CPU-second more with WebGL),
+# and the address bar's suggestion popup, a web page of its own that headless Chromium renders whenever a tab
+# navigates (another half a CPU-second for a served TUI).
+LEAN = ["--disable-3d-apis",
+        "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"]
 KEYS = {"ArrowRight": 39, "ArrowLeft": 37, "Home": 36, "End": 35, " ": 32}
 
 
@@ -52,9 +58,7 @@ class Chromium:
         self._reader, from_browser = os.pipe()
         # the browser reads commands on fd 3 and answers on fd 4
         self.process = subprocess.Popen(
-            # no WebGL: without a GPU, Chromium draws it on the CPU (SwiftShader), and a page that has a 2D
-            # fallback (xterm.js in graphstep serve) costs half a CPU-second more with it
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-3d-apis", "--remote-debugging-pipe",
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", *LEAN, "--remote-debugging-pipe",
              f"--user-data-dir={profile}", f"--window-size={width},{height}", "--no-first-run", "about:blank"],
             pass_fds=(3, 4), preexec_fn=lambda: _as_fds_3_and_4(to_browser, from_browser),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
