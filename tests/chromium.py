@@ -120,7 +120,9 @@ class Chromium:
             left = max(0, int((deadline - time.monotonic()) * 1000))
             answer = self._call("Runtime.evaluate", expression=WAIT_IN_PAGE % {"ms": left, "expression": expression},
                                 returnByValue=True, awaitPromise=True)
-            found = answer.get("result", {}).get("result", {}).get("value") or {}
+            evaluated = answer.get("result", {})
+            assert "exceptionDetails" not in evaluated, f"{expression}: {evaluated['exceptionDetails']}"  # a typo
+            found = evaluated.get("result", {}).get("value") or {}
             if "value" in found:
                 return found["value"]
             assert time.monotonic() < deadline, f"never true: {expression} {found.get('error', answer.get('error'))}"
