@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from key_runs import press_through
 from support import SAMPLES
 from tui_support import SIZE, handled, press, screen_text, settle
 
@@ -36,7 +37,7 @@ def in_view(view: GraphView) -> str:
     return "\n".join(rows)
 
 
-async def test_myfunc_opens_folded_into_one_block():
+async def test_myfunc_opens_folded_into_one_block_and_a_click_on_the_block_selects_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -47,6 +48,13 @@ async def test_myfunc_opens_folded_into_one_block():
         assert "Graph · folded (z)" in text and "0/34 computed" in text
         assert "myfunc() ▸" not in text  # a at the top level: the breadcrumb is the computation alone
         assert "myfunc()" in text and "node 1 of 54" in text
+        view = app.query_one(GraphView)  # the first screen, as it opened: a click on the block selects it
+        (block_id,) = view.drawing.view.blocks
+        box = view.layout_.boxes[block_id]
+        x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
+        await pilot.click(GraphView, offset=(x, y))
+        assert app.selected == block_id
+        assert "× 17 · iterations 1–17 of 18" in screen_text(app)
 
 
 async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
@@ -57,7 +65,7 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
         grouping = app.session.graph.grouping
         visited, inside = [], []
         for position in range(1, st.total + 1):
-            await press(pilot, "n")
+            await press_through(pilot, "n", paint=False)  # the checks read the app's state, not the painted screen
             assert st.position == position  # one node per key, folded or not
             visited.append(st.current)
             shown = view.drawing.item_of(st.current)  # done: every repeat folds whole
@@ -66,6 +74,7 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
                 window = in_view(view)
                 assert "× " in window, position  # the other iterations stay folded around it
                 if not inside:  # the screen reads as the view's window does
+                    await handled(pilot)
                     label = window[window.index("× "):].split("│")[0].rstrip()
                     assert label.startswith("× ") and label in screen_text(app)
                 inside.append(position)
@@ -76,7 +85,7 @@ async def test_z_unfolds_and_folds_again():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, "n", "n", "n", "n", "z")
+        await press_through(pilot, "n", "n", "n", "n", "z")
         assert not app.session.folded and app.query_one(GraphView).drawing.view is None
         assert "× " not in screen_text(app) and len(drawn(app)) > 30
         assert app.selected == app.session.stepper.current
@@ -94,11 +103,12 @@ async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
         assert f"× 6  {LAYER_BLOCK}" in screen_text(app)
         graph = app.session.graph
         while app.session.stepper.current != graph.ids["Z#3"]:
-            await press(pilot, "n")
+            await press_through(pilot, "n", paint=False)
+        await handled(pilot)
         text = screen_text(app)
         assert f"× 2  {LAYER_BLOCK}" in text and f"× 3  {LAYER_BLOCK}" in text
         assert "Z#3  add  (8×16)" in text and "iteration 3 of 6 ▸ layer()" in text
-        await press(pilot, "f", *["n"] * 12)  # mid-backward, inside layer 4
+        await press_through(pilot, "f", *["n"] * 12)  # mid-backward, inside layer 4
         text = screen_text(app)
         assert "iteration 4 of 6" in text and "6/6 backward" in text and "0/9 backward" in text
 
@@ -107,7 +117,7 @@ async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, *["n"] * 7, "down", "down")
+        await press_through(pilot, *["n"] * 7, "down", "down")
         view = app.query_one(GraphView)
         block = view.drawing.block(app.selected)
         assert block is not None and not app.follow
@@ -128,27 +138,13 @@ async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
         assert app.follow and app.session.stepper.current in drawn(app)
 
 
-async def test_click_on_a_block_selects_it():
-    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await handled(pilot)
-        view = app.query_one(GraphView)
-        (block_id,) = view.drawing.view.blocks
-        box = view.layout_.boxes[block_id]
-        x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
-        await pilot.click(GraphView, offset=(x, y))
-        assert app.selected == block_id
-        assert "× 17 · iterations 1–17 of 18" in screen_text(app)
-
-
 async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         graph = app.session.graph
         while app.session.stepper.current != graph.ids["Z#4"]:
-            await press(pilot, "n")
+            await press_through(pilot, "n", paint=False)
         await press(pilot, "v")
         text = screen_text(app)
         assert "Graph · focus, 2 hops" in text
@@ -171,15 +167,15 @@ async def test_search_then_brackets_visit_every_match_in_order():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         matches = find_nodes(app.session.graph, "op:multiply")
-        await press(pilot, "slash", *"op:multiply")
+        await press_through(pilot, "slash", *"op:multiply")
         await settle(pilot)  # the palette's search runs in a worker: its hits are listed once it ends
         await press(pilot, "enter")
         await handled(pilot)
         assert app.selected == matches[0] and f"match 1/{len(matches)} “op:multiply”" in screen_text(app)
         for k in range(1, len(matches)):
-            await press(pilot, "right_square_bracket")
+            await press_through(pilot, "right_square_bracket", paint=False)
             assert app.selected == matches[k] and matches[k] in drawn(app)  # a folded match opens
-        await press(pilot, "right_square_bracket")
+        await press_through(pilot, "right_square_bracket", paint=False)
         assert app.selected == matches[0]  # wraps around
         await press(pilot, "left_square_bracket")
         assert app.selected == matches[-1] and f"match {len(matches)}/{len(matches)}" in screen_text(app)
