@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from key_runs import press_through
 from support import SAMPLES, sample
 from tui_support import SIZE, handled, notes, press, screen_text, settle, walked_to
 
@@ -127,24 +128,44 @@ def inspector_text(app) -> str:
     return " ".join(" ".join(line.text.split()) for line in app.query_one(Inspector).lines)
 
 
-async def test_an_entry_of_dW1_is_explained_as_its_sum_with_the_steppers_numbers():
+async def test_an_entry_of_dW1_is_explained_as_its_sum_and_enter_and_o_follow_its_largest_term():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W1")
-        await press(pilot, "i", "down", "down", *["right"] * 5)
+        graph, st = app.session.graph, app.session.stepper
+        await press_through(pilot, "i", "down", "down", *["right"] * 5)  # dW1[2,5] = Σₖ X[k,2]·G[k,5]
         assert app.entry.active and app.entry.index == (2, 5) and app.entry.gradient
         text = screen_text(app)
         assert "dW1[2,5] = Σₖ X[k,2]·G[k,5]" in text
         ex = explained(app, "dW1[2,5]")
-        assert ex.value == app.session.stepper.grad("W1")[2, 5]
+        assert ex.value == st.grad("W1")[2, 5]
         words = inspector_text(app)
-        assert total_text(ex.total) in words and total_text(app.session.stepper.grad("W1")[2, 5]) in words
+        assert total_text(ex.total) in words and total_text(st.grad("W1")[2, 5]) in words
         assert "from X@W1 (matmul, input 1)" in words
         footer = text.splitlines()[-1]  # the footer names entry mode's keys, and still ends with help and quit
         assert "d value/grad  esc leave  n next" in footer and "? help  q quit" in footer and "i entry" not in footer
         await press(pilot, "d")
         text = screen_text(app)
         assert "W1[2,5] = " in text and "(a param)" in text
+        await press_through(pilot, "d", paint=False)  # back on dW1[2,5], to follow its terms
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("W1"), (2, 5), True)
+        k = int(np.argmax(np.abs(st.value("X")[:, 2] * st.grad("X@W1")[:, 5])))  # its largest term
+        await press(pilot, "enter")  # its G: d(X@W1)[k,5], one step nearer the output
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X@W1"), (k, 5), True)
+        assert f"d(X@W1)[{k},5] = G[{k},5]" in screen_text(app)
+        await press_through(pilot, "enter", paint=False)  # d(X@W1) = G of Z1: dZ1[k,5]
+        assert (app.nav.selected, app.entry.index) == (graph.id("Z1"), (k, 5))
+        app.pick(graph.id("W1"))
+        app.entry.place((2, 5))  # the cursor kept its place (5) in its row; back to dW1[2,5]
+        await handled(pilot)
+        await press(pilot, "o")  # from dW1[2,5] the other way: the value X[k,2] that weighs G
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X"), (k, 2), False)
+        assert f"X[{k},2] = " in screen_text(app)
+        said = notes(app)
+        await press_through(pilot, "enter", paint=False)  # a leaf's entry is made from nothing: said, the cursor stays
+        assert app.entry.index == (k, 2) and said and said[0].startswith("nothing to follow")
+        await press_through(pilot, "escape", "enter", paint=False)  # outside entry mode enter does what it did before
+        assert not app.entry.active
 
 
 async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
@@ -152,7 +173,7 @@ async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W1")
         st, w1 = app.session.stepper, app.session.graph.id("W1")
-        await press(pilot, "i", "left", "up", "down")
+        await press_through(pilot, "i", "left", "up", "down")
         assert (st.position, app.nav.selected, app.entry.index) == (st.total, w1, (1, 0))
         assert "inspecting W1 (esc: leave entry)" in screen_text(app)  # the status bar says what esc does now
         await press(pilot, "escape")
@@ -171,35 +192,19 @@ async def test_stepping_in_entry_mode_explains_the_same_entry_as_the_gradient_ar
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "Z1", "f")
-        await press(pilot, "i", *["down"] * 3, *["right"] * 7)
+        await press_through(pilot, "i", *["down"] * 3, *["right"] * 7)
         text = screen_text(app)
         assert "dZ1[3,7]: the gradient has not arrived yet" in text
         assert "Z1[3,7] = Σₖ X[3,k]·W1[k,7] + b1[7]" in text  # meanwhile, how the value is made
         z1, st = app.session.graph.id("Z1"), app.session.stepper
         while st.grad(z1) is None:
-            await press(pilot, "n")
+            await press_through(pilot, "n", paint=False)
             assert app.nav.selected == z1 and app.entry.index == (3, 7)  # the walk moves, the cursor stays
+        await handled(pilot)
         assert "dZ1[3,7] = G[3,7]·(1 − H[3,7]²)" in screen_text(app)
         assert total_text(st.grad(z1)[3, 7]) in inspector_text(app)
         await press(pilot, "p")
         assert "dZ1[3,7]: the gradient has not arrived yet" in screen_text(app)
-
-
-async def test_a_click_on_an_entry_moves_the_cursor_there_and_a_drag_still_selects_text():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await walked_to(pilot, "W1")
-        await press(pilot, "i")
-        inspector = app.query_one(Inspector)
-        line, x0, x1, index = next(cell for cell in inspector.cells if cell[3] == (3, 2))
-        left, top = inspector.gutter.top_left  # the border and padding around the lines
-        await pilot.click("#inspector", offset=(left + x1 - 2, top + line))
-        await handled(pilot)
-        assert app.entry.index == (3, 2) and "dW1[3,2] = Σₖ X[k,3]·G[k,2]" in screen_text(app)
-        await pilot.mouse_down("#inspector", offset=(2, 1))
-        await pilot.hover("#inspector", offset=(30, 6))
-        await pilot.mouse_up("#inspector", offset=(30, 6))
-        assert "entry" in (app.screen.get_selected_text() or "")
 
 
 BIG = '''
@@ -223,7 +228,7 @@ async def test_a_large_matrix_is_drawn_as_the_window_around_the_cursor(tmp_path:
         await walked_to(pilot, "W")
         await press(pilot, "i")
         app.entry.place((32, 26))  # where 32 downs and 26 rights lead (the moves: the headless tests above)
-        await press(pilot, "down", "right")
+        await press_through(pilot, "down", "right")
         assert app.entry.index == (33, 27)
         text = screen_text(app)
         assert "rows 29–36 of 40 · columns 24–29 of 30" in text  # the window around the cursor
@@ -236,7 +241,7 @@ async def test_forward_mode_explores_the_value():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "H", "f")
-        await press(pilot, "i", "m")
+        await press_through(pilot, "i", "m")
         await settle(pilot)
         assert app.session.mode == "forward" and not app.entry.gradient
         assert "H[0,0] = tanh" in screen_text(app)
@@ -246,36 +251,11 @@ async def test_page_keys_move_through_the_slices_of_the_attention_weights():
     app = GraphstepApp(str(SAMPLES / "attention.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "P")
-        await press(pilot, "i", "pagedown", "pagedown", "pagedown", "down", "right")
+        await press_through(pilot, "i", "pagedown", "pagedown", "pagedown", "down", "right")
         assert app.entry.index == (1, 1, 1, 1)
         text = screen_text(app)
         assert "slice [1,1,:,:]" in text and "dP (2×2×5×5)" in text
         assert "dP[1,1,1,1] = " in inspector_text(app)
-
-
-async def test_enter_follows_the_largest_term_along_the_chain_rule_and_o_to_the_value_it_weighs():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await walked_to(pilot, "W1")
-        graph, st = app.session.graph, app.session.stepper
-        await press(pilot, "i", "down", "down", *["right"] * 5)  # dW1[2,5] = Σₖ X[k,2]·G[k,5]
-        k = int(np.argmax(np.abs(st.value("X")[:, 2] * st.grad("X@W1")[:, 5])))  # its largest term
-        await press(pilot, "enter")  # its G: d(X@W1)[k,5], one step nearer the output
-        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X@W1"), (k, 5), True)
-        assert f"d(X@W1)[{k},5] = G[{k},5]" in screen_text(app)
-        await press(pilot, "enter")  # d(X@W1) = G of Z1: dZ1[k,5]
-        assert (app.nav.selected, app.entry.index) == (graph.id("Z1"), (k, 5))
-        app.pick(graph.id("W1"))
-        app.entry.place((2, 5))  # the cursor kept its place (5) in its row; back to dW1[2,5]
-        await handled(pilot)
-        await press(pilot, "o")  # from dW1[2,5] the other way: the value X[k,2] that weighs G
-        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (graph.id("X"), (k, 2), False)
-        assert f"X[{k},2] = " in screen_text(app)
-        said = notes(app)
-        await press(pilot, "enter")  # a leaf's entry is made from nothing: said, the cursor stays
-        assert app.entry.index == (k, 2) and said and said[0].startswith("nothing to follow")
-        await press(pilot, "escape", "enter")  # outside entry mode enter does what it did before: nothing here
-        assert not app.entry.active
 
 
 def test_enter_goes_where_the_explanation_reads():
@@ -289,7 +269,7 @@ def test_enter_goes_where_the_explanation_reads():
     assert gs.explain(st, "dloss").next_entry(True) is None and gs.explain(st, "X[0,0]").next_entry() is None
 
 
-async def test_a_click_on_the_gradient_enters_entry_mode_on_it_and_on_the_value_on_the_value():
+async def test_a_click_on_the_gradient_or_the_value_enters_entry_mode_on_it_and_a_click_on_an_entry_moves_there():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W1")
@@ -310,3 +290,13 @@ async def test_a_click_on_the_gradient_enters_entry_mode_on_it_and_on_the_value_
         await pilot.click("#inspector", offset=(left + 2, top))  # the shape row: not an array
         await handled(pilot)
         assert not app.entry.active
+        await press(pilot, "i")  # entry mode afresh: dW1[0,0]; a click on an entry moves the cursor there
+        assert (app.nav.selected, app.entry.index, app.entry.gradient) == (app.session.graph.id("W1"), (0, 0), True)
+        line, x0, x1, index = next(cell for cell in inspector.cells if cell[3] == (3, 2))
+        await pilot.click("#inspector", offset=(left + x1 - 2, top + line))
+        await handled(pilot)
+        assert app.entry.index == (3, 2) and "dW1[3,2] = Σₖ X[k,3]·G[k,2]" in screen_text(app)
+        await pilot.mouse_down("#inspector", offset=(2, 1))  # a drag still selects text
+        await pilot.hover("#inspector", offset=(30, 6))
+        await pilot.mouse_up("#inspector", offset=(30, 6))
+        assert "entry" in (app.screen.get_selected_text() or "")
