@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import textwrap
 
+from key_runs import press_through
 from support import SAMPLES
-from tui_support import SIZE, press, screen_text, settle, walked_to
+from tui_support import SIZE, handled, press, screen_text, settle, walked_to
 
 from graphstep.render.heat import heat_class
 from graphstep.tui.app import GraphstepApp
@@ -25,7 +26,7 @@ def backgrounds(app, text: str) -> set:
             if seg.style is not None and seg.text.strip() == text}
 
 
-async def test_a_small_matrix_is_written_out_entry_by_entry_on_its_heat_colours():
+async def test_a_small_matrix_is_written_out_entry_by_entry_on_its_heat_colours_and_a_gradient_too():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "X")
@@ -36,12 +37,8 @@ async def test_a_small_matrix_is_written_out_entry_by_entry_on_its_heat_colours(
         low, high = f"{x.min():.3g}", f"{x.max():.3g}"  # the darkest of each side, in different colours
         assert heat_class(x.min(), abs(x).max()) == "neg4" and backgrounds(app, low) != backgrounds(app, high)
         assert None not in backgrounds(app, low) | backgrounds(app, high)
-
-
-async def test_a_gradient_is_written_out_too_a_tall_column_across_the_panel():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await walked_to(pilot, "W2")
+        app.pick(app.session.graph.id("W2"))
+        await handled(pilot)
         st = app.session.stepper  # W2 (16×1): taller than 12 rows, so each array is wrapped across lines
         text = " ".join(line.text for line in app.query_one(Inspector).lines)
         assert {f"{v:.3g}" for v in st.grad("W2").ravel()} <= words(text)
@@ -81,21 +78,26 @@ async def test_nan_and_infinity_are_marked_in_the_matrix():
         assert nan and nan.isdisjoint(number)
 
 
-async def test_the_graph_boxes_carry_their_value_and_gradient():
+async def test_the_graph_boxes_carry_their_value_and_gradient_and_a_step_back_takes_them_off_again():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, *"nnnnnnnnnnnn")  # step 12: loss has G 1, (Z2−y)² its value and gradient norms
+        await press_through(pilot, *"nnnnnnnnnnnn")  # step 12: loss has G 1, (Z2−y)² its value and gradient norms
         text = screen_text(app)
         loss = f"{float(app.session.stepper.value('loss')):.2g}"
         assert f"─ {loss} ─" in text and "─ G 1 ─" in text and "G‖0.35‖" in text
+        await press(pilot, "r")  # back to the start: no gradient, no computed value on any op's box
+        text = screen_text(app)
+        assert "G‖" not in text and "‖9.7‖" not in text and "‖1.9‖" in text  # W2, a param, has its value
 
 
-async def test_h_colours_the_graph_by_each_metric_in_turn_with_its_legend():
+async def test_h_colours_the_graph_by_each_metric_in_turn_with_its_legend_and_the_help_screen_names_it():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, *"nnnnnnnnnn")  # mid-backward: gradients, values and bytes held all have nodes
+        await press(pilot, "question_mark")
+        assert "colour the graph by gradient norm" in screen_text(app)
+        await press_through(pilot, "escape", *"nnnnnnnnnn")  # help closed; mid-backward: gradients, values, bytes held
         view = app.query_one(GraphView)
         assert "pending · computed" in screen_text(app)
         for metric, legend in [("grad", "‖G‖ gradient norm"), ("value", "max |value|"),
@@ -107,22 +109,3 @@ async def test_h_colours_the_graph_by_each_metric_in_turn_with_its_legend():
                 assert "h: next" in text
                 painted = [look.level for look in view._painted.values()]
                 assert painted and all(level is not None for level in painted) and max(painted) == 4
-
-
-async def test_the_help_screen_names_the_heat_key():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "question_mark")
-        assert "colour the graph by gradient norm" in screen_text(app)
-
-
-async def test_a_step_back_takes_the_value_off_the_box_again():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, *"nnnnnnnnnnnn")
-        assert "G‖0.35‖" in screen_text(app)
-        await press(pilot, "r")  # back to the start: no gradient, no computed value on any op's box
-        text = screen_text(app)
-        assert "G‖" not in text and "‖9.7‖" not in text and "‖1.9‖" in text  # W2, a param, has its value
