@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+from key_runs import press_through
 from support import SAMPLES
 from tui_support import SIZE, handled, notes, press, screen_text, settle
 
@@ -13,31 +14,6 @@ from graphstep.cli import main
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.reports import ReportScreen
 from graphstep.tui.watch_panel import WatchPanel
-
-
-async def test_breakpoint_stops_e_in_both_passes():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        graph, st = app.session.graph, app.session.stepper
-        app.pick(graph.ids["H"])
-        await press(pilot, "b")
-        assert st.breakpoints == {graph.ids["H"]}
-        assert "┏●b━" in screen_text(app)  # marked on the selected box's top border
-        await press(pilot, "e")
-        assert st.plan[st.position - 1] == ("forward", graph.ids["H"])
-        assert st.value("H") is not None and st.value("Z2") is None
-        await press(pilot, "e")
-        assert st.plan[st.position - 1] == ("backward", graph.ids["H"])
-        assert st.grad("W2") is not None and st.grad("W1") is None
-        await press(pilot, "e")
-        assert st.done
-        await press(pilot, "r")
-        app.pick(graph.ids["H"])
-        await press(pilot, "b")  # cleared: f runs through
-        assert not st.breakpoints
-        await press(pilot, "f")
-        assert st.position == st.forward_steps
 
 
 async def test_e_stops_at_the_first_nan_with_its_source_line():
@@ -108,7 +84,7 @@ async def test_reload_after_an_edit_keeps_breakpoints_and_watches(tmp_path: Path
         await settle(pilot)
         graph = app.session.graph
         app.pick(graph.ids["Z2"])
-        await press(pilot, "b", "w")
+        await press_through(pilot, "b", "w", paint=False)
         path.write_text(path.read_text().replace("* 0.5", "* 0.25"))
         await press(pilot, "l")
         await settle(pilot)
@@ -138,7 +114,7 @@ def test_cli_break_on_an_unknown_node_is_a_clear_error(capsys):
     assert "--break nope: no node of that name" in err and "W1" in err
 
 
-async def test_shift_e_goes_back_to_the_previous_stop_and_t_runs_to_the_selected_node():
+async def test_breakpoints_stop_e_in_both_passes_shift_e_goes_back_to_them_and_t_runs_to_the_selected_node():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     said = notes(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -146,25 +122,36 @@ async def test_shift_e_goes_back_to_the_previous_stop_and_t_runs_to_the_selected
         graph, st = app.session.graph, app.session.stepper
         h = graph.ids["H"]
         app.pick(h)
-        await press(pilot, "b", "e", "e", "e")  # H forward, H backward, the end
+        await press(pilot, "b")
+        assert st.breakpoints == {h}
+        assert "┏●b━" in screen_text(app)  # marked on the selected box's top border
+        await press_through(pilot, "e", paint=False)
+        assert st.plan[st.position - 1] == ("forward", h)
+        assert st.value("H") is not None and st.value("Z2") is None
+        await press_through(pilot, "e", paint=False)
+        assert st.plan[st.position - 1] == ("backward", h)
+        assert st.grad("W2") is not None and st.grad("W1") is None
+        await press_through(pilot, "e", paint=False)
         assert st.done
-        await press(pilot, "E")  # reverse-continue: back to H's backward stop, then its forward one
+        await press_through(pilot, "E", paint=False)  # reverse-continue: to H backward, then forward
         assert st.plan[st.position - 1] == ("backward", h) and "breakpoint at H" in said[-1]
         await press(pilot, "E")
         assert st.plan[st.position - 1] == ("forward", h) and st.value("Z2") is None
         assert f"step {st.position}/{st.total}" in screen_text(app)
-        await press(pilot, "E")  # no stop before: the start
+        await press_through(pilot, "E", paint=False)  # no stop before: the start
         assert st.position == 0
         app.pick(h)
-        await press(pilot, "b")  # clear H's breakpoint
+        await press_through(pilot, "b", paint=False)  # clear H's breakpoint
         assert not st.breakpoints
         app.pick(graph.ids["Z2"])
-        await press(pilot, "t")  # run to cursor: Z2's forward step, then its backward one, then back to the first
+        await press_through(pilot, "t", paint=False)  # run to cursor: Z2's forward step, its backward one, the first
         assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"])
-        await press(pilot, "t")
+        await press_through(pilot, "t", paint=False)
         assert st.plan[st.position - 1] == ("backward", graph.ids["Z2"])
-        await press(pilot, "t")
+        await press_through(pilot, "t", paint=False)
         assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"])
         app.pick(graph.ids["W1"])
-        await press(pilot, "t")  # a param has no step of its own: said, nothing moves
+        await press_through(pilot, "t", paint=False)  # a param has no step of its own: said, nothing moves
         assert st.plan[st.position - 1] == ("forward", graph.ids["Z2"]) and "no step of its own" in said[-1]
+        await press_through(pilot, "r", "f", paint=False)  # with no breakpoint left, f runs through
+        assert st.position == st.forward_steps
