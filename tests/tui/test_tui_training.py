@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from key_runs import press_through
 from support import SAMPLES
 from tui_support import SIZE, handled, press, screen_text, settle
 
@@ -21,8 +22,10 @@ def training_app(name: str = "mlp", **options) -> GraphstepApp:
     return GraphstepApp(target, Session(target, train={"iterations": 3, "lr": 0.1, "optimizer": "sgd", **options}))
 
 
-async def test_update_phase_shows_the_rule_and_the_plot_grows():
+async def test_update_phase_shows_the_rule_the_plot_grows_and_the_step_log_lists_the_updates():
     from textual_plotext import PlotextPlot
+
+    from graphstep.tui.step_log import StepLog
 
     app = training_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -39,48 +42,18 @@ async def test_update_phase_shows_the_rule_and_the_plot_grows():
         assert "W1 ← W1 − 0.1·dW1  (4×16)" in text and "W2 ← W2" not in text
         await press(pilot, "p")
         assert "iteration 1/3 · backward · step 15/18" in screen_text(app)
-        await press(pilot, "n")
-        await press(pilot, "n", "n", "n")  # the last two updates, then the next iteration's first step
+        await press_through(pilot, "n", "n", "n", "n")  # the last two updates, then the next iteration's first step
         assert app.session.stepper is training.stepper and training.iteration == 1
         text = screen_text(app)
         assert "iteration 2/3 · forward · step 1/18" in text
         plot = app.query_one("#training-plot", PlotextPlot)
         assert plot.plt._active.monitor.y[0] == pytest.approx([np.log10(training.losses[0])])  # iteration 1's loss
         assert "‖dW1‖" in text  # the legend
-
-
-async def test_step_keys_cross_iterations_exactly():
-    app = training_app("regression", optimizer="momentum")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        training = app.session.training
-        per = training.steps_per_iteration
-        await press(pilot, "e", "e")
-        assert training.position == 2 * per
-        params = training.params
-        await press(pilot, "n")
-        assert training.iteration == 2 and app.session.stepper.position == 1
-        await press(pilot, "p", "p", "p")  # back over the boundary and two updates
-        assert training.position == 2 * per - 2 and training.phase == "backward"
-        await press(pilot, "n", "n")
-        assert all(np.array_equal(training.params[k], v) for k, v in params.items())
-        await press(pilot, "r")
-        assert training.position == 0 and "iteration 1/3 · forward · step 0/" in screen_text(app)
-
-
-def test_a_run_without_training_never_imports_plotext():
-    code = "import sys, graphstep.tui.app; sys.exit('textual_plotext' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
-async def test_the_step_log_lists_the_updates_and_the_graph_selects_the_param_being_updated():
-    from graphstep.tui.step_log import StepLog
-
-    app = training_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        training, graph = app.session.training, app.session.graph
-        await press(pilot, "e", "p")  # iteration 1's second update (b1) is the newest step
+        # the step log, from the start again: the updates listed, the graph on the param being updated
+        await press_through(pilot, "r", paint=False)
+        graph = app.session.graph
+        assert training.position == 0 and app.nav.follow
+        await press_through(pilot, "e", "p")  # iteration 1's second update (b1) is the newest step
         log = app.query_one(StepLog)
         assert log.border_title == "Steps · 17 of 18 · iteration 1/3"
         text = screen_text(app)
@@ -90,13 +63,36 @@ async def test_the_step_log_lists_the_updates_and_the_graph_selects_the_param_be
         await pilot.click("#log", offset=(left + 5, top + 16 - 1 - log.scroll_offset.y))  # the line of W1's update
         await handled(pilot)
         assert app.nav.selected == graph.ids["W1"] and not app.nav.follow
-        await press(pilot, "escape")
-        await press(pilot, "p")  # the first update: W1
+        await press_through(pilot, "escape", "p")  # the first update: W1
         assert app.nav.selected == graph.ids["W1"] and "  17 upd" not in screen_text(app)
-        await press(pilot, "p")  # the last backward step: the stepper's current node again
+        await press_through(pilot, "p", paint=False)  # the last backward step: the stepper's current node again
         assert app.nav.selected == training.stepper.current == graph.ids["X@W1"]
-        await press(pilot, "n", "n", "n", "n")  # on into iteration 2: the log starts again
+        await press_through(pilot, "n", "n", "n", "n", paint=False)  # on into iteration 2: the log starts again
         assert log.border_title == "Steps · 1 of 18 · iteration 2/3" and app.nav.selected == graph.ids["X@W1"]
+
+
+async def test_step_keys_cross_iterations_exactly():
+    app = training_app("regression", optimizer="momentum")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        training = app.session.training
+        per = training.steps_per_iteration
+        await press_through(pilot, "e", "e", paint=False)
+        assert training.position == 2 * per
+        params = training.params
+        await press_through(pilot, "n", paint=False)
+        assert training.iteration == 2 and app.session.stepper.position == 1
+        await press_through(pilot, "p", "p", "p", paint=False)  # back over the boundary and two updates
+        assert training.position == 2 * per - 2 and training.phase == "backward"
+        await press_through(pilot, "n", "n", paint=False)
+        assert all(np.array_equal(training.params[k], v) for k, v in params.items())
+        await press(pilot, "r")
+        assert training.position == 0 and "iteration 1/3 · forward · step 0/" in screen_text(app)
+
+
+def test_a_run_without_training_never_imports_plotext():
+    code = "import sys, graphstep.tui.app; sys.exit('textual_plotext' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 async def test_x_draws_the_iteration_on_screen_with_the_loss_curve(tmp_path):
@@ -114,7 +110,7 @@ async def test_x_draws_the_iteration_on_screen_with_the_loss_curve(tmp_path):
     said = notes(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, "e", "e", "p", "x")  # iteration 2, its second update
+        await press_through(pilot, "e", "e", "p", "x")  # iteration 2, its second update
         await settle(pilot)
         assert app.session.training.position == 2 * 18 - 1  # the walk on screen did not move
     svg = tmp_path / "mlp-iteration2-step17.svg"
