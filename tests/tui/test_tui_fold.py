@@ -93,16 +93,36 @@ async def test_z_unfolds_and_folds_again():
         assert app.session.folded and f"iteration 1 of 18  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
 
 
-async def test_deep_mlp_opens_unfolded_and_folds_its_layers():
+async def test_deep_mlp_opens_unfolded_focus_shows_a_neighbourhood_in_context_and_z_folds_its_layers():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await handled(pilot)
         assert not app.session.folded and "× " not in screen_text(app)
+        graph, st, view = app.session.graph, app.session.stepper, app.query_one(GraphView)
+        # focus (v) on Z#4: its neighbourhood, the other iterations as context boxes, the breadcrumb
+        while st.current != graph.ids["Z#4"]:
+            await press_through(pilot, "n", paint=False)
+        await press(pilot, "v")
+        text = screen_text(app)
+        assert "Graph · focus, 2 hops" in text
+        labels = {block.label for block in view.drawing.view.blocks.values()}
+        assert {"iterations 1–3 of 6", "iterations 5–6 of 6"} <= labels  # context, drawn above and below
+        assert "iterations 5–6 of 6" in view.layout_.text()
+        assert "deep_mlp() ▸ for k in range(1, LAYERS + 1) ▸ iteration 4 of 6 ▸ layer()" in text
+        assert len(drawn(app)) < 20
+        await press(pilot, "minus")
+        assert "focus, 1 hop" in screen_text(app) and len(drawn(app)) < 12
+        await press(pilot, "n")
+        assert st.current in drawn(app)  # the focus follows the walk
+        await press(pilot, "v")
+        assert "Graph · focus" not in screen_text(app)
+        # folding (z) from the start again
+        await press_through(pilot, "r", paint=False)
+        assert st.position == 0 and not app.session.folded and not app.session.focused and app.nav.follow
         await press(pilot, "z")
         assert f"× 6  {LAYER_BLOCK}" in screen_text(app)
-        graph = app.session.graph
-        while app.session.stepper.current != graph.ids["Z#3"]:
+        while st.current != graph.ids["Z#3"]:
             await press_through(pilot, "n", paint=False)
         await handled(pilot)
         text = screen_text(app)
@@ -136,30 +156,6 @@ async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
         assert "▶ 8/8 computed" in screen_text(app)
         await press(pilot, "escape")
         assert app.follow and app.session.stepper.current in drawn(app)
-
-
-async def test_focus_mode_shows_the_neighbourhood_context_and_breadcrumb():
-    app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        graph = app.session.graph
-        while app.session.stepper.current != graph.ids["Z#4"]:
-            await press_through(pilot, "n", paint=False)
-        await press(pilot, "v")
-        text = screen_text(app)
-        assert "Graph · focus, 2 hops" in text
-        view = app.query_one(GraphView)
-        labels = {block.label for block in view.drawing.view.blocks.values()}
-        assert {"iterations 1–3 of 6", "iterations 5–6 of 6"} <= labels  # context, drawn above and below
-        assert "iterations 5–6 of 6" in view.layout_.text()
-        assert "deep_mlp() ▸ for k in range(1, LAYERS + 1) ▸ iteration 4 of 6 ▸ layer()" in text
-        assert len(drawn(app)) < 20
-        await press(pilot, "minus")
-        assert "focus, 1 hop" in screen_text(app) and len(drawn(app)) < 12
-        await press(pilot, "n")
-        assert app.session.stepper.current in drawn(app)  # the focus follows the walk
-        await press(pilot, "v")
-        assert "Graph · focus" not in screen_text(app)
 
 
 async def test_search_then_brackets_visit_every_match_in_order():
