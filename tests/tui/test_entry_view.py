@@ -128,7 +128,7 @@ def inspector_text(app) -> str:
     return " ".join(" ".join(line.text.split()) for line in app.query_one(Inspector).lines)
 
 
-async def test_an_entry_of_dW1_is_explained_as_its_sum_and_enter_and_o_follow_its_largest_term():
+async def test_an_entry_of_dW1_is_explained_enter_and_o_follow_its_terms_and_esc_gives_the_arrows_back():
     app = GraphstepApp(str(SAMPLES / "mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W1")
@@ -166,13 +166,9 @@ async def test_an_entry_of_dW1_is_explained_as_its_sum_and_enter_and_o_follow_it
         assert app.entry.index == (k, 2) and said and said[0].startswith("nothing to follow")
         await press_through(pilot, "escape", "enter", paint=False)  # outside entry mode enter does what it did before
         assert not app.entry.active
-
-
-async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await walked_to(pilot, "W1")
-        st, w1 = app.session.stepper, app.session.graph.id("W1")
+        # esc leaves entry mode, and the arrows step and select again
+        w1 = graph.id("W1")
+        app.pick(w1)
         await press_through(pilot, "i", "left", "up", "down")
         assert (st.position, app.nav.selected, app.entry.index) == (st.total, w1, (1, 0))
         assert "inspecting W1 (esc: leave entry)" in screen_text(app)  # the status bar says what esc does now
@@ -180,11 +176,11 @@ async def test_esc_leaves_entry_mode_and_the_arrows_step_and_select_again():
         text = screen_text(app)
         assert not app.entry.active and "dW1[1,0] = " not in text
         assert "inspecting W1 (esc: follow)" in text
-        await press(pilot, "left")
+        await press_through(pilot, "left", paint=False)
         assert st.position == st.total - 1
-        await press(pilot, "down")
+        await press_through(pilot, "down", paint=False)
         assert app.nav.selected != w1
-        await press(pilot, "escape")
+        await press_through(pilot, "escape", paint=False)
         assert app.nav.follow  # the second esc follows the walk, as before
 
 
