@@ -81,18 +81,6 @@ async def test_stepping_folded_visits_every_node_and_shows_the_current_one():
         assert visited == [node for _, node in st.plan] and len(inside) > 30
 
 
-async def test_z_unfolds_and_folds_again():
-    app = GraphstepApp(str(SAMPLES / "myfunc.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press_through(pilot, "n", "n", "n", "n", "z")
-        assert not app.session.folded and app.query_one(GraphView).drawing.view is None
-        assert "× " not in screen_text(app) and len(drawn(app)) > 30
-        assert app.selected == app.session.stepper.current
-        await press(pilot, "z")
-        assert app.session.folded and f"iteration 1 of 18  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
-
-
 async def test_deep_mlp_opens_unfolded_focus_shows_a_neighbourhood_in_context_and_z_folds_its_layers():
     app = GraphstepApp(str(SAMPLES / "deep_mlp.py"))
     async with app.run_test(size=SIZE) as pilot:
@@ -133,11 +121,19 @@ async def test_deep_mlp_opens_unfolded_focus_shows_a_neighbourhood_in_context_an
         assert "iteration 4 of 6" in text and "6/6 backward" in text and "0/9 backward" in text
 
 
-async def test_a_selected_block_says_what_it_stands_for_and_o_opens_it():
+async def test_z_unfolds_and_folds_again_and_a_selected_block_says_what_it_stands_for_and_o_opens_it():
     app = GraphstepApp(str(SAMPLES / "myfunc.py"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press_through(pilot, *["n"] * 7, "down", "down")
+        await press_through(pilot, "n", "n", "n", "n", "z")
+        assert not app.session.folded and app.query_one(GraphView).drawing.view is None
+        assert "× " not in screen_text(app) and len(drawn(app)) > 30
+        assert app.selected == app.session.stepper.current
+        await press(pilot, "z")
+        assert app.session.folded and f"iteration 1 of 18  {MYFUNC_BLOCK}" in screen_text(app)  # iteration 2 open
+        await press_through(pilot, *["n"] * 3, paint=False)  # step 7, following the walk, then down to a block
+        assert app.session.stepper.position == 7 and app.follow
+        await press_through(pilot, "down", "down")
         view = app.query_one(GraphView)
         block = view.drawing.block(app.selected)
         assert block is not None and not app.follow
