@@ -222,7 +222,7 @@ async def test_a_large_matrix_is_drawn_as_the_window_around_the_cursor(tmp_path:
     app = GraphstepApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         await walked_to(pilot, "W")
-        await press(pilot, "i")
+        await press_through(pilot, "i", paint=False)
         app.entry.place((32, 26))  # where 32 downs and 26 rights lead (the moves: the headless tests above)
         await press_through(pilot, "down", "right")
         assert app.entry.index == (33, 27)

@@ -50,7 +50,7 @@ async def test_watch_panel_shows_value_and_gradient_and_lights_changes():
         await press(pilot, "p")  # the step before sent nothing to W1
         assert "● W1" not in screen_text(app)
         app.pick(graph.ids["W1"])
-        await press(pilot, "w")
+        await press_through(pilot, "w", paint=False)
         assert not panel.display
 
 
@@ -72,7 +72,7 @@ async def test_new_random_inputs_show_what_changed(tmp_path: Path):
         assert "What changed" in text and "new random inputs" in text
         assert len(app.session.graph) != before
         assert "a = a * 2" in text  # the loop body ran a different number of times
-        await press(pilot, "escape")
+        await press_through(pilot, "escape", paint=False)
         assert not isinstance(app.screen, ReportScreen)
 
 

@@ -101,7 +101,7 @@ async def test_deep_mlp_opens_unfolded_focus_shows_a_neighbourhood_in_context_an
         assert len(drawn(app)) < 20
         await press(pilot, "minus")
         assert "focus, 1 hop" in screen_text(app) and len(drawn(app)) < 12
-        await press(pilot, "n")
+        await press_through(pilot, "n", paint=False)
         assert st.current in drawn(app)  # the focus follows the walk
         await press(pilot, "v")
         assert "Graph · focus" not in screen_text(app)
@@ -150,7 +150,7 @@ async def test_z_unfolds_and_folds_again_and_a_selected_block_says_what_it_stand
         assert current_block is not None and "▶ 7/8 computed" in text
         await press(pilot, "n")
         assert "▶ 8/8 computed" in screen_text(app)
-        await press(pilot, "escape")
+        await press_through(pilot, "escape", paint=False)
         assert app.follow and app.session.stepper.current in drawn(app)
 
 
