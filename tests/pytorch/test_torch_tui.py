@@ -13,7 +13,8 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))  # the TUI tests' helpers
-from tui_support import SIZE, handled, press, screen_text, settle  # noqa: E402
+from key_runs import press_through  # noqa: E402
+from tui_support import SIZE, handled, screen_text, settle  # noqa: E402
 
 from graphstep.tui.app import GraphstepApp  # noqa: E402
 
@@ -24,7 +25,7 @@ async def test_tui_steps_a_torch_script_and_shows_a_layers_gradient():
         await settle(pilot)
         text = screen_text(app)
         assert "step 0/23" in text and "net.0.weight" in text
-        await press(pilot, "e")
+        await press_through(pilot, "e", paint=False)  # the screen is read once net.0.weight is picked
         st = app.session.stepper
         assert st.done
         app.pick(app.session.graph.id("net.0.weight"))
