@@ -39,6 +39,8 @@ _ASSIGN = re.compile(r"^\s*(?:(?:for|while|if|elif|with)\b.*?:\s*|else\s*:\s*)?"
 _INFIX = {"+": "+", "-": "−", "*": "*", "/": "/", "@": "@", "**": "^"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _OPERATORS = frozenset("+−-*/@×·⊙÷^→←=<>, ")  # outside brackets, these make a name composite
+_OPERATOR = re.compile("[" + re.escape("".join(sorted(_OPERATORS))) + "]")
+_BRACKETS = re.compile(r"[][(){}|‖]")
 _FEEDS_DEPTH = 64  # consumers searched for the variable an unnamed node feeds
 
 _assign_cache: dict[str, str | None] = {}
@@ -70,8 +72,8 @@ def _level(name: str) -> int:
     """How loosely a name binds as an operand: 1 for a sum (``a−b``, ``−x``), 2 for a product (``X@W``,
     ``Σx``), 3 for a power, ``_ATOM`` when nothing can split it (``exp(z)``, ``W1²``, ``|x|``, ``1e-05``);
     0 for anything else outside brackets (``mean→loss``)."""
-    if name.isascii() and name.isidentifier():  # most names, W1_7 among 100,000 others: no cache needed
-        return _ATOM
+    if name.isascii() and (name.isidentifier() or name.replace("#", "_").isidentifier()):  # W1_7, h#2: no cache
+        return _ATOM  # needed for the 100,000 such names of a large graph, each met once or twice
     return _composite_level(name)
 
 
@@ -80,13 +82,13 @@ def _composite_level(name: str) -> int:
     """``_level`` of a name that is not a plain ASCII identifier."""
     if not name:
         return 0
-    if name.isascii() and name.replace("#", "_").isidentifier():  # h#2
-        return _ATOM
     if name[0] in "−-+":
         return 1
     if _is_number(name):
         return _ATOM
     level = 2 if name[0] in "√∛ΣΠ" else _ATOM
+    if not _BRACKETS.search(name):  # every character at depth 0 (x@w7+b7): only its operators count
+        return min([level, *(_LEVELS.get(ch, 0) for ch in _OPERATOR.findall(name))])
     depth, bars = 0, []
     for ch in name:
         if ch in "([{":
@@ -260,10 +262,12 @@ def _auto_name(nodes, nid: int, leaf_values, given: list, consumers) -> str:
         if len(text) <= LIMIT and "→" not in text and any(nodes[i].shape != () or nodes[i].kind != "const"
                                                            for i in inputs):
             return text
-    constant = [nodes[i].kind == "const" and nodes[i].shape == () for i in inputs]
-    text = _fit(render, operands, constant)
-    if text is not None:
-        return text
+    if 2 <= len(operands) <= 3:  # eliding one operand of several may leave a variable; eliding the only one
+        # (or all of a concat's 2,000, written as one "…") never does
+        constant = [nodes[i].kind == "const" and nodes[i].shape == () for i in inputs]
+        text = _fit(render, operands, constant)
+        if text is not None:
+            return text
     bare = getattr(render, "bare", "")
     if 0 < len(bare) <= LIMIT:
         return bare
