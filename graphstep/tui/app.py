@@ -412,7 +412,7 @@ class GraphstepApp(App[int]):
         self._redraw()
         self.call_after_refresh(graph.walk.prepare)  # the walk, compiled while the user reads this screen
         self.call_after_refresh(session.stepper.held_bytes)  # and the tally of its plan, for the first step's
-        # status bar (the first screen's says 0 without it)
+        # status bar (the first screen's says 0 B without it)
         if session.failed is not None:  # the call that failed while tracing, selected (the inspector says why)
             self.nav.pick(session.failed)  # and scrolled to once the new drawing has its size
             self.call_after_refresh(self._redraw)
