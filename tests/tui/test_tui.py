@@ -7,14 +7,44 @@ import shutil
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from support import SAMPLES
 from textual import events
 from textual.command import CommandList
+from textual.pilot import Pilot
 from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen, HelpScreen
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests on one shared app run in its event loop
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def running_mlp():
+    """One app on samples/mlp.py for the tests that step, select and read it, and the start screen it showed:
+    starting an app and running the file costs ~0.15 CPU-s, more than most of these tests' own keys."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield pilot, screen_text(app)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def mlp_pilot(running_mlp) -> Pilot:
+    """The shared app back at its start: no screen over the main one, step 0 of reverse mode, following the
+    current node; the screen must be the start screen again, exactly, or the test fails here, so what an earlier
+    test left behind (in any order) cannot change what a later one sees."""
+    pilot, start = running_mlp
+    app = pilot.app
+    while len(app.screen_stack) > 1:
+        await press(pilot, "escape")
+    if app.session.stepper.mode != "reverse":
+        await press(pilot, "m")
+    await press(pilot, "r", "escape")
+    assert screen_text(app) == start, "the shared app is not back at its start screen"
+    return pilot
 
 
 @pytest.fixture
@@ -24,108 +54,94 @@ def mlp_copy(tmp_path: Path) -> Path:
     return path
 
 
-async def test_start_screen_shows_graph_source_and_status():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await handled(pilot)
-        text = screen_text(app)
-        assert "step 0/15" in text and "reverse mode" in text
-        assert "X  input  (8×4)" in text and "W1  param  (4×16)" in text
-        assert "Z1 = X @ W1 + b1" in text
+async def test_start_screen_shows_graph_source_and_status(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await handled(pilot)
+    text = screen_text(app)
+    assert "step 0/15" in text and "reverse mode" in text
+    assert "X  input  (8×4)" in text and "W1  param  (4×16)" in text
+    assert "Z1 = X @ W1 + b1" in text
 
 
-async def test_next_keys_take_one_step_and_show_the_node():
+async def test_next_keys_take_one_step_and_show_the_node(mlp_pilot):
     """n, space and → each take a step: two presses of one of them from the start show the second step's node."""
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for key in ["n", "space", "right"]:  # one app for the three keys, each from the start again (r)
-            await press(pilot, "r")
-            assert app.session.stepper.position == 0, f"r before {key}"
-            await press(pilot, key, key)
-            assert app.session.stepper.position == 2, key
-            text = screen_text(app)
-            assert "step 2/15" in text, key
-            assert "Z1 · add · samples/mlp.py:23" in text, key
-            assert "Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)" in text, key
-
-
-async def test_step_back_restores_the_screen():
-    """p and ← each undo a step: the screen is the one before it, exactly."""
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "n", "n", "n")
-        before = screen_text(app)
-        for key in ["p", "left"]:  # one app for both keys, each a step on from the same screen and back
-            await press(pilot, "n", key)
-            assert app.session.stepper.position == 3, key
-            assert screen_text(app) == before, key
-
-
-async def test_forward_end_restart_and_gradients_after_backward():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        st = app.session.stepper
-        await press(pilot, "f")
-        assert st.position == st.forward_steps == 7
-        assert "forward · step 7/15" in screen_text(app)
-        await press(pilot, "e")
-        st, text = app.session.stepper, screen_text(app)
-        assert st.done and "done · step 15/15" in text
-        assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in text
-        app.pick(app.session.graph.id("b1"))
-        await handled(pilot)
-        text = screen_text(app)
-        assert "b1 · param" in text and "grad" in text and "(16) float64" in text
-        assert "summed over broadcast axis 0" in text
+    pilot, app = mlp_pilot, mlp_pilot.app
+    for key in ["n", "space", "right"]:  # one app for the three keys, each from the start again (r)
         await press(pilot, "r")
-        assert app.session.stepper.position == 0 and "step 0/15" in screen_text(app)
+        assert app.session.stepper.position == 0, f"r before {key}"
+        await press(pilot, key, key)
+        assert app.session.stepper.position == 2, key
+        text = screen_text(app)
+        assert "step 2/15" in text, key
+        assert "Z1 · add · samples/mlp.py:23" in text, key
+        assert "Z1 = (X@W1) + b1  (8×16)+(16) → (8×16)" in text, key
 
 
-async def test_select_keys_and_follow():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "n")
-        first = app.selected
-        await press(pilot, "down")
-        assert app.selected != first and not app.follow
-        await press(pilot, "up")
-        assert app.selected == first
-        await press(pilot, "tab")
-        assert app.selected != first
-        name = app.session.graph.name_of(app.selected)
-        assert f"inspecting {name}" in screen_text(app)
-        pinned = app.selected
-        await press(pilot, "n", "n", "n")
-        assert app.selected == pinned and not app.follow  # selection stays pinned while stepping
-        await press(pilot, "escape")
-        assert app.follow and app.selected == app.session.stepper.current
+async def test_step_back_restores_the_screen(mlp_pilot):
+    """p and ← each undo a step: the screen is the one before it, exactly."""
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "n", "n", "n")
+    before = screen_text(app)
+    for key in ["p", "left"]:  # one app for both keys, each a step on from the same screen and back
+        await press(pilot, "n", key)
+        assert app.session.stepper.position == 3, key
+        assert screen_text(app) == before, key
 
 
-async def test_click_on_a_node_selects_it():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        view = app.query_one(GraphView)
-        w1 = app.session.graph.id("W1")
-        box = view.layout_.boxes[w1]
-        x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
-        await pilot.click(GraphView, offset=(x, y))
-        assert app.selected == w1
-        assert "W1 · param" in screen_text(app)
+async def test_forward_end_restart_and_gradients_after_backward(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    st = app.session.stepper
+    await press(pilot, "f")
+    assert st.position == st.forward_steps == 7
+    assert "forward · step 7/15" in screen_text(app)
+    await press(pilot, "e")
+    st, text = app.session.stepper, screen_text(app)
+    assert st.done and "done · step 15/15" in text
+    assert "dW1 = Xᵀ·G  (4×8)·(8×16) → (4×16) ✓" in text
+    app.pick(app.session.graph.id("b1"))
+    await handled(pilot)
+    text = screen_text(app)
+    assert "b1 · param" in text and "grad" in text and "(16) float64" in text
+    assert "summed over broadcast axis 0" in text
+    await press(pilot, "r")
+    assert app.session.stepper.position == 0 and "step 0/15" in screen_text(app)
 
 
-async def test_step_log_click_selects_that_steps_node():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "n", "n", "n")
-        await pilot.click("#log", offset=(3, 1))
-        assert app.selected == app.session.record(1).node
+async def test_select_keys_and_follow(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "n")
+    first = app.selected
+    await press(pilot, "down")
+    assert app.selected != first and not app.follow
+    await press(pilot, "up")
+    assert app.selected == first
+    await press(pilot, "tab")
+    assert app.selected != first
+    name = app.session.graph.name_of(app.selected)
+    assert f"inspecting {name}" in screen_text(app)
+    pinned = app.selected
+    await press(pilot, "n", "n", "n")
+    assert app.selected == pinned and not app.follow  # selection stays pinned while stepping
+    await press(pilot, "escape")
+    assert app.follow and app.selected == app.session.stepper.current
+
+
+async def test_click_on_a_node_selects_it(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    view = app.query_one(GraphView)
+    w1 = app.session.graph.id("W1")
+    box = view.layout_.boxes[w1]
+    x, y = box.x + 3 - view.scroll_offset.x + 1, box.y + 1 - view.scroll_offset.y + 1
+    await pilot.click(GraphView, offset=(x, y))
+    assert app.selected == w1
+    assert "W1 · param" in screen_text(app)
+
+
+async def test_step_log_click_selects_that_steps_node(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "n", "n", "n")
+    await pilot.click("#log", offset=(3, 1))
+    assert app.selected == app.session.record(1).node
 
 
 async def test_check_shows_the_result_per_parameter():
@@ -199,17 +215,15 @@ async def test_reload_keeps_the_position(mlp_copy):
         assert "step 4/15" in screen_text(app)
 
 
-async def test_mode_switch_shows_tangents():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "n", "n", "m")
-        st = app.session.stepper
-        assert st.mode == "forward" and st.position == 2
-        text = screen_text(app)
-        assert "forward mode" in text and "tangent" in text
-        await press(pilot, "m")
-        assert app.session.stepper.mode == "reverse"
+async def test_mode_switch_shows_tangents(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "n", "n", "m")
+    st = app.session.stepper
+    assert st.mode == "forward" and st.position == 2
+    text = screen_text(app)
+    assert "forward mode" in text and "tangent" in text
+    await press(pilot, "m")
+    assert app.session.stepper.mode == "reverse"
 
 
 async def test_help_and_quit():
@@ -236,16 +250,14 @@ async def until_listed(pilot, query: str) -> None:
     raise AssertionError(f"the palette never listed the hits of {query!r}")
 
 
-async def test_find_jumps_to_a_node_by_name():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "slash")
-        await press(pilot, *"W2")
-        await until_listed(pilot, "W2")
-        await press(pilot, "enter")
-        await handled(pilot)
-        assert app.selected == app.session.graph.id("W2")
+async def test_find_jumps_to_a_node_by_name(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "slash")
+    await press(pilot, *"W2")
+    await until_listed(pilot, "W2")
+    await press(pilot, "enter")
+    await handled(pilot)
+    assert app.selected == app.session.graph.id("W2")
 
 
 async def test_jacobian_on_request():
@@ -341,10 +353,8 @@ async def test_every_builtin_theme_draws_the_app():
             assert "pending · computed · unused · grad ·  current" in text, theme  # the graph's legend
 
 
-async def test_the_inspector_says_why_the_selected_nodes_rule_is_what_it_is():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        app.pick(app.session.graph.id("H"))
-        await handled(pilot)
-        assert "why       tanh′ = 1 − tanh²: the slope comes from the output" in screen_text(app)
+async def test_the_inspector_says_why_the_selected_nodes_rule_is_what_it_is(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    app.pick(app.session.graph.id("H"))
+    await handled(pilot)
+    assert "why       tanh′ = 1 − tanh²: the slope comes from the output" in screen_text(app)
