@@ -11,8 +11,7 @@ import pytest_asyncio
 from support import SAMPLES
 from textual import events
 from textual.command import CommandList
-from textual.pilot import Pilot
-from tui_support import SIZE, handled, notes, press, screen_text, settle
+from tui_support import SIZE, back_at_start, handled, notes, press, screen_text, settle, still_running
 
 from graphstep.tui.app import GraphstepApp
 from graphstep.tui.graph_view import GraphView
@@ -32,19 +31,12 @@ async def running_mlp():
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def mlp_pilot(running_mlp) -> Pilot:
-    """The shared app back at its start: no screen over the main one, step 0 of reverse mode, following the
-    current node; the screen must be the start screen again, exactly, or the test fails here, so what an earlier
-    test left behind (in any order) cannot change what a later one sees."""
+async def mlp_pilot(running_mlp):
+    """The shared app, back at its start for the test, and still up after it."""
     pilot, start = running_mlp
-    app = pilot.app
-    while len(app.screen_stack) > 1:
-        await press(pilot, "escape")
-    if app.session.stepper.mode != "reverse":
-        await press(pilot, "m")
-    await press(pilot, "r", "escape")
-    assert screen_text(app) == start, "the shared app is not back at its start screen"
-    return pilot
+    await back_at_start(pilot, start)
+    yield pilot
+    still_running(pilot.app)
 
 
 @pytest.fixture

@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from support import SAMPLES
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.notifications import Notification
 from textual.widgets import Input
 from textual.widgets._toast import Toast
-from tui_support import SIZE, handled, press, settle
+from tui_support import SIZE, back_at_start, handled, press, screen_text, settle, still_running
 
 from graphstep.errors import GraphstepError
 from graphstep.tui.app import GraphstepApp
@@ -44,6 +45,28 @@ def _fuzzer():
 
 
 fuzz_tui = _fuzzer()
+
+on_the_shared_app = pytest.mark.asyncio(loop_scope="module")  # the tests of mlp_pilot run in its app's event loop
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def running_mlp():
+    """One app on samples/mlp.py for the bugs found in palettes and screens over an unchanged file, and the start
+    screen it showed: an app start and a run of the file cost more than most of these tests' own clicks."""
+    app = GraphstepApp(str(SAMPLES / "mlp.py"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield pilot, screen_text(app)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def mlp_pilot(running_mlp):
+    """The shared app, back at its start for the test, and still up after it: what leaving run_test checked
+    (``return_code in (0, None)``, nothing raised inside the app)."""
+    pilot, start = running_mlp
+    await back_at_start(pilot, start)
+    yield pilot
+    still_running(pilot.app)
 
 
 @pytest.mark.parametrize("name", FUZZED)
@@ -94,31 +117,28 @@ async def until_results(pilot) -> None:
     raise AssertionError("the palette shows no results")
 
 
+@on_the_shared_app
 @pytest.mark.parametrize("key", ["ctrl+p", "slash"])
-async def test_double_click_outside_the_palette_closes_it_once(key: str):
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, key)
-        assert isinstance(app.screen, CommandPalette)
-        double_click(app, 2, SIZE[1] - 3)  # below the palette: the first click closes it
-        await handled(pilot)
-        assert not isinstance(app.screen, CommandPalette) and len(app.screen_stack) == 1
-    assert app.return_code in (0, None)  # before the fix: ScreenStackError, the second click popped the app's screen
+async def test_double_click_outside_the_palette_closes_it_once(mlp_pilot, key: str):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, key)
+    assert isinstance(app.screen, CommandPalette)
+    double_click(app, 2, SIZE[1] - 3)  # below the palette: the first click closes it
+    await handled(pilot)
+    assert not isinstance(app.screen, CommandPalette) and len(app.screen_stack) == 1
+    # before the fix: ScreenStackError, the second click popped the app's screen (the app ends: mlp_pilot fails)
 
 
-async def test_double_click_on_a_palette_result_picks_it_once():
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "ctrl+p", *"W2")
-        await until_results(pilot)
-        results = app.screen.query_one(CommandList)
-        x, y = results.region.x + 2, results.region.y + 1
-        double_click(app, x, y)
-        await handled(pilot)
-        assert len(app.screen_stack) == 1 and app.session.graph.name_of(app.selected) == "W2"
-    assert app.return_code in (0, None)
+@on_the_shared_app
+async def test_double_click_on_a_palette_result_picks_it_once(mlp_pilot):
+    pilot, app = mlp_pilot, mlp_pilot.app
+    await press(pilot, "ctrl+p", *"W2")
+    await until_results(pilot)
+    results = app.screen.query_one(CommandList)
+    x, y = results.region.x + 2, results.region.y + 1
+    double_click(app, x, y)
+    await handled(pilot)
+    assert len(app.screen_stack) == 1 and app.session.graph.name_of(app.selected) == "W2"
 
 
 async def test_reload_while_the_error_screen_is_still_opening(tmp_path: Path, monkeypatch):
@@ -196,19 +216,17 @@ async def test_ctrl_p_with_the_palette_under_a_report(tmp_path: Path):
     assert app.return_code in (0, None)
 
 
+@on_the_shared_app
 @pytest.mark.parametrize("screen", ["help", "report", "error"])
-async def test_a_screen_closed_before_it_is_mounted(screen: str):
+async def test_a_screen_closed_before_it_is_mounted(mlp_pilot, screen: str):
     """A screen closed as it opens (a key or a reload on its way) is mounted emptied: it looks nothing up."""
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        opened = {"help": lambda: HelpScreen({}), "report": lambda: ReportScreen("What changed", ["W1:", "  x"]),
-                  "error": lambda: ErrorScreen(GraphstepError("boom"), "mlp.py", back=True)}[screen]()
-        app.push_screen(opened)
-        app.pop_screen()
-        await handled(pilot)
-        assert len(app.screen_stack) == 1
-    assert app.return_code in (0, None)
+    pilot, app = mlp_pilot, mlp_pilot.app
+    opened = {"help": lambda: HelpScreen({}), "report": lambda: ReportScreen("What changed", ["W1:", "  x"]),
+              "error": lambda: ErrorScreen(GraphstepError("boom"), "mlp.py", back=True)}[screen]()
+    app.push_screen(opened)
+    app.pop_screen()
+    await handled(pilot)
+    assert len(app.screen_stack) == 1
 
 
 async def test_enter_in_a_palette_under_a_report_closes_neither(tmp_path: Path):

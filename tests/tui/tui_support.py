@@ -110,3 +110,23 @@ async def walked_to(pilot, name: str, walk: str = "e") -> None:
     await press(pilot, walk)
     app.pick(app.session.graph.id(name))
     await handled(pilot)
+
+
+async def back_at_start(pilot, start: str) -> None:
+    """Bring an app shared by several tests back to where it started, ``start`` being its screen then: no screen
+    over the main one, step 0 of reverse mode, following the current node.  Fails unless the screen is ``start``
+    again, exactly, so what an earlier test left behind (in whatever order they run) cannot change what a later
+    one sees, nor make a later check pass by itself (a node it should select already selected)."""
+    app = pilot.app
+    while len(app.screen_stack) > 1:
+        await press(pilot, "escape")
+    if app.session.stepper.mode != "reverse":
+        await press(pilot, "m")
+    await press(pilot, "r", "escape")
+    assert screen_text(app) == start, "the shared app is not back at its start screen"
+
+
+def still_running(app) -> None:
+    """What leaving ``run_test`` checks, for an app that stays up for the next test: nothing inside it raised or
+    ended it (an exception in a handler ends the app with return code 1, and run_test would raise it)."""
+    assert app.is_running and app.return_code is None, f"the app ended (return code {app.return_code})"
