@@ -48,6 +48,7 @@ class Graph:
         self.scope_spans = [tuple(span) for span in tracer.scope_spans if span[2] is not None]
         self._tracer: Tracer | None = tracer  # names the nodes on first use (``_named``); None once it has
         self._given = _named_first(tracer.nodes)  # what ``id`` finds by name without naming every node
+        self._traced, tracer.values = tracer.values, None  # handed to the first walk (``take_traced``)
         self._index(tracer.nodes)
 
     def _index(self, nodes: list[Node]) -> None:
@@ -122,6 +123,14 @@ class Graph:
         traced shapes, with the buffers their big values and gradients are written into."""
         with building(len(self._nodes)):  # hundreds of thousands of tuples that live with the graph, no cycles
             return Program(self, traced=True)
+
+    def take_traced(self) -> dict[int, np.ndarray] | None:
+        """Per op node, the value its trace computed, handed once, to the graph's first walk (``Stepper``), so that
+        it does not compute the forward pass again (a small graph's walk is mostly per-node Python, and W4 traces
+        every call); None after that, or when the trace's values were too big to keep (``tracer.KEPT_BYTES``).
+        Given once, so that the graph does not hold a forward pass for its lifetime."""
+        traced, self._traced = self._traced, None
+        return traced
 
     def is_scalar_const(self, nid: int) -> bool:
         """The 2 in ``x ** 2``: views write it into its op instead of drawing a node."""

@@ -5,12 +5,14 @@ steps taken (``record``, ``sent``), what the plan says of each step
 has got (``phase``, ``stepped``, ``frontier``).
 
 The executor runs the graph's program (``program.Program``: compiled once per graph,
-shared by its steppers), never the values the tracer saw; ``run`` takes each pass in
-one loop.  History stores what a step changed (the previous gradient of each input
-it touched), not copies of the state; no array a stepper holds is written again, so
-``grad`` hands out the stepper's own arrays, read-only.  ``resume`` runs
-until a break condition holds (a breakpoint, the first NaN/Inf, a gradient
-above a norm limit); ``check_step`` is that test for one step.
+shared by its steppers); only a small graph's first walk on its traced leaves takes
+its forward values from the trace, which computed them with the same calls
+(``Graph.take_traced``).  ``run`` takes each pass in one loop.  History stores what
+a step changed (the previous gradient of each input it touched), not copies of the
+state; no array a stepper holds is written again, so ``grad`` hands out the
+stepper's own arrays, read-only.  ``resume`` runs until a break condition holds (a
+breakpoint, the first NaN/Inf, a gradient above a norm limit); ``check_step`` is
+that test for one step.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Stepper:
         # the graph's program, shared by its steppers; values and params (node id → keyword params replacing the
         # traced ones: per-sample re-runs cut an index) change shapes, so they make one of this stepper's own
         self._walk = graph.walk if not (values or params) else Program(graph, params)
+        # the values the trace computed, when this is the graph's first walk with the traced leaves: forward steps
+        # take them instead of computing them again (the same calls on the same values gave them)
+        self._traced = graph.take_traced() if not (values or params) and mode == "reverse" else None
         self.seed, self._seed_given = self._seed(seed)
         self._vjp_program = self._walk.vjps
         self._mixed = graph.mixed_dtypes  # only then may a gradient need casting to its input's dtype
@@ -229,6 +234,12 @@ class Stepper:
     def _forward(self, start: int, stop: int) -> None:
         """Forward steps ``start + 1`` … ``stop``: each op's value from its inputs'."""
         values, history = self._values, self._history
+        if self._traced is not None:  # the graph's first walk: the trace computed these values
+            traced = self._traced
+            for nid in self.graph.op_nodes[start:stop]:
+                values[nid] = traced[nid]
+            history += [None] * (stop - start)
+            return
         get = values.__getitem__
         for nid, call, inputs, kw in self._walk.forward[start:stop]:
             values[nid] = call(*map(get, inputs)) if kw is None else call(*map(get, inputs), **kw)

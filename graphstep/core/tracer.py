@@ -46,6 +46,10 @@ _USER, _LIBRARY, _SKIP, _END = range(1, 5)  # truthy: _sites_of reads the cache 
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _NO_SITES: tuple = (None, -1, (), None)  # (innermost naming frame, its id, outer sites, user frame)
 _NO_STACK: tuple = (None, (), -1)  # (user frame, outer levels, its call id)
+# a trace keeps the values of its ops for its graph's first walk (``Graph.take_traced``) while they total up to this:
+# a walk of small values is mostly per-node Python; big ones, held until the walk instead of freed as the user's
+# code drops them, would cost memory and the page faults of fresh allocations (+6 % tracing W3 with no limit)
+KEPT_BYTES = 1 << 16
 
 
 _internal_files: dict[str, bool] = {}
@@ -143,6 +147,9 @@ class Tracer:
         self.running = False  # inside the user's computation: only then are call stacks recorded
         self._unnamed: int | None = None  # the output, from the end of the trace until the nodes are named
         self._lines: dict[str, list[str]] = {}  # file → its source lines as traced, until then
+        # per op node, the value computed while tracing, for the graph's first walk; None once past KEPT_BYTES
+        self.values: dict[int, np.ndarray] | None = {}
+        self.keep_room = KEPT_BYTES  # bytes of op values the trace may still keep
 
     def add(self, kind: str, value: np.ndarray, *, op: str | None = None, name: str | None = None,
             inputs: tuple[int, ...] = (), params: dict | None = None) -> int:
@@ -661,6 +668,12 @@ def apply(opname: str, *args, **kw) -> Tensor:
         raise _failed(tracer, _shape_error(tracer, op, ids, vals, kw, err), opname, ids) from None
     nid = tracer.add_again("op", out, opname, tuple(ids), kw) if again else \
         tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw)
+    kept = tracer.values
+    if kept is not None:  # for the graph's first walk, up to KEPT_BYTES
+        kept[nid] = out
+        tracer.keep_room -= out.nbytes
+        if tracer.keep_room < 0:
+            tracer.values = None
     if "index" in kw:  # x[np.arange(N), y]: each part as the learner reads it, while the user's frame is alive
         tracer.nodes[nid].index_text = naming.index_parts(kw["index"], _user_frame())
     return Tensor(nid, out, tracer)
