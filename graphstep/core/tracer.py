@@ -53,6 +53,19 @@ KEPT_BYTES = 1 << 16
 
 
 _internal_files: dict[str, bool] = {}
+_SOURCES_KEPT = 10_000  # (file, line) pairs ``_sources_here`` keeps at most: a notebook makes a file per cell
+_sources: tuple[str, dict[tuple[str, int], str]] = ("", {})  # the working directory they are relative to, and them
+
+
+def _sources_here() -> dict[tuple[str, int], str]:
+    """The ``source`` strings made so far, ``(file, line)`` → ``"file.py:LINE"``, relative to the working directory
+    as it is now: a computation traced again (W4 traces every call) finds its lines made, and a ``chdir`` between
+    two traces starts afresh.  One ``getcwd`` per trace, where making a line's string is ~1 µs."""
+    global _sources
+    here, (cwd, made) = os.getcwd(), _sources
+    if cwd != here or len(made) > _SOURCES_KEPT:
+        _sources = (here, {})
+    return _sources[1]
 _frame_kinds: dict[str, int] = {}
 
 
@@ -132,8 +145,7 @@ class Tracer:
         self.leaf_values: dict[int, np.ndarray] = {}
         self.notes: list[str] = []
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
-        self._paths: dict[str, str] = {}  # file → as the user types it, once per trace
-        self._sources: dict[tuple[str, int], str] = {}  # (file, line) → "file.py:LINE"
+        self._sources = _sources_here()  # (file, line) → "file.py:LINE", shared by the traces made in this cwd
         self._shapes: dict[tuple, tuple] = {}  # each shape once: the nodes share it (6 MB at 100,000 nodes)
         # per node, the frames that made it, innermost first: (frame, line, lasti); see naming.finish_names
         self.sites: list[tuple[tuple[int, int, int], ...]] = []
@@ -280,12 +292,9 @@ class Tracer:
         return parent
 
     def _source(self, filename: str, line: int) -> str:
-        """A node's ``source``, ``file.py:LINE`` with the path as the user types it (``display_path``, once per
-        file and trace), kept for the next node made on that line."""
-        path = self._paths.get(filename)
-        if path is None:
-            path = self._paths[filename] = display_path(filename)
-        source = self._sources[filename, line] = sys.intern(f"{path}:{line}")
+        """A node's ``source``, ``file.py:LINE`` with the path as the user types it (``display_path``), kept for
+        the next node made on that line, in this trace and the next ones (``_sources_here``)."""
+        source = self._sources[filename, line] = sys.intern(f"{display_path(filename)}:{line}")
         return source
 
     def depends_on_param(self, nid: int) -> bool:

@@ -221,6 +221,20 @@ def test_source_is_the_users_line():
         assert "graphstep/" not in by_op[op] and "numpy" not in by_op[op]
 
 
+def test_a_source_is_as_the_user_types_it_from_where_they_trace(monkeypatch):
+    """Traces in one working directory share their lines' source text; a ``chdir`` between two is seen."""
+    def fn(t):
+        return gnp.exp(t).sum()
+
+    line = fn.__code__.co_firstlineno + 1
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    sources = [gs.trace(fn, X0).node(1).source for _ in range(2)]
+    assert sources == [f"tests/core/{THIS_FILE}:{line}"] * 2 and sources[0] is sources[1]
+    monkeypatch.chdir(root / "tests")
+    assert gs.trace(fn, X0).node(1).source == f"core/{THIS_FILE}:{line}"
+
+
 def test_real_numpy_functions_are_traced():
     graph = gs.trace(lambda t: np.sum(np.tanh(t) * np.exp(t)), X0)
     assert ops_of(graph) == ["tanh", "exp", "multiply", "sum"]
