@@ -152,6 +152,7 @@ class Tracer:
         self.frame_files: list[str] = []  # per naming frame, its file
         self._naming_frames: dict[int, tuple[Any, int]] = {}  # id(frame) → (frame, naming frame); kept alive
         self._last_sites, self._last_stack = _NO_SITES, _NO_STACK  # the last node's frames, while they run
+        self._places: dict[int, tuple] = {}  # the last node's innermost frame's bytecode offset → place there
         # user function calls: id → {"func", "file", "line" (def), "parent", "site" (calling line)}
         self.calls: list[dict[str, Any]] = []
         self.scope_spans: list[list] = []  # [scope path, first node, end node] per `with gs.scope(...)`
@@ -169,35 +170,54 @@ class Tracer:
         while frame is not None and (kinds.get(frame.f_code.co_filename)
                                      or _kind_of(frame.f_code.co_filename)) == _SKIP:
             frame = frame.f_back
-        last = self._last_sites
-        if frame is not None and frame is last[0]:  # _sites_of's common case, inline: the same function as the
-            line, lasti, user = frame.f_lineno, frame.f_lasti, last[3]  # last node, its callers standing still
-            sites, steady = ((last[1], line, lasti), *last[2]), True
-            if user is not frame:
-                line, lasti = (user.f_lineno, user.f_lasti) if user is not None else (0, -1)
+        if frame is not None and frame is self._last_sites[0]:  # the same function as the last node, its callers
+            place = self._places.get(frame.f_lasti) or self._place_again(frame)  # standing still: the common case
         else:
-            sites, user, line, steady = self._sites_of(frame)
-            lasti = user.f_lasti if user is not None else -1
-        if user is not None:
+            place = self._place(frame)
+        sites, filename, line, source, func, call, stack = place
+        nid = len(self.nodes)
+        shape, dtype = value.shape, value.dtype
+        self.nodes.append(Node(kind, op, name, self._shapes.setdefault(shape, shape),
+                               "float64" if dtype is _FLOAT64 else _dtype_name(dtype),
+                               inputs, params or NO_PARAMS, filename, line, source, self.scope, func, call, stack))
+        self.sites.append(sites)
+        if kind != "op":
+            self.leaf_values[nid] = value
+        return nid
+
+    def _place_again(self, frame) -> tuple:
+        """``_place`` in the common case, ``frame`` being the last node's innermost naming frame, its callers
+        standing still: their sites and stack are the last node's.  Kept by ``frame``'s bytecode offset, which
+        then says all of it: a loop's next pass through the same op finds its place made."""
+        last = self._last_sites
+        line, lasti, user = frame.f_lineno, frame.f_lasti, last[3]
+        sites, at = ((last[1], line, lasti), *last[2]), lasti
+        if user is not frame:
+            line, lasti = (user.f_lineno, user.f_lasti) if user is not None else (0, -1)
+        place = self._places[at] = self._finish_place(sites, user, line, lasti, True)
+        return place
+
+    def _place(self, frame) -> tuple:
+        """Where a node made from ``frame`` outwards stands: (sites, file, line, source, function, call, stack),
+        the fields of its ``Node`` that say where, and the naming frames' sites (``_sites_of``)."""
+        self._places = {}  # kept for the last node's innermost frame only (``_place_again``)
+        sites, user, line, steady = self._sites_of(frame)
+        return self._finish_place(sites, user, line, user.f_lasti if user is not None else -1, steady)
+
+    def _finish_place(self, sites: tuple, user, line: int, lasti: int, steady: bool) -> tuple:
+        """``_place`` from the sites on: the user frame's file, function and call stack, and the line's source."""
+        if user is None:
+            filename, func, stack = "<unknown>", "", ()
+            line = 0
+        else:
             code = user.f_code
             filename, func = code.co_filename, code.co_name
             last = self._last_stack  # _stack_at's common case, inline: the same user function as the last node
             stack = () if not self.running else (*last[1], (last[2], line, lasti)) \
                 if steady and user is last[0] else self._stack_at(user, line, steady)
-        else:
-            filename, line, func, stack = "<unknown>", 0, "", ()
-        nid = len(self.nodes)
         # "file.py:LINE", one string per line (8 MB at 100,000 nodes), made once per line
         source = self._sources.get((filename, line)) or self._source(filename, line)
-        shape, dtype = value.shape, value.dtype
-        self.nodes.append(Node(kind, op, name, self._shapes.setdefault(shape, shape),
-                               "float64" if dtype is _FLOAT64 else _dtype_name(dtype),
-                               inputs, params or NO_PARAMS, filename, line, source,
-                               self.scope, func, stack[-1][0] if stack else -1, stack))
-        self.sites.append(sites)
-        if kind != "op":
-            self.leaf_values[nid] = value
-        return nid
+        return sites, filename, line, source, func, stack[-1][0] if stack else -1, stack
 
     def add_again(self, kind: str, value: np.ndarray, op: str | None, inputs: tuple[int, ...],
                   params: dict | None) -> int:
@@ -317,7 +337,7 @@ class Tracer:
         """End the trace: the frames go, and the nodes are named on first use (``named``), from the source lines
         as they are now.  Naming costs as much as a third of a trace, and a walk needs no names."""
         self._frame_calls, self._naming_frames = {}, {}  # the trace is over: let the frames go
-        self._last_sites, self._last_stack = _NO_SITES, _NO_STACK
+        self._last_sites, self._last_stack, self._places = _NO_SITES, _NO_STACK, {}
         self._lines = {file: linecache.getlines(file) for file in set(self.frame_files)}
         self._unnamed = output
 

@@ -1,5 +1,7 @@
 """An op recorded right after its arguments' constants (``a * 2``) takes the constant's place in the code
-(``Tracer.add_again``) instead of reading it off the frames again: the records must be what reading gives."""
+(``Tracer.add_again``), and a node made where an earlier one was, in the same call (a loop's next pass), takes
+that node's place (``Tracer._place_again``), instead of reading it off the frames again: the records must be what
+reading gives."""
 
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ SAMPLE_FILES = sorted(p for p in SAMPLES.glob("*.py") if not p.name.startswith("
 
 def _read_off_the_frames(monkeypatch) -> None:
     """``add_again`` as the general ``add``, in a function compiled as tracer.py's own, so that ``add`` skips
-    its frame as it skips the rest of the tracer's and reads the place off the frames."""
+    its frame as it skips the rest of the tracer's and reads the place off the frames; and no place kept for the
+    next pass of a loop."""
     namespace: dict = {}
     source = ("def add_again(self, kind, value, op, inputs, params):\n"
               "    return self.add(kind, value, op=op, inputs=inputs, params=params)\n")
     exec(compile(source, tracer.__file__, "exec"), namespace)  # noqa: S102 - a fixed text, for its filename
     monkeypatch.setattr(tracer.Tracer, "add_again", namespace["add_again"])
+    monkeypatch.setattr(tracer.Tracer, "_place_again", lambda self, frame: self._place(frame))
 
 
 def _records(graph: gs.Graph) -> list[tuple]:
