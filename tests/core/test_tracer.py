@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
+import operator
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -441,3 +444,35 @@ def test_nodes_share_their_source_text_and_their_empty_params():
     tanhs = [graph.node(n) for n in graph.op_nodes if graph.node(n).op == "tanh"]
     assert len({id(node.source) for node in tanhs}) == 1  # one string per line: 8 MB at 100,000 nodes
     assert len({id(node.params) for node in tanhs}) == 1 and tanhs[0].params == {}
+
+
+def _outcome(op, a, b):
+    """``op(a, b)``, or the type of what it raised (a bool against 2**70 overflows, as NumPy's own does)."""
+    try:
+        return op(a, b)
+    except (OverflowError, TypeError) as err:
+        return type(err).__name__
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int8, np.uint8, np.int64, np.bool_])
+def test_a_0d_tensor_compares_as_its_numpy_array_does(dtype):
+    """Comparisons take a 0-d value as its NumPy scalar (faster): the results are the array's, type and all."""
+    others = [100, 1000, -1000, 3.7, float("nan"), True, -1, 2**70, np.float32(3.7), np.array(3.7),
+              np.array([1.0, 100.0])]
+    checked = 0
+
+    def fn(t):
+        nonlocal checked
+        for x in (t, t * -1.0, t * 0.0, t * np.inf):
+            v = x.value
+            for w, op in itertools.product(others, (operator.lt, operator.le, operator.gt, operator.ge, operator.eq,
+                                                    operator.ne)):
+                ours, numpys = _outcome(op, x, w), _outcome(op, v, w)
+                assert type(ours) is type(numpys) and np.array_equal(ours, numpys, equal_nan=False), (v, w, op)
+                checked += 1
+        return t.sum()
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 0 · inf: NumPy's warnings, not ours
+        gs.trace(lambda: fn(gs.input(np.array(5).astype(dtype), name="t")))
+    assert checked == 4 * len(others) * 6
