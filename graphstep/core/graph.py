@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import inspect
 import os
 import textwrap
@@ -24,7 +23,7 @@ from .formulas import Formulas
 from .heap import paused_gc
 from .ops import OPS, Op
 from .partial import forward_only, is_failure
-from .program import Program, building
+from .program import Program, building, cached
 from .records import Node
 from .tracer import Tensor, Tracer, _active, param, reseeded
 from .usercode import TraceCancelled, exit_error, graphstep_cause, guarded, located, user_code_error
@@ -49,6 +48,7 @@ class Graph:
         self._tracer: Tracer | None = tracer  # names the nodes on first use (``_named``); None once it has
         self._given = _named_first(tracer.nodes)  # what ``id`` finds by name without naming every node
         self._traced, tracer.values = tracer.values, None  # handed to the first walk (``take_traced``)
+        self.distinct_shapes = tuple(tracer.shape_set)  # the nodes' shapes, each once: a few among 100,000
         self._index(tracer.nodes)
 
     def _index(self, nodes: list[Node]) -> None:
@@ -81,7 +81,7 @@ class Graph:
             dtypes.add(node.dtype)
         self.mixed_dtypes = bool(dtypes - {"float64"})
 
-    @functools.cached_property
+    @cached
     def nx(self) -> nx.DiGraph:
         """The graph as a networkx DiGraph (built on first use): each node's attribute dict holds its ``Node``'s
         fields, DESIGN.md's keys among them, for code that walks the graph with networkx."""
@@ -92,7 +92,7 @@ class Graph:
         graph.add_edges_from((i, n) for n, node in enumerate(self._nodes) for i in node.inputs)
         return graph
 
-    @functools.cached_property
+    @cached
     def feeds_output(self) -> list[bool]:
         """Whether a node lies on a path to the output (a ``while`` test, say, does not)."""
         feeds, program = [False] * len(self._nodes), self.program
@@ -103,7 +103,7 @@ class Graph:
                     feeds[i] = True
         return feeds
 
-    @functools.cached_property
+    @cached
     def consumers(self) -> list[list[int]]:
         """Per node, the nodes that take it as an input."""
         out: list[list[int]] = [[] for _ in self._nodes]
@@ -112,19 +112,19 @@ class Graph:
                 out[i].append(n)
         return out
 
-    @functools.cached_property
+    @cached
     def backward_nodes(self) -> list[int]:
         """Op nodes between a param and the output, in reverse order: the backward pass."""
         feeds, needs = self.feeds_output, self.needs_grad
         return [n for n in reversed(self.op_nodes) if feeds[n] and needs[n]]
 
-    @functools.cached_property
+    @cached
     def vjp_program(self) -> Mapping[int, tuple]:
         """Per backward node: (input position, input id, rule, keyword params) for inputs that need a gradient;
         each node's entry is made when first read (``VjpProgram``)."""
         return VjpProgram(self.program, self.needs_grad, self.backward_nodes)
 
-    @functools.cached_property
+    @cached
     def walk(self) -> Program:
         """What every ``Stepper`` of this graph executes, compiled once (``program.Program``): fitted to the
         traced shapes, with the buffers their big values and gradients are written into."""
@@ -144,7 +144,7 @@ class Graph:
         node = self._nodes[nid]
         return node.kind == "const" and node.shape == ()
 
-    @functools.cached_property
+    @cached
     def formulas(self) -> Formulas:
         """The formula text of every node (``formulas.Formulas``), built on first use."""
         return Formulas(self)
@@ -178,17 +178,17 @@ class Graph:
             self._tracer = None
         return self._nodes
 
-    @functools.cached_property
+    @cached
     def params(self) -> dict[str, int]:
         """{name: node id} of the parameters."""
         return {node.name: n for n, node in enumerate(self._named()) if node.kind == "param"}
 
-    @functools.cached_property
+    @cached
     def inputs(self) -> dict[str, int]:
         """{name: node id} of the inputs."""
         return {node.name: n for n, node in enumerate(self._named()) if node.kind == "input"}
 
-    @functools.cached_property
+    @cached
     def ids(self) -> dict[str, int]:
         """{name: node id} of every node."""
         return {node.name: n for n, node in enumerate(self._named())}
@@ -233,7 +233,7 @@ class VjpProgram(Mapping):
         self._program, self._needs, self._nodes = program, needs, nodes
         self._made: dict[int, tuple] = {}
 
-    @functools.cached_property
+    @cached
     def _keys(self) -> frozenset[int]:
         return frozenset(self._nodes)
 

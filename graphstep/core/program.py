@@ -17,6 +17,7 @@ import math
 import sys
 import threading
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,24 @@ from .records import BACKWARD, FORWARD, SEED
 if TYPE_CHECKING:
     from .graph import Graph
     from .ops import Op
+
+class cached:  # noqa: N801 - a decorator, named as functools.cached_property is
+    """``functools.cached_property`` without the lock Python 3.11 takes on every first read (one lock for all the
+    instances of a class; Python 3.12 dropped it): ~2 µs a read, and a fresh graph's first walk makes eight.  Two
+    threads reading at once may both compute the value (the same one, as 3.12's would); the last one is kept."""
+
+    def __init__(self, func: Callable) -> None:
+        self.func, self.__doc__ = func, func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)  # read from there from now on: no __set__
+        return value
+
 
 BUFFERED_BYTES = 1 << 16  # values and gradients from 64 KiB up are written into kept buffers
 _FLOAT64 = np.dtype(np.float64)  # the only dtype buffered: see _buffered
@@ -105,11 +124,11 @@ class Program:
         buffers = self.buffers if traced and _buffered(graph) else None
         self._forward_from = (graph.op_nodes, shapes, buffers)  # compiled when first read (``forward``), and
         self._backward_from = (graph.backward_nodes, shapes, buffers)  # again after ``release``
-        self.plans = {"forward": [(FORWARD, nid) for nid in graph.op_nodes]}
-        self.plans["reverse"] = self.plans["forward"] + [(SEED, graph.output)] + [
-            (BACKWARD, nid) for nid in graph.backward_nodes]
+        forward = list(zip(repeat(FORWARD), graph.op_nodes))  # zip makes the tuples in C: a third of a listcomp
+        self.plans = {"forward": forward,
+                      "reverse": [*forward, (SEED, graph.output), *zip(repeat(BACKWARD), graph.backward_nodes)]}
 
-    @functools.cached_property
+    @cached
     def forward(self) -> list[tuple]:
         """Per op node (node, call, input ids, params or None); with ``buffers``, a big float64 result is written
         into a kept buffer (``Into``)."""
@@ -145,7 +164,7 @@ class Program:
             for half in halves:
                 getattr(self, half)  # a cached property: compiled here, read by the walk
 
-    @functools.cached_property
+    @cached
     def backward(self) -> list[tuple]:
         """Per backward node (node, input ids, sends, whole), compiled when the walk first reaches backward: a
         view opening on a 100,000-node graph is at step 0 (0.2 s).  With the traced shapes, each rule is fitted
@@ -202,7 +221,7 @@ def _fit(rule: Callable, operands: tuple) -> Callable:
 def _buffered(graph: Graph) -> bool:
     """Whether a graph's big values and gradients get kept buffers: only where one is big, and never in a graph
     of mixed dtypes (a gradient may be cast after its rule there)."""
-    biggest = max(map(math.prod, set(graph.shapes)), default=0)  # a few distinct shapes among 100,000
+    biggest = max(map(math.prod, graph.distinct_shapes), default=0)
     return biggest * 8 >= BUFFERED_BYTES and not graph.mixed_dtypes
 
 

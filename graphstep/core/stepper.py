@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import GraphstepError, RuleError
 from ..text import fmt_shape
 from .graph import Graph
-from .program import Program
+from .program import Program, cached
 from .records import BACKWARD, FORWARD, SEED, Contribution, Sent, Step  # noqa: F401 - re-exported
 from .tally import Tally
 
@@ -187,7 +187,7 @@ class Stepper:
         """The 1-based index of the node's FORWARD (or BACKWARD) step, None when the plan has no such step."""
         return self._step_ids.get((kind, node))
 
-    @functools.cached_property
+    @cached
     def _step_ids(self) -> dict[tuple[str, int], int]:
         return {key: k for k, key in enumerate(self.plan, start=1)}
 

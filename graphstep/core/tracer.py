@@ -146,7 +146,7 @@ class Tracer:
         self.notes: list[str] = []
         self.scope = ""  # "layer1/attention" inside nested gs.scope blocks
         self._sources = _sources_here()  # (file, line) → "file.py:LINE", shared by the traces made in this cwd
-        self._shapes: dict[tuple, tuple] = {}  # each shape once: the nodes share it (6 MB at 100,000 nodes)
+        self.shape_set: dict[tuple, tuple] = {}  # each shape once: the nodes share it (6 MB at 100,000 nodes)
         # per node, the frames that made it, innermost first: (frame, line, lasti); see naming.finish_names
         self.sites: list[tuple[tuple[int, int, int], ...]] = []
         self.frame_files: list[str] = []  # per naming frame, its file
@@ -177,7 +177,7 @@ class Tracer:
         sites, filename, line, source, func, call, stack = place
         nid = len(self.nodes)
         shape, dtype = value.shape, value.dtype
-        self.nodes.append(Node(kind, op, name, self._shapes.setdefault(shape, shape),
+        self.nodes.append(Node(kind, op, name, self.shape_set.setdefault(shape, shape),
                                "float64" if dtype is _FLOAT64 else _dtype_name(dtype),
                                inputs, params or NO_PARAMS, filename, line, source, self.scope, func, call, stack))
         self.sites.append(sites)
@@ -226,7 +226,7 @@ class Tracer:
         instead of reading them off the frames again (~15 % of recording ``a * 2``)."""
         nid, last = len(self.nodes), self.nodes[-1]
         shape, dtype = value.shape, value.dtype
-        self.nodes.append(Node(kind, op, None, self._shapes.setdefault(shape, shape),
+        self.nodes.append(Node(kind, op, None, self.shape_set.setdefault(shape, shape),
                                "float64" if dtype is _FLOAT64 else _dtype_name(dtype),
                                inputs, params or NO_PARAMS, last.file, last.line, last.source,
                                self.scope, last.func, last.call, last.stack))
