@@ -17,7 +17,6 @@ import math
 import sys
 import threading
 from collections.abc import Callable
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -124,9 +123,9 @@ class Program:
         buffers = self.buffers if traced and _buffered(graph) else None
         self._forward_from = (graph.op_nodes, shapes, buffers)  # compiled when first read (``forward``), and
         self._backward_from = (graph.backward_nodes, shapes, buffers)  # again after ``release``
-        forward = list(zip(repeat(FORWARD), graph.op_nodes))  # zip makes the tuples in C: a third of a listcomp
-        self.plans = {"forward": forward,
-                      "reverse": [*forward, (SEED, graph.output), *zip(repeat(BACKWARD), graph.backward_nodes)]}
+        self.plans = {"forward": [(FORWARD, nid) for nid in graph.op_nodes]}
+        self.plans["reverse"] = self.plans["forward"] + [(SEED, graph.output)] + [
+            (BACKWARD, nid) for nid in graph.backward_nodes]
 
     @cached
     def forward(self) -> list[tuple]:
