@@ -175,28 +175,45 @@ class Program:
 
     def _compile_backward(self) -> list[tuple]:
         nodes, shapes, buffers = self._backward_from
-        ops, backward = self.ops, []
-        # the graph's sends read without keeping them (``VjpProgram.unkept``): these compiled ones are what a walk uses
-        sends_of = self.vjps.__getitem__ if isinstance(self.vjps, dict) else self.vjps.unkept
+        ops, sends_of = self.ops, self._sends_of()
+        if shapes is None:
+            return [_unfitted(nid, ops[nid], sends_of(nid)) for nid in nodes]
+        backward = []
         fits: dict[tuple, Callable] = {}  # (rule, traced shapes) → the fitted rule: a deep chain has few of them
         for nid in nodes:
             op, inputs, kw = ops[nid]
-            if shapes is None:
-                sends = tuple([(k, i, rule, skw or None, None) for k, i, rule, skw in sends_of(nid)])
-            else:
-                operands = (shapes[nid], shapes[nid], *map(shapes.__getitem__, inputs))  # G, value, inputs
-                sends = []
-                for k, i, rule, skw in sends_of(nid):
-                    if not skw:
-                        key = (rule, operands)
-                        fitted = fits.get(key)
-                        rule = fitted if fitted is not None else fits.setdefault(key, _fit(rule, operands))
-                    if buffers is not None and _big(shapes[i]) and writes_into(rule, skw or None, len(inputs)):
-                        rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
-                    sends.append((k, i, rule, skw or None, shapes[i]))
-                sends = tuple(sends)
-            backward.append((nid, inputs, sends, _whole(op, inputs, kw)))
+            operands = (shapes[nid], shapes[nid], *map(shapes.__getitem__, inputs))  # G, value, inputs
+            sends = []
+            for k, i, rule, skw in sends_of(nid):
+                if not skw:
+                    key = (rule, operands)
+                    fitted = fits.get(key)
+                    rule = fitted if fitted is not None else fits.setdefault(key, _fit(rule, operands))
+                if buffers is not None and _big(shapes[i]) and writes_into(rule, skw or None, len(inputs)):
+                    rule = Into(rule, buffers, ("grad", nid, k), shapes[i], _FLOAT64, operands)
+                sends.append((k, i, rule, skw or None, shapes[i]))
+            backward.append((nid, inputs, tuple(sends), _whole(op, inputs, kw)))
         return backward
+
+    def unfitted(self, start: int, stop: int) -> list[tuple]:
+        """Backward steps ``start + 1`` … ``stop`` as ``backward`` lists them, but made now and not kept, from the
+        graph's sends as they are (no rule fitted to the traced shapes, no buffer): a graph's first walk, which
+        takes its forward values from the trace (``Stepper``), walks this way, and only a second walk compiles
+        ``backward``.  W4 walks each graph it traces once: compiling cost more than the walk (~10 % of a call).
+        The gradients are the same, bit for bit (``tests/core/test_program.py``)."""
+        ops, sends_of = self.ops, self._sends_of()
+        return [_unfitted(nid, ops[nid], sends_of(nid)) for nid in self._backward_from[0][start:stop]]
+
+    def _sends_of(self) -> Callable[[int], tuple]:
+        """A backward node's sends (input position, input id, rule, params) as the graph gives them, read without
+        keeping them (``VjpProgram.unkept``): what a walk uses is what it compiles or makes from them."""
+        return self.vjps.__getitem__ if isinstance(self.vjps, dict) else self.vjps.unkept
+
+
+def _unfitted(nid: int, entry: tuple, sends: tuple) -> tuple:
+    """A backward step (node, input ids, sends, whole) with the sends' rules and params as they are."""
+    op, inputs, kw = entry
+    return nid, inputs, tuple([(k, i, rule, skw or None, None) for k, i, rule, skw in sends]), _whole(op, inputs, kw)
 
 
 PAUSED_FROM = 1000  # nodes: building a smaller walk makes too few tuples for the collector's passes to matter

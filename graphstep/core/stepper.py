@@ -277,7 +277,10 @@ class Stepper:
         before, gradient sent) per input."""
         values, grads, history, mixed, undo = self._values, self._grads, self._history, self._mixed, self._undo
         get = values.__getitem__
-        for nid, inputs, sends, whole in self._walk.backward[start:stop]:
+        walk = self._walk  # a first walk (traced values taken) compiles nothing: the graph may never walk again
+        steps = walk.unfitted(start, stop) if self._traced is not None and "backward" not in walk.__dict__ \
+            else walk.backward[start:stop]
+        for nid, inputs, sends, whole in steps:
             args = (grads[nid], values[nid], *map(get, inputs))  # every rule's (g, out, *xs)
             pieces = whole(*args) if whole is not None else None  # a join: all its inputs' slices at once
             changes = []

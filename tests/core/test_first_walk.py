@@ -1,6 +1,7 @@
 """A small graph's first walk takes its forward values from the trace (``Graph.take_traced``) instead of computing
-them again: it must end in exactly the state a walk that computes them does, step and undo as any walk, and leave
-every walk that changes the inputs (or comes later) to compute."""
+them again, and its backward steps from the graph's sends unfitted (``Program.unfitted``) instead of compiling: it
+must end in exactly the state a compiled walk that computes does, step and undo as any walk, and leave every walk
+that changes the inputs (or comes later) to compute."""
 
 from __future__ import annotations
 
@@ -48,9 +49,17 @@ def test_the_first_walk_ends_where_a_computing_walk_does(name):
     first = gs.Stepper(graph).run()
     assert graph.take_traced() is None  # handed over once
     assert all(first.value(n) is traced[n] for n in graph.op_nodes)  # taken, not computed
+    assert not {"forward", "backward"} & graph.walk.__dict__.keys()  # and nothing compiled (``Program.unfitted``)
     computing = gs.Stepper(graph).run()
-    assert computing._traced is None
+    assert computing._traced is None and {"forward", "backward"} <= graph.walk.__dict__.keys()
     assert_identical(states(first), states(computing))
+
+
+def test_a_first_walk_whose_program_was_compiled_meanwhile_walks_it_to_the_same_numbers():
+    graph = fresh("mlp")
+    first = gs.Stepper(graph).run_to(len(graph.op_nodes) + 2)  # a step into backward, unfitted
+    graph.walk.backward  # noqa: B018 - compiled, as ``Program.prepare`` does in the background
+    assert_identical(states(first.run()), states(gs.Stepper(graph).run()))
 
 
 def test_the_first_walk_of_a_while_loop_gives_numpys_gradient():
