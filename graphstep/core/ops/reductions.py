@@ -7,6 +7,7 @@ entries counting from the end; a rule that must compare or move axes normalizes 
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -213,13 +214,21 @@ defop("min", _min, _extremum_vjp, _extremum_jvp, by_evaluation(_min), "{y} = min
 
 # ───────────────────────────── the 2-norm ─────────────────────────────
 
+_FLOAT64 = np.dtype(np.float64)
+
 
 def _norm(x, axis=None, keepdims=False):
     if axis is None and not keepdims:  # as numpy.linalg.norm computes it: √(x·x)
         if not isinstance(x, ARRAY_TYPES):
             x = np.asarray(x)
-        if x.ndim == 0:  # one entry: x·x is its square, bit for bit; ravel and dot cost 3× as much on the NumPy
-            return np.sqrt(x * x)  # scalar a 0-d op gives (the stepper's norm in a `while a.norm() < 100` test)
+        # one entry (a `while a.norm() < 100` test): x·x is its square, bit for bit, where ravel and dot cost 3×
+        # as much; in float64, the scalar's own product and math's sqrt (both IEEE, correctly rounded) give the
+        # same bits 2.5× faster than two ufunc calls on a 0-d array
+        if x.ndim == 0:
+            if x.dtype is _FLOAT64:
+                s = x[()]
+                return np.float64(math.sqrt(s * s))
+            return np.sqrt(x * x)
         flat = x.ravel()
         return np.sqrt(flat.dot(flat))  # the method: np.dot's dispatch is a fifth of a small norm
     return np.sqrt(np.add.reduce(x * x, axis=axis, keepdims=keepdims))
