@@ -246,11 +246,16 @@ class VjpProgram(Mapping):
     def unkept(self, nid: int) -> tuple:
         """The node's sends, made afresh unless kept (or replaced) already, and not kept: a walk's compiled program
         holds its own (fitted) copy, so keeping these too would hold 13 MB more at 100,000 nodes."""
+        if nid not in self._keys:
+            raise KeyError(nid)
+        return self.walked(nid)
+
+    def walked(self, nid: int) -> tuple:
+        """``unkept`` for a backward node, as a walk reads them (``Program``): not asked whether it is one, which
+        would build the set of them for a graph walked once."""
         made = self._made.get(nid)
         if made is not None:
             return made
-        if nid not in self._keys:
-            raise KeyError(nid)
         op, inputs, kw = self._program[nid]
         needs = self._needs
         if op.variadic:

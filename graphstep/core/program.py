@@ -206,8 +206,8 @@ class Program:
 
     def _sends_of(self) -> Callable[[int], tuple]:
         """A backward node's sends (input position, input id, rule, params) as the graph gives them, read without
-        keeping them (``VjpProgram.unkept``): what a walk uses is what it compiles or makes from them."""
-        return self.vjps.__getitem__ if isinstance(self.vjps, dict) else self.vjps.unkept
+        keeping them (``VjpProgram.walked``): what a walk uses is what it compiles or makes from them."""
+        return self.vjps.__getitem__ if isinstance(self.vjps, dict) else self.vjps.walked
 
 
 def _unfitted(nid: int, entry: tuple, sends: tuple) -> tuple:
