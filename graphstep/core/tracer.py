@@ -48,7 +48,7 @@ _NO_SITES: tuple = (None, -1, (), None)  # (innermost naming frame, its id, oute
 _NO_STACK: tuple = (None, (), -1)  # (user frame, outer levels, its call id)
 # a trace keeps the values of its ops for its graph's first walk (``Graph.take_traced``) while they total up to this:
 # a walk of small values is mostly per-node Python; big ones, held until the walk instead of freed as the user's
-# code drops them, would cost memory and the page faults of fresh allocations (+6 % tracing W3 with no limit)
+# code drops them, would cost memory and the page faults of fresh allocations (+6 % tracing W3, kept by node count)
 KEPT_BYTES = 1 << 16
 
 
