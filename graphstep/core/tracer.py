@@ -699,14 +699,15 @@ def apply(opname: str, *args, **kw) -> Tensor:
             vals.append(tracer.leaf_values[nid])
             again = True  # the op is recorded right after its constant, from the same frames
     try:
-        out = np.asarray(op.forward(*vals, **kw))  # trace() silences NaN warnings: the stepper shows them
+        raw = op.forward(*vals, **kw)  # trace() silences NaN warnings: the stepper shows them
     except (ValueError, IndexError, TypeError) as err:
         raise _failed(tracer, _shape_error(tracer, op, ids, vals, kw, err), opname, ids) from None
+    out = np.asarray(raw)
     nid = tracer.add_again("op", out, opname, tuple(ids), kw) if again else \
         tracer.add("op", out, op=opname, inputs=tuple(ids), params=kw)
     kept = tracer.values
-    if kept is not None:  # for the graph's first walk, up to KEPT_BYTES
-        kept[nid] = out
+    if kept is not None:  # for the graph's first walk, up to KEPT_BYTES: as the walk's call gives it (a reduction's
+        kept[nid] = raw  # NumPy scalar, not the Tensor's 0-d array), so that the two walks hold the same types
         tracer.keep_room -= out.nbytes
         if tracer.keep_room < 0:
             tracer.values = None

@@ -29,11 +29,12 @@ def states(st: gs.Stepper) -> list:
 
 
 def assert_identical(a: list, b: list) -> None:
-    """The same numbers bit for bit, shapes and dtypes ("a 0-d array or a NumPy scalar" is not a difference)."""
+    """The same numbers bit for bit, types (a reduction's NumPy scalar stays one), shapes and dtypes."""
     for n, (left, right) in enumerate(zip(a, b, strict=True)):
         for x, y in zip(left, right, strict=True):
             assert (x is None) == (y is None), n
             if x is not None:
+                assert type(x) is type(y), (n, type(x), type(y))
                 assert np.shape(x) == np.shape(y) and np.asarray(x).dtype == np.asarray(y).dtype, n
                 assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), n
 
