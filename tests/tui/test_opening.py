@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import SAMPLES
-from tui_support import SIZE, handled, press, screen_text, settle
+from tui_support import SIZE, handled, press, screen_text, settle, until
 
 import graphstep.tui.app as tui_app
 from graphstep.tui.app import GraphstepApp
@@ -14,15 +14,6 @@ from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen
 
 ENDLESS = "import graphstep as gs\n\n\n@gs.computation\ndef f():\n    while True:  # the loop\n        pass\n"
-
-
-async def until(pilot, condition) -> None:
-    """Let the app handle its events until ``condition()`` holds (a timer or the user's thread makes it true)."""
-    for _ in range(1500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the app never reached the state the test waits for")
 
 
 def body_shown(app) -> bool:

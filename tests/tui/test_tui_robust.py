@@ -10,7 +10,7 @@ import pytest
 from support import SAMPLES
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Label
-from tui_support import SIZE, handled, notes, press, screen_text, settle
+from tui_support import SIZE, handled, notes, press, screen_text, settle, until
 
 import graphstep.tui.app as tui_app
 from graphstep.core.stepper import Stepper
@@ -30,15 +30,6 @@ def mlp_with(before: str, lines: str) -> str:
     """mlp.py with ``lines`` inserted before the line holding ``before``."""
     assert f"    {before}" in MLP
     return MLP.replace(f"    {before}", lines + f"    {before}", 1)
-
-
-async def until(pilot, condition, rounds: int = 1500) -> None:
-    """Let the app run until ``condition()`` holds: polled, with a bound generous enough for a busy machine."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the app never reached the state the test waits for")
 
 
 def activity(app) -> str:

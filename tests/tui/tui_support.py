@@ -83,6 +83,16 @@ def _mark(pending: set[object], done: asyncio.Event, pump: object) -> None:
         done.set()
 
 
+async def until(pilot, condition, rounds: int = 1500) -> None:
+    """Let the app run until ``condition()`` holds (a timer, a worker, the user's thread or a screen being closed
+    makes it true): polled, with a bound generous enough for a busy machine."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app never reached the state the test waits for")
+
+
 async def settle(pilot) -> None:
     """Wait until what the app runs off the UI thread (the user's file, a check) has ended and the screen shows it."""
     await pilot.app.workers.wait_for_complete()
