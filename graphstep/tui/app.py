@@ -410,9 +410,7 @@ class GraphstepApp(App[int]):
         settle_heap(reloaded=self.nav.drawing is not None)
         self.nav.reloaded(keep)
         self._redraw()
-        self.call_after_refresh(graph.walk.prepare)  # the walk, compiled while the user reads this screen
-        self.call_after_refresh(session.stepper.held_bytes)  # and the tally of its plan, for the first step's
-        # status bar (the first screen's says 0 B without it)
+        self.call_after_refresh(session.stepper.prepare)  # what the first step needs, made while the user reads
         if session.failed is not None:  # the call that failed while tracing, selected (the inspector says why)
             self.nav.pick(session.failed)  # and scrolled to once the new drawing has its size
             self.call_after_refresh(self._redraw)

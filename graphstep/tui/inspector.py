@@ -288,7 +288,7 @@ def _checked(formula: str, styles: Styles) -> Text:
 
 
 def _received(session: Session, node: int, styles: Styles) -> list[Row]:
-    found = session.contributions_to(node)
+    found = session.stepper.contributions_to(node)
     rows: list[Row] = []
     for k, (index, c) in enumerate(found[:MAX_ROWS]):
         sender = session.record(index)

@@ -325,15 +325,6 @@ class Session:
         k = self.step_of(node, phase)
         return self.record(k) if k is not None and self.stepper and k <= self.stepper.position else None
 
-    def held_bytes(self) -> int:
-        """``Stepper.held_bytes``, with nothing held before the first step: the first screen tallies no plan (a
-        pass over 120,000 steps at 100,000 nodes, for a 0); the first step does, or the idle app after it."""
-        return self.stepper.held_bytes() if self.stepper.position else 0
-
-    def contributions_to(self, node: int) -> list:
-        """``Stepper.contributions_to``, with none arrived before the first step (the same tally spared)."""
-        return self.stepper.contributions_to(node) if self.stepper.position else []
-
     def record(self, k: int) -> Step:
         """Step ``k``'s record, cached: records up to the position never change."""
         if k not in self._records:

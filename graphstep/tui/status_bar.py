@@ -59,7 +59,7 @@ class StatusBar(Widget):
             text.append(f" · step {st.position}/{st.total}")
         wide = self.app.size.width >= 120
         if st.mode == "reverse":
-            text.append(f" · {human_bytes(session.held_bytes())} held{' for backward' if wide else ''}")
+            text.append(f" · {human_bytes(st.held_bytes())} held{' for backward' if wide else ''}")
         text.append(f" · {st.mode}{' mode' if wide else ''}")
         name = selected_name if len(selected_name) <= 32 else selected_name[:31] + "…"
         text.append(" · following current" if follow else f" · inspecting {name} (esc: {esc})", style="dim")

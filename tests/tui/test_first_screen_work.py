@@ -3,6 +3,8 @@ cost 0.1-0.3 s on the UI thread between the loaded file and its first frame (iss
 
 from __future__ import annotations
 
+import threading
+
 from support import SAMPLES, session_at
 
 
@@ -22,16 +24,23 @@ def test_contributions_before_any_arrived_need_no_index_of_the_plan():
     assert received and set(received) == set(st.arrivals())
 
 
-def test_the_first_screen_tallies_no_plan_for_its_bytes_held_and_contributions():
-    session = session_at(SAMPLES / "mlp.py")
-    st = session.stepper
-    assert session.held_bytes() == 0
-    assert all(session.contributions_to(n) == [] for n in range(len(st.graph)))
+def test_step_0_says_nothing_held_and_nothing_arrived_without_tallying_the_plan():
+    st = session_at(SAMPLES / "mlp.py").stepper
+    assert st.held_bytes() == 0 and st.held_by_node() == {}
+    assert all(st.contributions_to(n) == [] for n in range(len(st.graph)))
     assert st._tally is None  # step 0 holds nothing and has received nothing: no pass over the plan to say so
-    for position in (1, st.total // 2, st.total):  # after a step, the stepper's own figures
-        st.run_to(position)
-        assert session.held_bytes() == st.held_bytes()
-        assert all(session.contributions_to(n) == st.contributions_to(n) for n in range(len(st.graph)))
-    assert any(session.contributions_to(n) for n in range(len(st.graph)))
+    tally = st._tallied()  # and the tally, made, says the same
+    assert tally.held == 0 and tally.arrivals == {} and tally.holds == {}
     st.run_to(st.total // 2)
-    assert session.held_bytes() > 0
+    assert st.held_bytes() > 0 and st.held_by_node()
+    st.run_to(0)  # back at step 0, with a tally: the same answers
+    assert st.held_bytes() == 0 and st.held_by_node() == {}
+
+
+def test_prepare_makes_the_tally_and_the_walk_a_first_step_needs():
+    st = session_at(SAMPLES / "mlp.py").stepper
+    st.prepare()
+    assert st._tally is not None and st._tally.position == 0
+    for thread in [t for t in threading.enumerate() if t.name == "graphstep-compile"]:
+        thread.join()
+    assert {"forward", "backward"} <= st.graph.walk.__dict__.keys()
