@@ -7,36 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support import SAMPLES
+from support import SAMPLES, assert_identical, my_func, states
 
 import graphstep as gs
 from graphstep.core.tracer import KEPT_BYTES
 
 SAMPLE_NAMES = ("double", "myfunc", "regression", "least_squares", "linear_regression", "mlp", "attention",
                 "batchnorm", "deep_mlp")
-
-
-def my_func(a):
-    while a.norm() < 100:
-        a = a * 2
-    if a.sum() > 0:
-        return a
-    return -1 * a
-
-
-def states(st: gs.Stepper) -> list:
-    return [(st.value(n), st.grad(n)) for n in st.graph.order]
-
-
-def assert_identical(a: list, b: list) -> None:
-    """The same numbers bit for bit, types (a reduction's NumPy scalar stays one), shapes and dtypes."""
-    for n, (left, right) in enumerate(zip(a, b, strict=True)):
-        for x, y in zip(left, right, strict=True):
-            assert (x is None) == (y is None), n
-            if x is not None:
-                assert type(x) is type(y), (n, type(x), type(y))
-                assert np.shape(x) == np.shape(y) and np.asarray(x).dtype == np.asarray(y).dtype, n
-                assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), n
 
 
 def fresh(name: str) -> gs.Graph:

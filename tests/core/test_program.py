@@ -9,7 +9,7 @@ import gc
 
 import numpy as np
 import pytest
-from support import sample
+from support import assert_identical, sample, states
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -35,19 +35,6 @@ def big_mlp() -> gs.Graph:
     assert BUFFERED_BYTES <= 64 * 200 * 8
     return graph
 
-
-def states(st: gs.Stepper) -> list:
-    return [(st.value(n), st.grad(n)) for n in st.graph.order]
-
-
-def assert_identical(a: list, b: list) -> None:
-    """The same arrays, bit for bit (a fitted rule must not even change the sign of a zero)."""
-    for n, (left, right) in enumerate(zip(a, b, strict=True)):
-        for x, y in zip(left, right, strict=True):
-            assert (x is None) == (y is None), n
-            if x is not None:
-                assert np.shape(x) == np.shape(y) and np.asarray(x).dtype == np.asarray(y).dtype, n
-                assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), n
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)

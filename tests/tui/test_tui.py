@@ -8,11 +8,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from support import SAMPLES
 from textual import events
 from textual.command import CommandList
-from tui_support import SIZE, back_at_start, handled, notes, press, screen_text, settle, still_running
+from tui_support import SIZE, handled, notes, press, screen_text, settle
 
 from graphstep.render import export
 from graphstep.tui.app import GraphstepApp
@@ -20,25 +19,6 @@ from graphstep.tui.graph_view import GraphView
 from graphstep.tui.screens import ErrorScreen, HelpScreen
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests on one shared app run in its event loop
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def running_mlp():
-    """One app on samples/mlp.py for the tests that step, select and read it, and the start screen it showed:
-    starting an app and running the file costs ~0.15 CPU-s, more than most of these tests' own keys."""
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        yield pilot, screen_text(app)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def mlp_pilot(running_mlp):
-    """The shared app, back at its start for the test, and still up after it."""
-    pilot, start = running_mlp
-    await back_at_start(pilot, start)
-    yield pilot
-    still_running(pilot.app)
 
 
 @pytest.fixture

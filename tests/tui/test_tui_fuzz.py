@@ -16,14 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from support import SAMPLES
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.notifications import Notification
 from textual.widgets import Input
 from textual.widgets._toast import Toast
-from tui_support import SIZE, back_at_start, handled, press, screen_text, settle, still_running, until
+from tui_support import SIZE, handled, press, settle, until
 
 from graphstep.errors import GraphstepError
 from graphstep.tui.app import GraphstepApp
@@ -47,26 +46,6 @@ def _fuzzer():
 fuzz_tui = _fuzzer()
 
 on_the_shared_app = pytest.mark.asyncio(loop_scope="module")  # the tests of mlp_pilot run in its app's event loop
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def running_mlp():
-    """One app on samples/mlp.py for the bugs found in palettes and screens over an unchanged file, and the start
-    screen it showed: an app start and a run of the file cost more than most of these tests' own clicks."""
-    app = GraphstepApp(str(SAMPLES / "mlp.py"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        yield pilot, screen_text(app)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def mlp_pilot(running_mlp):
-    """The shared app, back at its start for the test, and still up after it: what leaving run_test checked
-    (``return_code in (0, None)``, nothing raised inside the app)."""
-    pilot, start = running_mlp
-    await back_at_start(pilot, start)
-    yield pilot
-    still_running(pilot.app)
 
 
 @pytest.mark.parametrize("name", FUZZED)
