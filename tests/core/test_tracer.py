@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import line_of
+from support import line_of, my_func
 
 import graphstep as gs
 from graphstep import numpy as gnp
@@ -265,14 +265,7 @@ def test_comparisons_give_plain_bools():
 
 @pytest.mark.parametrize(("a0", "doublings", "negated"), [(3.0, 6, False), (-0.5, 8, True), (200.0, 0, False)])
 def test_while_and_if_trace_the_path_taken(a0, doublings, negated):
-    def fn(a):
-        while a.norm() < 100:
-            a = a * 2
-        if a.sum() > 0:
-            return a
-        return -1 * a
-
-    graph = gs.trace(fn, np.array(a0))
+    graph = gs.trace(my_func, np.array(a0))
     ops = ops_of(graph)
     assert ops.count("multiply") == doublings + negated
     assert ops.count("norm") == doublings + 1
