@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 
 from .. import __version__
@@ -174,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctrl+c while the first is being reported is caught too."""
     if argv is None:  # the program itself, not a library or a test calling main: its heap is its own to freeze
         own_heap()
+        # and its output its own: a NaN is the table's and the TUI's to show and explain ("input e (0) is empty"),
+        # as np.errstate already keeps NumPy's floating-point warnings out; NumPy's own Python warnings of an empty
+        # mean or a variance of one value would follow the table as a stray line naming fromnumeric.py
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"numpy\.")
         if sys.argv[1:2] in (["run"], ["export"]):  # one graph, kept till the program exits
             hold_heap()
     try:

@@ -116,6 +116,7 @@ def test_bad_input_gives_one_clear_message(tmp_path, case, command):
     output = done.stdout + done.stderr
     assert done.returncode == case.code, output
     assert case.said in output, output
+    assert "RuntimeWarning" not in output, output  # a NaN is graphstep's to say (empty_param_mean), not NumPy's
     assert_no_graphstep_frames(output, case.traceback, case.file)
     if case.code == 2:
         message = [line for line in done.stderr.splitlines() if line.startswith("graphstep: ")]
