@@ -207,6 +207,7 @@ class _Sources:
         self._around: dict[tuple[str, int, int], list[_Loop]] = {}
         self._lines: dict[tuple[str, int], str] = {}
         self._loop: dict[tuple[str, int], _Loop] = {}
+        self._texts: dict[tuple, tuple] = {}  # a group's texts, per call site or loop (``call_texts``)
 
     def loops(self, filename: str) -> list[_Loop]:
         found = self._files.get(filename)
@@ -230,6 +231,28 @@ class _Sources:
         found = self._lines.get(key)
         if found is None:
             found = self._lines[key] = sys.intern(linecache.getline(filename, line).strip())
+        return found
+
+    def call_texts(self, call: int, where: str) -> tuple[str, str, str]:
+        """A call group's label, source and code, made once per function and call site (``where``: the source of
+        the call's first node): the 20,000 calls of a wide graph's one line share them (6 MB), made once."""
+        info = self.calls[call]
+        key = (where, info["func"], info["site"], self.calls[info["parent"]]["file"])
+        found = self._texts.get(key)
+        if found is None:
+            path = where.rsplit(":", 1)[0]
+            found = self._texts[key] = (sys.intern(f"{info['func']}()"), sys.intern(f"{path}:{info['site']}"),
+                                        self.line(key[3], info["site"]))
+        return found
+
+    def loop_texts(self, call: int, start: int, where: str) -> tuple[_Loop, str]:
+        """The loop starting on line ``start`` of ``call``'s function, and a loop or iteration group's source
+        (``where``: the source of its first node), made once per loop and node source."""
+        key = (where, self.calls[call]["file"], start)
+        found = self._texts.get(key)
+        if found is None:
+            loop = self.loop(call, start)
+            found = self._texts[key] = (loop, sys.intern(f"{where.rsplit(':', 1)[0]}:{loop.start}"))
         return found
 
     def loop(self, call: int, start: int) -> _Loop:
@@ -290,6 +313,8 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
     previous: tuple = ()
     outer: list[tuple] = []  # the groups of the frames around the innermost one (its call included)
     around = ()  # the same as a tuple: the path of each node whose innermost frame is in no loop
+    line, loops = None, None  # the innermost frame's line and its loops: the same line of the same call (the
+    # three ops of ``tanh(x @ w + b)``) has the same loops, found once
     for node in nodes:
         stack = node.stack
         if not _same_frames(stack, previous):
@@ -301,8 +326,13 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
             if len(stack) > 1:
                 outer.append(("call", stack[-1][0]))
             around = tuple(outer)
+            line = None
         previous = stack
-        loops = sources.around(stack[-1][0], stack[-1][1]) if stack else None
+        if not stack:
+            loops = None
+        elif stack[-1][1] != line:
+            line = stack[-1][1]
+            loops = sources.around(stack[-1][0], line)
         if loops:
             path = outer.copy()
             walk.enter(path, stack, len(stack) - 1, node.kind != "const", loops)
@@ -393,17 +423,14 @@ def _spans(graph: Graph, nodes: list[Node], sources: _Sources) -> list[Group]:
 def _new_group(graph: Graph, node: Node, sources: _Sources, key: tuple, start: int) -> Group:
     """The group ``key`` (from ``_paths``) beginning at ``node``, the node ``start``."""
     kind, call = key[0], key[1]
-    info = graph.calls[call]
-    path = node.source.rsplit(":", 1)[0]  # the texts below interned: 20,000 calls of one line share theirs (6 MB)
     if kind == "call":
-        code = sources.line(graph.calls[info["parent"]]["file"], info["site"])
-        return Group(-1, "call", sys.intern(f"{info['func']}()"), start, start, sys.intern(f"{path}:{info['site']}"),
-                     code=code, call=call)
-    loop = sources.loop(call, key[2])
+        label, source, code = sources.call_texts(call, node.source)
+        return Group(-1, "call", label, start, start, source, code=code, call=call)
+    loop, source = sources.loop_texts(call, key[2], node.source)
     if kind == "loop":
-        return Group(-1, "loop", loop.header, start, start, f"{path}:{loop.start}", call=call, line=loop.start)
-    return Group(-1, "iteration", f"iteration {key[4]}", start, start, sys.intern(f"{path}:{loop.start}"),
-                 index=key[4], call=call, line=loop.start)
+        return Group(-1, "loop", loop.header, start, start, source, call=call, line=loop.start)
+    return Group(-1, "iteration", f"iteration {key[4]}", start, start, source, index=key[4], call=call,
+                 line=loop.start)
 
 
 def _iteration_code(graph: Graph, nodes: list[Node], sources: _Sources, g: Group) -> str:
