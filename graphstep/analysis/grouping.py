@@ -475,6 +475,8 @@ def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[i
         return signatures[a.id] == signatures[b.id]
 
     for siblings in [roots, *(g.children for g in groups)]:
+        if len(siblings) < 2:  # no run to find (each of a wide graph's 20,000 iterations holds one call)
+            continue
         run: list[int] = []
         for gid in [*siblings, -1]:
             if run and (gid < 0 or not same(groups[run[0]], groups[gid])):

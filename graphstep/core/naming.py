@@ -19,6 +19,7 @@ machinery (the tracer, the op table's entry points, NumPy's dispatch) is never a
 from __future__ import annotations
 
 import functools
+import itertools
 import linecache
 import re
 from collections.abc import Callable
@@ -88,7 +89,8 @@ def _composite_level(name: str) -> int:
         return _ATOM
     level = 2 if name[0] in "√∛ΣΠ" else _ATOM
     if not _BRACKETS.search(name):  # every character at depth 0 (x@w7+b7): only its operators count
-        return min([level, *(_LEVELS.get(ch, 0) for ch in _OPERATOR.findall(name))])
+        return min([level, *map(_LEVELS.get, _OPERATOR.findall(name), itertools.repeat(0))])  # no generator:
+        # 20,000 such names in a wide graph, each met once
     depth, bars = 0, []
     for ch in name:
         if ch in "([{":
@@ -259,8 +261,7 @@ def _auto_name(nodes, nid: int, leaf_values, given: list, consumers) -> str:
     render = _RENDERERS.get(op.name) or _renderer(op, node, nodes, leaf_values)
     if len(operands) <= 3:  # most names: the whole expression fits
         text = render(operands)
-        if len(text) <= LIMIT and "→" not in text and any(nodes[i].shape != () or nodes[i].kind != "const"
-                                                           for i in inputs):
+        if len(text) <= LIMIT and "→" not in text and _has_variable(nodes, inputs):
             return text
     if 2 <= len(operands) <= 3:  # eliding one operand of several may leave a variable; eliding the only one
         # (or all of a concat's 2,000, written as one "…") never does
@@ -274,6 +275,16 @@ def _auto_name(nodes, nid: int, leaf_values, given: list, consumers) -> str:
     target = _feeds(nid, given, consumers)
     fallback = f"{op.name}→{target}" if target else f"{op.name}(…)"
     return fallback if len(fallback) <= LIMIT else f"{op.name}(…)"
+
+
+def _has_variable(nodes: list[Node], inputs: tuple[int, ...]) -> bool:
+    """Whether an operand is more than a scalar constant: ``2*3`` says nothing as a name.  A loop, not
+    ``any`` over a generator: 60,000 ops of a wide graph ask, and the first input nearly always answers."""
+    for i in inputs:
+        node = nodes[i]
+        if node.shape != () or node.kind != "const":
+            return True
+    return False
 
 
 def _fit(render: Callable[[list[str]], str], operands: list[str], constant: list[bool]) -> str | None:
