@@ -189,7 +189,7 @@ def _loops(filename: str) -> list[_Loop]:
 
 @dataclass
 class _LoopState:
-    outer: list  # the path outside the loop when this instance began
+    outer: tuple  # the path outside the loop when this instance began
     instance: int
     iteration: int = 1
     last: tuple = ()  # (line, offset, child call, closed) of the latest node in the loop
@@ -272,16 +272,16 @@ class _LoopWalk:
         self.states: dict[tuple, _LoopState] = {}
         self.instances: dict[tuple, int] = {}
 
-    def enter(self, path: list[tuple], stack: tuple, level: int, closed: bool,
-              loops: list[_Loop] | None = None) -> None:
-        """Append to ``path`` the loops and iterations that frame ``level`` of ``stack`` is in (``loops``, when the
-        caller has found them); ``closed``: the node ends its instruction (an op at its innermost frame: its consts
-        come first)."""
+    def enter(self, path: tuple, stack: tuple, level: int, closed: bool, loops: list[_Loop] | None = None) -> tuple:
+        """``path`` (the groups outside frame ``level`` of ``stack``) and the loops and iterations that frame is
+        in (``loops``, when the caller has found them); ``closed``: the node ends its instruction (an op at its
+        innermost frame: its consts come first).  Paths are tuples: the nodes of one frame share the path outside
+        it, so a loop's state sees that it still runs in the same place by identity, no compare, no copy."""
         call, line, offset = stack[level]
         if loops is None:
             loops = self.sources.around(call, line)
         if not loops:
-            return
+            return path
         child = stack[level + 1][0] if level + 1 < len(stack) else None
         innermost = len(loops) - 1
         for depth, loop in enumerate(loops):
@@ -289,15 +289,16 @@ class _LoopWalk:
             at = (line, offset, child, closed) if depth == innermost else (loops[depth + 1].start, -1, None, False)
             key = (call, loop.start)
             state = self.states.get(key)
-            if state is None or state.outer != path:
+            if state is None or (state.outer is not path and state.outer != path):
                 self.instances[key] = instance = self.instances.get(key, 0) + 1
-                state = self.states[key] = _LoopState(path.copy(), instance)
+                state = self.states[key] = _LoopState(path, instance)
                 state.keys = (("loop", call, loop.start, instance), ("iteration", call, loop.start, instance, 1))
             elif _new_iteration(state.last, at[0], at[1], at[2]):
                 state.iteration += 1
                 state.keys = (state.keys[0], ("iteration", call, loop.start, state.instance, state.iteration))
             state.last = at
             path += state.keys
+        return path
 
 
 def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
@@ -311,21 +312,19 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
     """
     walk = _LoopWalk(sources)
     previous: tuple = ()
-    outer: list[tuple] = []  # the groups of the frames around the innermost one (its call included)
-    around = ()  # the same as a tuple: the path of each node whose innermost frame is in no loop
+    around: tuple = ()  # the groups of the frames around the innermost one (its call included)
     line, loops = None, None  # the innermost frame's line and its loops: the same line of the same call (the
     # three ops of ``tanh(x @ w + b)``) has the same loops, found once
     for node in nodes:
         stack = node.stack
         if not _same_frames(stack, previous):
-            outer = []
+            around = ()
             for level in range(len(stack) - 1):
                 if level:
-                    outer.append(("call", stack[level][0]))
-                walk.enter(outer, stack, level, False)
+                    around += (("call", stack[level][0]),)
+                around = walk.enter(around, stack, level, False)
             if len(stack) > 1:
-                outer.append(("call", stack[-1][0]))
-            around = tuple(outer)
+                around += (("call", stack[-1][0]),)
             line = None
         previous = stack
         if not stack:
@@ -334,9 +333,7 @@ def _paths(nodes: list[Node], sources: _Sources) -> Iterator[tuple]:
             line = stack[-1][1]
             loops = sources.around(stack[-1][0], line)
         if loops:
-            path = outer.copy()
-            walk.enter(path, stack, len(stack) - 1, node.kind != "const", loops)
-            yield tuple(path)
+            yield walk.enter(around, stack, len(stack) - 1, node.kind != "const", loops)
         else:
             yield around
 

@@ -73,7 +73,7 @@ def _level(name: str) -> int:
     """How loosely a name binds as an operand: 1 for a sum (``a−b``, ``−x``), 2 for a product (``X@W``,
     ``Σx``), 3 for a power, ``_ATOM`` when nothing can split it (``exp(z)``, ``W1²``, ``|x|``, ``1e-05``);
     0 for anything else outside brackets (``mean→loss``)."""
-    if name.isascii() and (name.isidentifier() or name.replace("#", "_").isidentifier()):  # W1_7, h#2: no cache
+    if name.isascii() and name.replace("#", "_").isidentifier():  # W1_7, h#2 (an identifier has no #): no cache
         return _ATOM  # needed for the 100,000 such names of a large graph, each met once or twice
     return _composite_level(name)
 
