@@ -233,11 +233,13 @@ def _leaves(nid: int, callee: int, sites, consumers, output: int) -> bool:
 
 def _name_leaves(nodes, sites, target) -> None:
     """``w = gs.param(...)`` without ``name=``: the leaf is called w, unless an op on that line is."""
-    taken = {node.name for node in nodes if node.name}
+    taken = None  # every name given so far, gathered at the first leaf to name (a wide graph's 40,000 have name=)
     for nid, node in enumerate(nodes):
         if node.kind in ("param", "input") and node.name is None and sites[nid]:
             frame, line, _ = sites[nid][0]
             name = target(frame, line)
+            if name and taken is None:
+                taken = {other.name for other in nodes if other.name}
             if name and name not in taken:
                 node.name = name
                 taken.add(name)
