@@ -457,34 +457,40 @@ def _signature(nodes: list[Node], g: Group) -> int:
 
 def _repeats(graph: Graph, nodes: list[Node], groups: list[Group], roots: list[int],
              sources: _Sources) -> tuple[list[Repeat], MemberOf]:
-    """Runs of consecutive siblings doing the same thing.  A group's signature (a walk over its nodes) is taken
-    only when a sibling of the same kind and size asks: the one loop of a deep chain is never walked."""
+    """Runs of consecutive siblings doing the same thing."""
     repeats: list[Repeat] = []
     member_of = MemberOf(repeats)
-    signatures: dict[int, int] = {}
-
-    def same(a: Group, b: Group) -> bool:
-        if a.kind != b.kind or a.end - a.start != b.end - b.start or (a.kind == "call" and a.label != b.label):
-            return False
-        for g in (a, b):
-            if g.id not in signatures:
-                signatures[g.id] = _signature(nodes, g)
-        return signatures[a.id] == signatures[b.id]
-
-    for siblings in [roots, *(g.children for g in groups)]:
-        if len(siblings) < 2:  # no run to find (each of a wide graph's 20,000 iterations holds one call)
-            continue
-        run: list[int] = []
-        for gid in [*siblings, -1]:
-            if run and (gid < 0 or not same(groups[run[0]], groups[gid])):
-                if len(run) > 1:
-                    rid = len(repeats)
-                    repeats.append(Repeat(rid, run, _repeat_label(graph, nodes, sources, groups[run[0]])))
-                    member_of.add(repeats[rid])
-                run = []
-            if gid >= 0:
-                run.append(gid)
+    for siblings in itertools.chain((roots,), (g.children for g in groups if len(g.children) > 1)):
+        for run in _runs(nodes, groups, siblings):
+            rid = len(repeats)
+            repeats.append(Repeat(rid, run, _repeat_label(graph, nodes, sources, groups[run[0]])))
+            member_of.add(repeats[rid])
     return repeats, member_of
+
+
+def _runs(nodes: list[Node], groups: list[Group], siblings: list[int]) -> Iterator[list[int]]:
+    """The runs of two or more consecutive ``siblings`` with the signature of the run's first.  A group's
+    signature (a walk over its nodes) is taken only when a sibling of the same kind and size asks (the one loop
+    of a deep chain is never walked), and at most once: each sibling is matched against the run's first only."""
+    run: list[int] = []
+    first: Group | None = None
+    mark: int | None = None  # the first's signature, once taken
+    for gid in siblings:
+        g = groups[gid]
+        signature = None
+        if first is not None and g.kind == first.kind and g.end - g.start == first.end - first.start and (
+                g.kind != "call" or g.label == first.label):
+            if mark is None:
+                mark = _signature(nodes, first)
+            signature = _signature(nodes, g)
+            if signature == mark:
+                run.append(gid)
+                continue
+        if len(run) > 1:
+            yield run
+        run, first, mark = [gid], g, signature
+    if len(run) > 1:
+        yield run
 
 
 def _repeat_label(graph: Graph, nodes: list[Node], sources: _Sources, first: Group) -> str:
