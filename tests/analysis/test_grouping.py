@@ -146,6 +146,25 @@ def test_consecutive_equal_calls_fold_and_different_ones_do_not():
     assert len(repeat) == 3
 
 
+def step(x, grow):
+    return gnp.exp(x) if grow else gnp.tanh(x)
+
+
+def test_a_sibling_doing_something_else_ends_a_run_and_starts_the_next():
+    def f(x):
+        x = step(x, True)
+        x = step(x, True)
+        x = step(x, False)
+        x = step(x, False)
+        x = step(x, False)
+        return gnp.sum(x)
+
+    grouping = gs.trace(f, np.ones(3)).grouping
+    calls = [g.id for g in grouping.groups if g.kind == "call"]
+    assert len(calls) == 5  # the same function, the same size: only what the calls did tells them apart
+    assert [rep.members for rep in grouping.repeats] == [calls[:2], calls[2:]]
+
+
 def test_scopes_nest_and_repeated_scopes_fold():
     def f(x):
         for k in range(3):
