@@ -148,9 +148,13 @@ class Program:
         run to the end find them ready.  What it compiles lives with the graph, frozen like the rest of the app's
         settled heap (``heap.holding``): left to the collector, the walk to the end would spend 0.3 s collecting
         it."""
-        halves = [half for half in ("forward", "backward") if half not in self.__dict__]
+        halves = [half for half in ("forward", "backward") if not self.compiled(half)]
         if halves:
             threading.Thread(target=self._compile, args=(halves,), name="graphstep-compile", daemon=True).start()
+
+    def compiled(self, half: str) -> bool:
+        """Whether ``half`` ("forward" or "backward") has been compiled (read once: ``cached`` keeps it)."""
+        return half in self.__dict__
 
     def release(self) -> None:
         """Drop both compiled halves (compiled again when a walk next reads them): ``graphstep export`` walks once

@@ -278,7 +278,7 @@ class Stepper:
         values, grads, history, mixed, undo = self._values, self._grads, self._history, self._mixed, self._undo
         get = values.__getitem__
         walk = self._walk  # a first walk (traced values taken) compiles nothing: the graph may never walk again
-        steps = walk.unfitted(start, stop) if self._traced is not None and "backward" not in walk.__dict__ \
+        steps = walk.unfitted(start, stop) if self._traced is not None and not walk.compiled("backward") \
             else walk.backward[start:stop]
         for nid, inputs, sends, whole in steps:
             args = (grads[nid], values[nid], *map(get, inputs))  # every rule's (g, out, *xs)
@@ -581,7 +581,7 @@ class Stepper:
         """Make what the first steps need while a view shows step 0, which needs none of it: the walk's halves,
         compiled in a background thread (``Program.prepare``), and the tally of the plan (bytes held,
         contributions arrived)."""
-        self.graph.walk.prepare()
+        self._walk.prepare()
         self._tallied()
 
     def _tallied(self) -> Tally:

@@ -66,6 +66,8 @@ def _sources_here() -> dict[tuple[str, int], str]:
     if cwd != here or len(made) > _SOURCES_KEPT:
         _sources = (here, {})
     return _sources[1]
+
+
 _frame_kinds: dict[str, int] = {}
 
 
